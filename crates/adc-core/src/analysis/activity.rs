@@ -1,0 +1,102 @@
+//! Activity analysis: which values carry a derivative.
+//!
+//! A value is *varied* when it depends on an active input, through SSA or
+//! through memory. Integers never carry derivatives (DESIGN: integers are
+//! constant); floats, vectors and aggregates of floats, and pointers (whose
+//! derivative is a shadow pointer) may. Memory: a store of a varied value into
+//! a stack object makes that object varied, and loads from varied pointers are
+//! varied. The analysis runs to a fixed point.
+
+use crate::ir::{Function, Value};
+use crate::signature::Activity;
+use llvm_sys::LLVMOpcode;
+use std::collections::HashSet;
+
+pub struct ActivityAnalysis {
+    varied: HashSet<Value>,
+}
+
+/// Whether a value of this type can carry a derivative.
+fn can_carry(v: Value) -> bool {
+    let t = v.ty();
+    t.contains_float() || t.is_pointer()
+}
+
+/// The stack object a pointer is derived from (through GEPs and casts).
+pub fn underlying_alloca(mut p: Value) -> Option<Value> {
+    for _ in 0..64 {
+        match p.opcode() {
+            Some(LLVMOpcode::LLVMAlloca) => return Some(p),
+            Some(LLVMOpcode::LLVMGetElementPtr)
+            | Some(LLVMOpcode::LLVMBitCast)
+            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
+            _ => return None,
+        }
+    }
+    None
+}
+
+impl ActivityAnalysis {
+    pub fn compute(f: Function, params: &[Activity]) -> Self {
+        let mut varied = HashSet::new();
+        let mut work: Vec<Value> = Vec::new();
+        for (p, a) in f.params().into_iter().zip(params) {
+            if *a != Activity::Const {
+                varied.insert(p);
+                work.push(p);
+            }
+        }
+        let mark = |v: Value, varied: &mut HashSet<Value>, work: &mut Vec<Value>| {
+            if varied.insert(v) {
+                work.push(v);
+            }
+        };
+        while let Some(v) = work.pop() {
+            for u in v.users() {
+                if !u.is_instruction() {
+                    continue;
+                }
+                match u.opcode() {
+                    Some(LLVMOpcode::LLVMStore) => {
+                        // store v -> p: the stack object behind p now holds a derivative.
+                        if u.operand(0) == v {
+                            if let Some(a) = underlying_alloca(u.operand(1)) {
+                                mark(a, &mut varied, &mut work);
+                            }
+                        }
+                    }
+                    Some(LLVMOpcode::LLVMCall) => {
+                        if can_carry(u) {
+                            mark(u, &mut varied, &mut work);
+                        }
+                        // A callee given a varied value may write derivatives
+                        // through any stack pointer it receives.
+                        for a in u.call_args() {
+                            if let Some(al) = underlying_alloca(a) {
+                                if a.ty().is_pointer() {
+                                    mark(al, &mut varied, &mut work);
+                                }
+                            }
+                        }
+                    }
+                    Some(LLVMOpcode::LLVMFCmp)
+                    | Some(LLVMOpcode::LLVMICmp)
+                    | Some(LLVMOpcode::LLVMFPToSI)
+                    | Some(LLVMOpcode::LLVMFPToUI)
+                    | Some(LLVMOpcode::LLVMPtrToInt) => {}
+                    _ => {
+                        if can_carry(u) {
+                            mark(u, &mut varied, &mut work);
+                        }
+                    }
+                }
+            }
+        }
+        ActivityAnalysis { varied }
+    }
+
+    /// Whether `v` carries a derivative.
+    pub fn is_varied(&self, v: Value) -> bool {
+        self.varied.contains(&v)
+    }
+}

@@ -1,0 +1,8 @@
+//! Analyses over a function, each one struct with a `compute` entry and a
+//! query API (LLVM's C API has no LoopInfo or DominatorTree, so adc has its own).
+
+pub mod activity;
+pub mod cfg;
+
+pub use activity::ActivityAnalysis;
+pub use cfg::ControlFlowGraph;

@@ -1,0 +1,81 @@
+//! The errors adc reports. Each says what went wrong and where: the function,
+//! the instruction (as LLVM prints it) and the source line when debug info has it.
+
+use crate::ir::debug_loc::SourceLoc;
+use crate::ir::Value;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in the input a problem is: function, instruction and source location.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub function: String,
+    pub instruction: String,
+    pub loc: Option<SourceLoc>,
+}
+
+impl Site {
+    pub fn of(inst: Value) -> Site {
+        let function = if inst.is_instruction() || inst.is_argument() {
+            inst.parent_function().name()
+        } else {
+            String::new()
+        };
+        Site {
+            function,
+            instruction: inst.print(),
+            loc: SourceLoc::of(inst),
+        }
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "in function `{}`", self.function)?;
+        match &self.loc {
+            Some(l) => write!(f, " at {l}")?,
+            None => write!(
+                f,
+                " (no debug location; compile with -g to see the source line)"
+            )?,
+        }
+        write!(f, "\n  instruction: {}", self.instruction)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdcError {
+    #[error("cannot read `{path}`: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("cannot write `{path}`: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("function `{name}` is not defined in the module{}", hint(.defined))]
+    UnknownFunction { name: String, defined: Vec<String> },
+    #[error("cannot differentiate {site}\n  reason: {reason}")]
+    Unsupported { site: Site, reason: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("internal error: the generated module does not verify (please report):\n{0}")]
+    Verify(String),
+    #[error("LLVM: {0}")]
+    Llvm(String),
+}
+
+fn hint(defined: &[String]) -> String {
+    if defined.is_empty() {
+        " (the module defines no functions)".into()
+    } else {
+        format!("; it defines: {}", defined.join(", "))
+    }
+}
+
+impl AdcError {
+    pub fn unsupported(inst: Value, reason: impl Into<String>) -> Self {
+        AdcError::Unsupported {
+            site: Site::of(inst),
+            reason: reason.into(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AdcError>;

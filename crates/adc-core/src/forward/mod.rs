@@ -1,0 +1,491 @@
+//! Forward mode: tangent synthesis.
+//!
+//! For a function `f` and an activity per parameter, [`ForwardSynth`] builds
+//! an internal function `f.adc.fwd.<pattern>` that runs the primal code and,
+//! next to every varied instruction, its tangent from the rule table. It
+//! takes each parameter followed by its tangent (or shadow pointer) and
+//! returns `{primal, tangent}` when the result is differentiable. Callees
+//! defined in the module get their own tangent functions (one per activity
+//! pattern, reused across call sites; recursion works because a function is
+//! registered before its body is built). The public `FN_fwd` of DESIGN.md is
+//! a thin wrapper that returns the tangent only.
+
+mod memory;
+
+use crate::analysis::activity::underlying_alloca;
+use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
+use crate::error::{AdcError, Result};
+use crate::ir::{add_function, Block, Builder, Function, Type, Value};
+use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
+use crate::signature::Activity;
+use llvm_sys::core::{
+    LLVMGetAlignment, LLVMSetAlignment, LLVMValueAsBasicBlock, LLVMValueIsBasicBlock,
+};
+use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
+use llvm_sys::LLVMOpcode;
+use std::collections::HashMap;
+
+/// The signature of a tangent function: what each parameter is and whether
+/// the return value is paired with its tangent.
+#[derive(Clone, Debug)]
+pub struct TangentSignature {
+    pub params: Vec<Activity>,
+    /// The return is `{primal, tangent}` (float or pointer results).
+    pub paired_return: bool,
+}
+
+/// Builds tangent functions for a module, caching them per (function, activity).
+pub struct ForwardSynth {
+    module: LLVMModuleRef,
+    ctx: LLVMContextRef,
+    done: HashMap<(Function, Vec<Activity>), (Function, TangentSignature)>,
+    pending: Vec<(Function, Vec<Activity>, Function)>,
+}
+
+impl ForwardSynth {
+    pub fn new(module: LLVMModuleRef, ctx: LLVMContextRef) -> Self {
+        ForwardSynth {
+            module,
+            ctx,
+            done: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The tangent function of `f` under `acts`, declared now and built by
+    /// [`ForwardSynth::finish`].
+    pub fn tangent_of(&mut self, f: Function, acts: &[Activity]) -> (Function, TangentSignature) {
+        let key = (f, acts.to_vec());
+        if let Some(d) = self.done.get(&key) {
+            return d.clone();
+        }
+        let ret = f.return_type();
+        let paired = ret.contains_float() || ret.is_pointer();
+        let mut ptys = Vec::new();
+        for (p, a) in f.params().iter().zip(acts) {
+            ptys.push(p.ty());
+            if a.has_shadow() {
+                ptys.push(p.ty());
+            }
+        }
+        let rty = if paired {
+            Type::struct_of(self.ctx, &[ret, ret])
+        } else {
+            ret
+        };
+        let pattern: String = acts.iter().map(|a| a.letter()).collect();
+        let g = add_function(
+            self.module,
+            &format!("{}.adc.fwd.{pattern}", f.name()),
+            Type::function(rty, &ptys),
+        );
+        g.set_internal();
+        let sig = TangentSignature {
+            params: acts.to_vec(),
+            paired_return: paired,
+        };
+        self.done.insert(key, (g, sig.clone()));
+        self.pending.push((f, acts.to_vec(), g));
+        (g, sig)
+    }
+
+    /// Build the bodies of all declared tangent functions (callees included).
+    pub fn finish(&mut self) -> Result<()> {
+        while let Some((f, acts, g)) = self.pending.pop() {
+            let sig = self.done[&(f, acts.clone())].1.clone();
+            TangentBuilder::new(self, f, g, &sig)?.build()?;
+        }
+        Ok(())
+    }
+
+    /// The public `NAME_fwd(params, tangents...) -> tangent` wrapper.
+    pub fn public_wrapper(
+        &mut self,
+        f: Function,
+        acts: &[Activity],
+        name: &str,
+    ) -> Result<Function> {
+        let (g, sig) = self.tangent_of(f, acts);
+        let inner_ty = g.fn_type();
+        let ret = f.return_type();
+        let w = add_function(self.module, name, Type::function(ret, &inner_ty.params()));
+        let b = Builder::new(self.ctx);
+        let entry = w.append_block(self.ctx, "entry");
+        b.position_at_end(entry);
+        let call = b.call(g, &w.params());
+        if sig.paired_return {
+            b.ret(b.extract_value(call, 1));
+        } else if ret.is_void() {
+            b.ret_void();
+        } else {
+            b.ret(call);
+        }
+        Ok(w)
+    }
+}
+
+/// Builds one tangent function: primal clone plus tangents.
+struct TangentBuilder<'s> {
+    synth: &'s mut ForwardSynth,
+    src: Function,
+    dst: Function,
+    sig: TangentSignature,
+    b: Builder,
+    activity: ActivityAnalysis,
+    cfg: ControlFlowGraph,
+    /// primal value in `src` -> value in `dst`
+    vmap: HashMap<Value, Value>,
+    /// value in `src` -> its tangent (or shadow pointer) in `dst`
+    tmap: HashMap<Value, Value>,
+    bmap: HashMap<Block, Block>,
+    /// phis of `src`, completed once all blocks exist
+    phis: Vec<Value>,
+}
+
+impl<'s> TangentBuilder<'s> {
+    fn new(
+        synth: &'s mut ForwardSynth,
+        src: Function,
+        dst: Function,
+        sig: &TangentSignature,
+    ) -> Result<Self> {
+        let b = Builder::new(synth.ctx);
+        let activity = ActivityAnalysis::compute(src, &sig.params);
+        let cfg = ControlFlowGraph::compute(src);
+        Ok(TangentBuilder {
+            synth,
+            src,
+            dst,
+            sig: sig.clone(),
+            b,
+            activity,
+            cfg,
+            vmap: HashMap::new(),
+            tmap: HashMap::new(),
+            bmap: HashMap::new(),
+            phis: Vec::new(),
+        })
+    }
+
+    fn build(mut self) -> Result<()> {
+        let ctx = self.synth.ctx;
+        let rpo = self.cfg.reverse_post_order().to_vec();
+        for bb in &rpo {
+            let nb = self.dst.append_block(ctx, &bb.name());
+            self.bmap.insert(*bb, nb);
+        }
+        let mut dparams = self.dst.params().into_iter();
+        for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
+            let np = dparams.next().expect("tangent signature");
+            np.set_name(&p.name());
+            self.vmap.insert(p, np);
+            if a.has_shadow() {
+                let t = dparams.next().expect("tangent signature");
+                t.set_name(&format!("d_{}", p.name()));
+                self.tmap.insert(p, t);
+            }
+        }
+        for bb in rpo {
+            self.b.position_at_end(self.bmap[&bb]);
+            for inst in bb.instructions() {
+                self.visit(inst)?;
+            }
+        }
+        self.complete_phis();
+        Ok(())
+    }
+
+    // ----- value maps
+
+    /// The `dst` counterpart of a `src` operand (constants map to themselves).
+    fn primal(&self, v: Value) -> Value {
+        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
+            let bb = Block(unsafe { LLVMValueAsBasicBlock(v.0) });
+            return self.bmap.get(&bb).map(|b| b.as_value()).unwrap_or(v);
+        }
+        self.vmap.get(&v).copied().unwrap_or(v)
+    }
+
+    /// The tangent of `v`, or `None` when it is identically zero.
+    fn tangent(&self, v: Value) -> Option<Value> {
+        self.tmap.get(&v).copied()
+    }
+
+    fn tangent_or_zero(&self, v: Value) -> Value {
+        self.tangent(v).unwrap_or_else(|| v.ty().null())
+    }
+
+    /// Clone `inst` into `dst` at the builder, operands remapped.
+    fn clone_primal(&mut self, inst: Value) -> Value {
+        let c = inst.clone_detached();
+        for i in 0..c.num_operands() {
+            let o = c.operand(i);
+            let m = self.primal(o);
+            if m != o {
+                c.set_operand(i, m);
+            }
+        }
+        self.b.insert(c);
+        if !inst.name().is_empty() {
+            c.set_name(&inst.name());
+        }
+        self.vmap.insert(inst, c);
+        c
+    }
+
+    // ----- instructions
+
+    fn visit(&mut self, inst: Value) -> Result<()> {
+        use LLVMOpcode::*;
+        let op = inst.opcode().expect("instruction");
+        match op {
+            LLVMPHI => {
+                let p = self.b.phi(inst.ty(), &inst.name());
+                self.vmap.insert(inst, p);
+                if self.activity.is_varied(inst) {
+                    let t = self.b.phi(inst.ty(), &format!("d_{}", inst.name()));
+                    self.tmap.insert(inst, t);
+                }
+                self.phis.push(inst);
+            }
+            LLVMRet => {
+                let pr = if inst.num_operands() == 0 {
+                    None
+                } else {
+                    Some(inst.operand(0))
+                };
+                match pr {
+                    None => {
+                        self.b.ret_void();
+                    }
+                    Some(v) if self.sig.paired_return => {
+                        let rty = self.dst.return_type();
+                        let agg = self.b.insert_value(rty.null(), self.primal(v), 0);
+                        let agg = self.b.insert_value(agg, self.tangent_or_zero(v), 1);
+                        self.b.ret(agg);
+                    }
+                    Some(v) => {
+                        self.b.ret(self.primal(v));
+                    }
+                }
+            }
+            LLVMCall => self.visit_call(inst)?,
+            LLVMLoad | LLVMStore | LLVMGetElementPtr | LLVMAlloca | LLVMBitCast
+            | LLVMAddrSpaceCast => self.visit_memory(inst)?,
+            LLVMInvoke | LLVMLandingPad | LLVMResume | LLVMCallBr
+                if self.any_operand_varied(inst) =>
+            {
+                return Err(AdcError::unsupported(
+                    inst,
+                    "exception handling (invoke/landingpad) with active values is not supported",
+                ));
+            }
+            _ => {
+                let c = self.clone_primal(inst);
+                if self.activity.is_varied(inst) {
+                    match lookup_opcode(op) {
+                        Some(rule) => {
+                            let ops: Vec<Value> = inst.operands().collect();
+                            if let Some(t) = self.apply_rule(rule, inst, c, &ops)? {
+                                self.tmap.insert(inst, t);
+                            }
+                        }
+                        None if inst.ty().contains_float() || inst.ty().is_pointer() => {
+                            return Err(AdcError::unsupported(
+                                inst,
+                                format!(
+                                    "no derivative rule for the `{}` instruction",
+                                    opcode_name(op)
+                                ),
+                            ))
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn any_operand_varied(&self, inst: Value) -> bool {
+        inst.operands().any(|o| self.tangent(o).is_some())
+    }
+
+    /// Tangent of `inst` (primal clone `res`) from its rule; `ops` are the
+    /// operands the rule's names refer to.
+    fn apply_rule(
+        &mut self,
+        rule: &Rule,
+        inst: Value,
+        res: Value,
+        ops: &[Value],
+    ) -> Result<Option<Value>> {
+        match rule {
+            Rule::Linear { data, .. } => {
+                if !data
+                    .iter()
+                    .any(|&i| self.tangent(ops[i as usize]).is_some())
+                {
+                    return Ok(None);
+                }
+                // The same operation with data operands replaced by tangents.
+                let t = res.clone_detached();
+                for &i in data.iter() {
+                    t.set_operand(i, self.tangent_or_zero(ops[i as usize]));
+                }
+                self.b.insert(t);
+                Ok(Some(t))
+            }
+            Rule::Partials { partials, .. } => {
+                let args: Vec<Value> = ops.iter().map(|o| self.primal(*o)).collect();
+                let env = ExprEnv {
+                    builder: &self.b,
+                    module: self.synth.module,
+                    args: &args,
+                    result: Some(res),
+                    ty: res.ty(),
+                };
+                let mut acc: Option<Value> = None;
+                for (i, p) in partials.iter().enumerate() {
+                    let (Some(p), Some(dx)) = (p, ops.get(i).and_then(|o| self.tangent(*o))) else {
+                        continue;
+                    };
+                    let term = match p {
+                        Expr::Num(x) if *x == 0.0 => continue,
+                        Expr::Num(x) if *x == 1.0 => dx,
+                        Expr::Num(x) if *x == -1.0 => self.b.fneg(dx),
+                        p => {
+                            let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
+                            self.b.fmul(d, dx)
+                        }
+                    };
+                    acc = Some(match acc {
+                        None => term,
+                        Some(a) => self.b.fadd(a, term),
+                    });
+                }
+                Ok(acc)
+            }
+        }
+    }
+
+    fn visit_call(&mut self, inst: Value) -> Result<()> {
+        let args = inst.call_args();
+        let any_varied = args.iter().any(|a| self.tangent(*a).is_some());
+        let Some(callee) = inst.called_function() else {
+            if any_varied {
+                return Err(AdcError::unsupported(
+                    inst,
+                    "indirect call with active arguments: adc needs to see the callee",
+                ));
+            }
+            self.clone_primal(inst);
+            return Ok(());
+        };
+        let name = callee.name();
+        if let Some(rule) = lookup_call(&name) {
+            let c = self.clone_primal(inst);
+            if any_varied {
+                if let Some(t) = self.apply_rule(rule, inst, c, &args)? {
+                    self.tmap.insert(inst, t);
+                }
+            }
+            return Ok(());
+        }
+        if callee.is_intrinsic() {
+            return self.visit_intrinsic(inst, &name);
+        }
+        if !any_varied {
+            self.clone_primal(inst);
+            return Ok(());
+        }
+        if callee.is_declaration() {
+            return Err(AdcError::unsupported(
+                inst,
+                format!(
+                    "no derivative rule for external function `{name}`, and its body is not in the module \
+                     (link its bitcode in first, e.g. with llvm-link)"
+                ),
+            ));
+        }
+        // A function of the module: call its tangent function.
+        let acts: Vec<Activity> = args
+            .iter()
+            .map(
+                |a| match (self.tangent(*a).is_some(), a.ty().is_pointer()) {
+                    (false, _) => Activity::Const,
+                    (true, true) => Activity::Dup,
+                    (true, false) => Activity::Active,
+                },
+            )
+            .collect();
+        let (g, sig) = self.synth.tangent_of(callee, &acts);
+        let mut call_args = Vec::new();
+        for (a, act) in args.iter().zip(&acts) {
+            call_args.push(self.primal(*a));
+            if act.has_shadow() {
+                call_args.push(self.tangent_or_zero(*a));
+            }
+        }
+        let call = self.b.call(g, &call_args);
+        if sig.paired_return {
+            let p = self.b.extract_value(call, 0);
+            let t = self.b.extract_value(call, 1);
+            self.vmap.insert(inst, p);
+            if self.activity.is_varied(inst) {
+                self.tmap.insert(inst, t);
+            }
+        } else {
+            self.vmap.insert(inst, call);
+        }
+        Ok(())
+    }
+
+    fn visit_intrinsic(&mut self, inst: Value, name: &str) -> Result<()> {
+        if name.starts_with("llvm.memcpy")
+            || name.starts_with("llvm.memmove")
+            || name.starts_with("llvm.memset")
+        {
+            return self.visit_mem_intrinsic(inst, name);
+        }
+        self.clone_primal(inst);
+        if self.activity.is_varied(inst) && inst.ty().contains_float() {
+            return Err(AdcError::unsupported(
+                inst,
+                format!("no derivative rule for intrinsic `{name}`"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn complete_phis(&mut self) {
+        for phi in std::mem::take(&mut self.phis) {
+            let np = self.vmap[&phi];
+            let nt = self.tmap.get(&phi).copied();
+            for i in 0..phi.count_incoming() {
+                let (v, bb) = phi.incoming(i);
+                let Some(&nb) = self.bmap.get(&bb) else {
+                    continue; // edge from an unreachable block
+                };
+                np.add_incoming(self.primal(v), nb);
+                if let Some(nt) = nt {
+                    nt.add_incoming(self.tangent_or_zero(v), nb);
+                }
+            }
+        }
+    }
+
+    fn copy_alignment(from: Value, to: Value) {
+        unsafe { LLVMSetAlignment(to.0, LLVMGetAlignment(from.0)) }
+    }
+
+    fn is_stack_object_varied(&self, p: Value) -> bool {
+        underlying_alloca(p).is_some_and(|a| self.activity.is_varied(a))
+    }
+}
+
+fn opcode_name(op: LLVMOpcode) -> String {
+    let s = format!("{op:?}");
+    s.trim_start_matches("LLVM").to_lowercase()
+}

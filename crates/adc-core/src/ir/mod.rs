@@ -1,0 +1,491 @@
+//! A thin, copyable view of LLVM IR over llvm-sys.
+//!
+//! inkwell's typed values are good for writing known code, but derivative
+//! synthesis walks arbitrary instructions generically (clone, remap operands,
+//! query opcodes), which is simpler on plain handles. Everything here is a
+//! `Copy` handle that is valid while the owning `Context` lives; the
+//! `Context`/`Module` lifetimes are managed by inkwell (see `module_io`).
+//! Raw context and module handles are passed in the same spirit, hence the
+//! allowed clippy lint below.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+pub mod builder;
+pub mod debug_loc;
+pub mod module_io;
+pub mod passes;
+
+use llvm_sys::core::*;
+use llvm_sys::prelude::*;
+use llvm_sys::{LLVMOpcode, LLVMTypeKind, LLVMValueKind};
+use std::ffi::{CStr, CString};
+
+pub use builder::Builder;
+
+/// An SSA value: argument, instruction, constant, global or function.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Value(pub LLVMValueRef);
+
+/// An LLVM type.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Type(pub LLVMTypeRef);
+
+/// A basic block.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Block(pub LLVMBasicBlockRef);
+
+pub(crate) fn cstr(s: &str) -> CString {
+    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap())
+}
+
+fn owned_message(p: *mut std::os::raw::c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: LLVM returned a NUL-terminated string that we own and free.
+    unsafe {
+        let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+        LLVMDisposeMessage(p);
+        s
+    }
+}
+
+impl Value {
+    pub fn ty(self) -> Type {
+        Type(unsafe { LLVMTypeOf(self.0) })
+    }
+    pub fn name(self) -> String {
+        let mut len = 0usize;
+        let p = unsafe { LLVMGetValueName2(self.0, &mut len) };
+        if p.is_null() {
+            return String::new();
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+    pub fn set_name(self, name: &str) {
+        unsafe { LLVMSetValueName2(self.0, name.as_ptr() as *const _, name.len()) }
+    }
+    /// The value printed as LLVM assembly (one line for instructions).
+    pub fn print(self) -> String {
+        owned_message(unsafe { LLVMPrintValueToString(self.0) })
+            .trim()
+            .to_string()
+    }
+    pub fn kind(self) -> LLVMValueKind {
+        unsafe { LLVMGetValueKind(self.0) }
+    }
+    pub fn is_instruction(self) -> bool {
+        self.kind() == LLVMValueKind::LLVMInstructionValueKind
+    }
+    pub fn is_argument(self) -> bool {
+        self.kind() == LLVMValueKind::LLVMArgumentValueKind
+    }
+    pub fn is_function(self) -> bool {
+        self.kind() == LLVMValueKind::LLVMFunctionValueKind
+    }
+    pub fn is_constant(self) -> bool {
+        unsafe { LLVMIsConstant(self.0) != 0 }
+    }
+    pub fn opcode(self) -> Option<LLVMOpcode> {
+        if self.is_instruction() {
+            Some(unsafe { LLVMGetInstructionOpcode(self.0) })
+        } else {
+            None
+        }
+    }
+    pub fn num_operands(self) -> u32 {
+        unsafe { LLVMGetNumOperands(self.0) as u32 }
+    }
+    pub fn operand(self, i: u32) -> Value {
+        Value(unsafe { LLVMGetOperand(self.0, i) })
+    }
+    pub fn operands(self) -> impl Iterator<Item = Value> {
+        (0..self.num_operands()).map(move |i| self.operand(i))
+    }
+    pub fn set_operand(self, i: u32, v: Value) {
+        unsafe { LLVMSetOperand(self.0, i, v.0) }
+    }
+    pub fn parent_block(self) -> Block {
+        Block(unsafe { LLVMGetInstructionParent(self.0) })
+    }
+    /// The function an instruction or argument belongs to.
+    pub fn parent_function(self) -> Function {
+        if self.is_argument() {
+            Function(Value(unsafe { LLVMGetParamParent(self.0) }))
+        } else {
+            self.parent_block().function()
+        }
+    }
+    pub fn next_instruction(self) -> Option<Value> {
+        let p = unsafe { LLVMGetNextInstruction(self.0) };
+        (!p.is_null()).then_some(Value(p))
+    }
+    pub fn users(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut u = unsafe { LLVMGetFirstUse(self.0) };
+        while !u.is_null() {
+            out.push(Value(unsafe { LLVMGetUser(u) }));
+            u = unsafe { LLVMGetNextUse(u) };
+        }
+        out
+    }
+    // --- phi
+    pub fn count_incoming(self) -> u32 {
+        unsafe { LLVMCountIncoming(self.0) }
+    }
+    pub fn incoming(self, i: u32) -> (Value, Block) {
+        unsafe {
+            (
+                Value(LLVMGetIncomingValue(self.0, i)),
+                Block(LLVMGetIncomingBlock(self.0, i)),
+            )
+        }
+    }
+    pub fn add_incoming(self, v: Value, b: Block) {
+        let mut vs = [v.0];
+        let mut bs = [b.0];
+        unsafe { LLVMAddIncoming(self.0, vs.as_mut_ptr(), bs.as_mut_ptr(), 1) }
+    }
+    // --- calls
+    /// The called operand of a call (a function, or a pointer for indirect calls).
+    pub fn called_value(self) -> Value {
+        Value(unsafe { LLVMGetCalledValue(self.0) })
+    }
+    /// The directly called function, if the call is direct.
+    pub fn called_function(self) -> Option<Function> {
+        let c = self.called_value();
+        c.is_function().then_some(Function(c))
+    }
+    pub fn called_function_type(self) -> Type {
+        Type(unsafe { LLVMGetCalledFunctionType(self.0) })
+    }
+    pub fn num_call_args(self) -> u32 {
+        unsafe { LLVMGetNumArgOperands(self.0) }
+    }
+    pub fn call_args(self) -> Vec<Value> {
+        (0..self.num_call_args()).map(|i| self.operand(i)).collect()
+    }
+    // --- misc instruction queries
+    pub fn fcmp_predicate(self) -> llvm_sys::LLVMRealPredicate {
+        unsafe { LLVMGetFCmpPredicate(self.0) }
+    }
+    pub fn allocated_type(self) -> Type {
+        Type(unsafe { LLVMGetAllocatedType(self.0) })
+    }
+    pub fn gep_source_type(self) -> Type {
+        Type(unsafe { LLVMGetGEPSourceElementType(self.0) })
+    }
+    pub fn const_f64(self) -> Option<f64> {
+        if self.kind() != LLVMValueKind::LLVMConstantFPValueKind {
+            return None;
+        }
+        let mut lost = 0;
+        Some(unsafe { llvm_sys::core::LLVMConstRealGetDouble(self.0, &mut lost) })
+    }
+    /// Clone an instruction (detached, same operands) without its metadata:
+    /// debug locations and loop metadata point into the original function's
+    /// debug scope and must not be copied into a generated one.
+    pub fn clone_detached(self) -> Value {
+        let c = unsafe { Value(LLVMInstructionClone(self.0)) };
+        c.drop_metadata();
+        c
+    }
+    pub fn drop_metadata(self) {
+        unsafe {
+            llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(self.0, std::ptr::null_mut());
+            let mut n = 0usize;
+            let entries = LLVMInstructionGetAllMetadataOtherThanDebugLoc(self.0, &mut n);
+            if !entries.is_null() {
+                for i in 0..n {
+                    let kind = LLVMValueMetadataEntriesGetKind(entries, i as u32);
+                    LLVMSetMetadata(self.0, kind, std::ptr::null_mut());
+                }
+                LLVMDisposeValueMetadataEntries(entries);
+            }
+        }
+    }
+    pub fn erase(self) {
+        unsafe { LLVMInstructionEraseFromParent(self.0) }
+    }
+    pub fn replace_all_uses_with(self, v: Value) {
+        unsafe { LLVMReplaceAllUsesWith(self.0, v.0) }
+    }
+}
+
+/// A function (a `Value` known to be a function).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Function(pub Value);
+
+impl Function {
+    pub fn raw(self) -> LLVMValueRef {
+        self.0 .0
+    }
+    pub fn name(self) -> String {
+        self.0.name()
+    }
+    pub fn params(self) -> Vec<Value> {
+        let n = unsafe { LLVMCountParams(self.raw()) };
+        (0..n)
+            .map(|i| Value(unsafe { LLVMGetParam(self.raw(), i) }))
+            .collect()
+    }
+    pub fn fn_type(self) -> Type {
+        Type(unsafe { LLVMGlobalGetValueType(self.raw()) })
+    }
+    pub fn return_type(self) -> Type {
+        Type(unsafe { LLVMGetReturnType(self.fn_type().0) })
+    }
+    pub fn is_declaration(self) -> bool {
+        unsafe { LLVMIsDeclaration(self.raw()) != 0 }
+    }
+    pub fn intrinsic_id(self) -> u32 {
+        unsafe { LLVMGetIntrinsicID(self.raw()) }
+    }
+    pub fn is_intrinsic(self) -> bool {
+        self.intrinsic_id() != 0
+    }
+    pub fn blocks(self) -> Vec<Block> {
+        let mut out = Vec::new();
+        let mut b = unsafe { LLVMGetFirstBasicBlock(self.raw()) };
+        while !b.is_null() {
+            out.push(Block(b));
+            b = unsafe { LLVMGetNextBasicBlock(b) };
+        }
+        out
+    }
+    pub fn entry(self) -> Block {
+        Block(unsafe { LLVMGetEntryBasicBlock(self.raw()) })
+    }
+    pub fn append_block(self, ctx: LLVMContextRef, name: &str) -> Block {
+        let n = cstr(name);
+        Block(unsafe { LLVMAppendBasicBlockInContext(ctx, self.raw(), n.as_ptr()) })
+    }
+    pub fn module(self) -> LLVMModuleRef {
+        unsafe { LLVMGetGlobalParent(self.raw()) }
+    }
+    pub fn set_internal(self) {
+        unsafe { LLVMSetLinkage(self.raw(), llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
+    }
+    /// Remove a string or enum function attribute (e.g. `optnone`) everywhere.
+    pub fn remove_fn_attr(self, name: &str) {
+        let kind =
+            unsafe { LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len()) };
+        unsafe {
+            LLVMRemoveEnumAttributeAtIndex(self.raw(), llvm_sys::LLVMAttributeFunctionIndex, kind)
+        }
+    }
+}
+
+impl Block {
+    pub fn function(self) -> Function {
+        Function(Value(unsafe { LLVMGetBasicBlockParent(self.0) }))
+    }
+    pub fn instructions(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut i = unsafe { LLVMGetFirstInstruction(self.0) };
+        while !i.is_null() {
+            out.push(Value(i));
+            i = unsafe { LLVMGetNextInstruction(i) };
+        }
+        out
+    }
+    pub fn terminator(self) -> Option<Value> {
+        let t = unsafe { LLVMGetBasicBlockTerminator(self.0) };
+        (!t.is_null()).then_some(Value(t))
+    }
+    pub fn first_non_phi(self) -> Option<Value> {
+        self.instructions()
+            .into_iter()
+            .find(|i| i.opcode() != Some(LLVMOpcode::LLVMPHI))
+    }
+    pub fn successors(self) -> Vec<Block> {
+        match self.terminator() {
+            None => vec![],
+            Some(t) => {
+                let n = unsafe { LLVMGetNumSuccessors(t.0) };
+                (0..n)
+                    .map(|i| Block(unsafe { LLVMGetSuccessor(t.0, i) }))
+                    .collect()
+            }
+        }
+    }
+    pub fn as_value(self) -> Value {
+        Value(unsafe { LLVMBasicBlockAsValue(self.0) })
+    }
+    pub fn name(self) -> String {
+        let p = unsafe { LLVMGetBasicBlockName(self.0) };
+        if p.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(p).to_string_lossy().into_owned() }
+        }
+    }
+}
+
+impl Type {
+    pub fn kind(self) -> LLVMTypeKind {
+        unsafe { LLVMGetTypeKind(self.0) }
+    }
+    pub fn context(self) -> LLVMContextRef {
+        unsafe { LLVMGetTypeContext(self.0) }
+    }
+    pub fn is_float_scalar(self) -> bool {
+        matches!(
+            self.kind(),
+            LLVMTypeKind::LLVMFloatTypeKind | LLVMTypeKind::LLVMDoubleTypeKind
+        )
+    }
+    /// float or double, or a vector of them: the types that carry tangents.
+    pub fn is_float(self) -> bool {
+        self.is_float_scalar() || (self.is_vector() && self.element_type().is_float_scalar())
+    }
+    /// Whether any part of the type is floating point (for aggregates).
+    pub fn contains_float(self) -> bool {
+        match self.kind() {
+            LLVMTypeKind::LLVMStructTypeKind => {
+                self.struct_fields().iter().any(|t| t.contains_float())
+            }
+            LLVMTypeKind::LLVMArrayTypeKind => self.element_type().contains_float(),
+            _ => self.is_float(),
+        }
+    }
+    pub fn is_vector(self) -> bool {
+        self.kind() == LLVMTypeKind::LLVMVectorTypeKind
+    }
+    pub fn is_pointer(self) -> bool {
+        self.kind() == LLVMTypeKind::LLVMPointerTypeKind
+    }
+    pub fn is_integer(self) -> bool {
+        self.kind() == LLVMTypeKind::LLVMIntegerTypeKind
+    }
+    pub fn is_void(self) -> bool {
+        self.kind() == LLVMTypeKind::LLVMVoidTypeKind
+    }
+    pub fn int_width(self) -> u32 {
+        unsafe { LLVMGetIntTypeWidth(self.0) }
+    }
+    pub fn element_type(self) -> Type {
+        Type(unsafe { LLVMGetElementType(self.0) })
+    }
+    pub fn vector_size(self) -> u32 {
+        unsafe { LLVMGetVectorSize(self.0) }
+    }
+    /// Scalar type: the element type of a vector, else the type itself.
+    pub fn scalar(self) -> Type {
+        if self.is_vector() {
+            self.element_type()
+        } else {
+            self
+        }
+    }
+    pub fn struct_fields(self) -> Vec<Type> {
+        let n = unsafe { LLVMCountStructElementTypes(self.0) };
+        (0..n)
+            .map(|i| Type(unsafe { LLVMStructGetTypeAtIndex(self.0, i) }))
+            .collect()
+    }
+    pub fn print(self) -> String {
+        owned_message(unsafe { LLVMPrintTypeToString(self.0) })
+    }
+    pub fn null(self) -> Value {
+        Value(unsafe { LLVMConstNull(self.0) })
+    }
+    pub fn params(self) -> Vec<Type> {
+        let n = unsafe { LLVMCountParamTypes(self.0) };
+        let mut v = vec![std::ptr::null_mut(); n as usize];
+        unsafe { LLVMGetParamTypes(self.0, v.as_mut_ptr()) };
+        v.into_iter().map(Type).collect()
+    }
+    /// A floating-point constant of this type (splatted for vectors).
+    pub fn const_float(self, x: f64) -> Value {
+        unsafe {
+            let s = LLVMConstReal(self.scalar().0, x);
+            if self.is_vector() {
+                let mut elems = vec![s; self.vector_size() as usize];
+                Value(LLVMConstVector(elems.as_mut_ptr(), elems.len() as u32))
+            } else {
+                Value(s)
+            }
+        }
+    }
+    pub fn const_int(self, x: i64) -> Value {
+        unsafe {
+            let s = LLVMConstInt(self.scalar().0, x as u64, 1);
+            if self.is_vector() {
+                let mut elems = vec![s; self.vector_size() as usize];
+                Value(LLVMConstVector(elems.as_mut_ptr(), elems.len() as u32))
+            } else {
+                Value(s)
+            }
+        }
+    }
+    /// A function type `ret (params...)`.
+    pub fn function(ret: Type, params: &[Type]) -> Type {
+        let mut p: Vec<_> = params.iter().map(|t| t.0).collect();
+        Type(unsafe { LLVMFunctionType(ret.0, p.as_mut_ptr(), p.len() as u32, 0) })
+    }
+    pub fn struct_of(ctx: LLVMContextRef, fields: &[Type]) -> Type {
+        let mut f: Vec<_> = fields.iter().map(|t| t.0).collect();
+        Type(unsafe { LLVMStructTypeInContext(ctx, f.as_mut_ptr(), f.len() as u32, 0) })
+    }
+    pub fn void(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMVoidTypeInContext(ctx) })
+    }
+    pub fn i8(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMInt8TypeInContext(ctx) })
+    }
+    pub fn i32(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMInt32TypeInContext(ctx) })
+    }
+    pub fn i64(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMInt64TypeInContext(ctx) })
+    }
+    pub fn i1(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMInt1TypeInContext(ctx) })
+    }
+}
+
+/// Look up a function by name in a module.
+pub fn get_function(m: LLVMModuleRef, name: &str) -> Option<Function> {
+    let n = cstr(name);
+    let f = unsafe { LLVMGetNamedFunction(m, n.as_ptr()) };
+    (!f.is_null()).then_some(Function(Value(f)))
+}
+
+/// Get or declare a function of the given type.
+pub fn get_or_declare(m: LLVMModuleRef, name: &str, ty: Type) -> Function {
+    if let Some(f) = get_function(m, name) {
+        return f;
+    }
+    let n = cstr(name);
+    Function(Value(unsafe { LLVMAddFunction(m, n.as_ptr(), ty.0) }))
+}
+
+/// Add a new function with external linkage.
+pub fn add_function(m: LLVMModuleRef, name: &str, ty: Type) -> Function {
+    let n = cstr(name);
+    Function(Value(unsafe { LLVMAddFunction(m, n.as_ptr(), ty.0) }))
+}
+
+/// The declaration of an overloaded intrinsic (e.g. `llvm.cos` at `double`),
+/// or `None` if this LLVM has no intrinsic of that name.
+pub fn intrinsic(m: LLVMModuleRef, base: &str, overloads: &[Type]) -> Option<Function> {
+    let id = unsafe { LLVMLookupIntrinsicID(base.as_ptr() as *const _, base.len()) };
+    if id == 0 {
+        return None;
+    }
+    let mut tys: Vec<_> = overloads.iter().map(|t| t.0).collect();
+    let f = unsafe { LLVMGetIntrinsicDeclaration(m, id, tys.as_mut_ptr(), tys.len()) };
+    (!f.is_null()).then_some(Function(Value(f)))
+}
+
+/// All functions defined or declared in a module.
+pub fn functions(m: LLVMModuleRef) -> Vec<Function> {
+    let mut out = Vec::new();
+    let mut f = unsafe { LLVMGetFirstFunction(m) };
+    while !f.is_null() {
+        out.push(Function(Value(f)));
+        f = unsafe { LLVMGetNextFunction(f) };
+    }
+    out
+}

@@ -1,0 +1,118 @@
+//! Reading modules (.bc, .ll) and writing them by extension (.bc .ll .o .s).
+//! Output goes to a temporary file in the target directory and is renamed into
+//! place only when complete, so a failure never leaves a partial file.
+
+use crate::error::{AdcError, Result};
+use inkwell::context::Context;
+use inkwell::memory_buffer::MemoryBuffer;
+use inkwell::module::Module;
+use inkwell::targets::{
+    CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
+use inkwell::OptimizationLevel;
+use std::path::Path;
+
+/// Parse a bitcode or textual IR file.
+pub fn load<'ctx>(ctx: &'ctx Context, path: &Path) -> Result<Module<'ctx>> {
+    let read_err = |message: String| AdcError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let buf = MemoryBuffer::create_from_file(path).map_err(|e| read_err(e.to_string()))?;
+    let is_bitcode = buf.as_slice().starts_with(b"BC\xC0\xDE")
+        || buf.as_slice().starts_with(&[0xDE, 0xC0, 0x17, 0x0B]);
+    if is_bitcode {
+        Module::parse_bitcode_from_buffer(&buf, ctx).map_err(|e| read_err(e.to_string()))
+    } else {
+        ctx.create_module_from_ir(buf)
+            .map_err(|e| read_err(e.to_string()))
+    }
+}
+
+/// The output formats, chosen by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    Bitcode,
+    Text,
+    Object,
+    Assembly,
+}
+
+impl OutputKind {
+    pub fn from_path(path: &Path) -> Result<OutputKind> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("bc") => Ok(OutputKind::Bitcode),
+            Some("ll") => Ok(OutputKind::Text),
+            Some("o") => Ok(OutputKind::Object),
+            Some("s") => Ok(OutputKind::Assembly),
+            _ => Err(AdcError::Usage(format!(
+                "cannot tell the output format of `{}`: use .bc, .ll, .o or .s",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// The host's x86-64 target machine, PIC (objects go into PIE executables).
+pub fn target_machine(module: &Module) -> Result<TargetMachine> {
+    Target::initialize_x86(&InitializationConfig::default());
+    let triple = {
+        let t = module.get_triple();
+        let s = t.as_str().to_string_lossy().into_owned();
+        if s.is_empty() {
+            TargetMachine::get_default_triple()
+        } else {
+            TargetTriple::create(&s)
+        }
+    };
+    let target = Target::from_triple(&triple).map_err(|e| AdcError::Llvm(e.to_string()))?;
+    target
+        .create_target_machine(
+            &triple,
+            "x86-64",
+            "",
+            OptimizationLevel::Aggressive,
+            RelocMode::PIC,
+            CodeModel::Default,
+        )
+        .ok_or_else(|| AdcError::Llvm(format!("no target machine for {triple}")))
+}
+
+/// Write `module` to `path` in the format its extension names, atomically.
+pub fn write(module: &Module, path: &Path) -> Result<()> {
+    let kind = OutputKind::from_path(path)?;
+    let write_err = |message: String| AdcError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".adc-out")
+        .tempfile_in(dir)
+        .map_err(|e| write_err(e.to_string()))?;
+    match kind {
+        OutputKind::Bitcode => {
+            if !module.write_bitcode_to_path(tmp.path()) {
+                return Err(write_err("LLVM could not write bitcode".into()));
+            }
+        }
+        OutputKind::Text => module
+            .print_to_file(tmp.path())
+            .map_err(|e| write_err(e.to_string()))?,
+        OutputKind::Object | OutputKind::Assembly => {
+            let tm = target_machine(module)?;
+            let ft = if kind == OutputKind::Object {
+                FileType::Object
+            } else {
+                FileType::Assembly
+            };
+            tm.write_to_file(module, ft, tmp.path())
+                .map_err(|e| write_err(e.to_string()))?;
+        }
+    }
+    tmp.persist(path).map_err(|e| write_err(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Lowering rule expressions to IR at the point of use.
+
+use super::expr::{BinOp, CmpOp, Expr, MathFn};
+use crate::ir::{get_or_declare, intrinsic, Builder, Type, Value};
+use llvm_sys::prelude::LLVMModuleRef;
+use llvm_sys::{LLVMOpcode, LLVMRealPredicate, LLVMTypeKind};
+
+/// What an expression's names stand for at one instruction.
+pub struct ExprEnv<'a> {
+    pub builder: &'a Builder,
+    pub module: LLVMModuleRef,
+    /// The operands (as values in the function being built).
+    pub args: &'a [Value],
+    /// The operation's result, when the expression needs it.
+    pub result: Option<Value>,
+    /// The float type partials are computed in (the result type).
+    pub ty: Type,
+}
+
+fn num(x: f64, like: Type) -> Value {
+    if like.scalar().is_integer() {
+        like.const_int(x as i64)
+    } else {
+        like.const_float(x)
+    }
+}
+
+/// Emit `e`; constants take the type of the value they combine with.
+pub fn emit(e: &Expr, env: &ExprEnv) -> Result<Value, String> {
+    let b = env.builder;
+    Ok(match e {
+        Expr::Num(x) => env.ty.const_float(*x),
+        Expr::Arg(i) => *env
+            .args
+            .get(*i)
+            .ok_or_else(|| format!("rule reads operand {i}, which the call lacks"))?,
+        Expr::Result => env
+            .result
+            .ok_or_else(|| "rule reads the result, which is not available".to_string())?,
+        Expr::Neg(a) => b.fneg(emit(a, env)?),
+        Expr::Bin(op, l, r) => {
+            let (vl, vr) = match (&**l, &**r) {
+                (Expr::Num(x), Expr::Num(y)) => {
+                    let v = match op {
+                        BinOp::Add => x + y,
+                        BinOp::Sub => x - y,
+                        BinOp::Mul => x * y,
+                        BinOp::Div => x / y,
+                    };
+                    return Ok(env.ty.const_float(v));
+                }
+                (Expr::Num(x), r) => {
+                    let vr = emit(r, env)?;
+                    (num(*x, vr.ty()), vr)
+                }
+                (l, Expr::Num(y)) => {
+                    let vl = emit(l, env)?;
+                    (vl, num(*y, vl.ty()))
+                }
+                (l, r) => (emit(l, env)?, emit(r, env)?),
+            };
+            if vl.ty().scalar().is_integer() {
+                match op {
+                    BinOp::Add => b.add(vl, vr),
+                    BinOp::Sub => b.sub(vl, vr),
+                    BinOp::Mul => b.mul(vl, vr),
+                    BinOp::Div => return Err("integer division in a rule".into()),
+                }
+            } else {
+                match op {
+                    BinOp::Add => b.fadd(vl, vr),
+                    BinOp::Sub => b.fsub(vl, vr),
+                    BinOp::Mul => b.fmul(vl, vr),
+                    BinOp::Div => b.fdiv(vl, vr),
+                }
+            }
+        }
+        Expr::Cmp(op, l, r) => {
+            let p = match op {
+                CmpOp::Lt => LLVMRealPredicate::LLVMRealOLT,
+                CmpOp::Le => LLVMRealPredicate::LLVMRealOLE,
+                CmpOp::Eq => LLVMRealPredicate::LLVMRealOEQ,
+                CmpOp::Ne => LLVMRealPredicate::LLVMRealUNE,
+                CmpOp::Gt => LLVMRealPredicate::LLVMRealOGT,
+                CmpOp::Ge => LLVMRealPredicate::LLVMRealOGE,
+            };
+            b.fcmp(p, emit(l, env)?, emit(r, env)?)
+        }
+        Expr::Select(c, x, y) => b.select(emit(c, env)?, emit(x, env)?, emit(y, env)?),
+        Expr::Call(f, args) => {
+            let vals = args
+                .iter()
+                .map(|a| emit(a, env))
+                .collect::<Result<Vec<_>, _>>()?;
+            call_math(*f, &vals, env)?
+        }
+    })
+}
+
+fn call_math(f: MathFn, args: &[Value], env: &ExprEnv) -> Result<Value, String> {
+    let b = env.builder;
+    let ty = env.ty;
+    match f {
+        MathFn::Float => {
+            let v = args[0];
+            if v.ty().scalar().is_integer() {
+                Ok(b.cast(LLVMOpcode::LLVMSIToFP, v, ty))
+            } else {
+                Ok(v)
+            }
+        }
+        MathFn::Powi => {
+            let d = intrinsic(env.module, "llvm.powi", &[ty, args[1].ty()])
+                .ok_or("this LLVM has no llvm.powi")?;
+            Ok(b.call(d, args))
+        }
+        _ => {
+            let base = f.name();
+            if let Some(d) = intrinsic(env.module, &format!("llvm.{base}"), &[ty]) {
+                return Ok(b.call(d, args));
+            }
+            let name = match ty.kind() {
+                LLVMTypeKind::LLVMDoubleTypeKind => base.to_string(),
+                LLVMTypeKind::LLVMFloatTypeKind => format!("{base}f"),
+                _ => return Err(format!("no `{base}` for type {}", ty.print())),
+            };
+            let params = vec![ty; args.len()];
+            let d = get_or_declare(env.module, &name, Type::function(ty, &params));
+            Ok(b.call(d, args))
+        }
+    }
+}

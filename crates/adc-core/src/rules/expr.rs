@@ -1,0 +1,370 @@
+//! Partial-derivative expressions: a tiny infix language parsed once.
+//!
+//! Grammar (usual precedence): numbers, named constants (`LN2`, `LN10`,
+//! `FRAC_2_SQRT_PI`), operand names, `r` (the result), `+ - * /`, unary `-`,
+//! comparisons `< <= == != > >=`, `c ? a : b`, and calls of the math
+//! functions in [`MathFn`].
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+}
+
+/// Math functions an expression may call. Each lowers to an LLVM intrinsic
+/// when this LLVM has it, else to the libm function of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathFn {
+    Sin,
+    Cos,
+    Sinh,
+    Cosh,
+    Exp,
+    Log,
+    Sqrt,
+    Pow,
+    Powi,
+    Copysign,
+    Trunc,
+    /// Integer to float conversion (`sitofp`) at the rule's float type.
+    Float,
+}
+
+impl MathFn {
+    fn from_name(s: &str) -> Option<(MathFn, usize)> {
+        Some(match s {
+            "sin" => (MathFn::Sin, 1),
+            "cos" => (MathFn::Cos, 1),
+            "sinh" => (MathFn::Sinh, 1),
+            "cosh" => (MathFn::Cosh, 1),
+            "exp" => (MathFn::Exp, 1),
+            "log" => (MathFn::Log, 1),
+            "sqrt" => (MathFn::Sqrt, 1),
+            "pow" => (MathFn::Pow, 2),
+            "powi" => (MathFn::Powi, 2),
+            "copysign" => (MathFn::Copysign, 2),
+            "trunc" => (MathFn::Trunc, 1),
+            "float" => (MathFn::Float, 1),
+            _ => return None,
+        })
+    }
+    /// The libm (and LLVM intrinsic, after `llvm.`) base name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MathFn::Sin => "sin",
+            MathFn::Cos => "cos",
+            MathFn::Sinh => "sinh",
+            MathFn::Cosh => "cosh",
+            MathFn::Exp => "exp",
+            MathFn::Log => "log",
+            MathFn::Sqrt => "sqrt",
+            MathFn::Pow => "pow",
+            MathFn::Powi => "powi",
+            MathFn::Copysign => "copysign",
+            MathFn::Trunc => "trunc",
+            MathFn::Float => "float",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    /// The i-th operand of the differentiated operation.
+    Arg(usize),
+    /// The result of the differentiated operation.
+    Result,
+    Neg(Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    Select(Box<Expr>, Box<Expr>, Box<Expr>),
+    Call(MathFn, Vec<Expr>),
+}
+
+impl Expr {
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Expr::Num(x) if *x == 0.0)
+    }
+    /// Whether the expression reads the operation's result `r`.
+    pub fn uses_result(&self) -> bool {
+        match self {
+            Expr::Result => true,
+            Expr::Num(_) | Expr::Arg(_) => false,
+            Expr::Neg(a) => a.uses_result(),
+            Expr::Bin(_, a, b) | Expr::Cmp(_, a, b) => a.uses_result() || b.uses_result(),
+            Expr::Select(c, a, b) => c.uses_result() || a.uses_result() || b.uses_result(),
+            Expr::Call(_, args) => args.iter().any(Expr::uses_result),
+        }
+    }
+    /// Operand indices the expression reads.
+    pub fn args_used(&self, out: &mut Vec<usize>) {
+        match self {
+            Expr::Arg(i) => out.push(*i),
+            Expr::Num(_) | Expr::Result => {}
+            Expr::Neg(a) => a.args_used(out),
+            Expr::Bin(_, a, b) | Expr::Cmp(_, a, b) => {
+                a.args_used(out);
+                b.args_used(out)
+            }
+            Expr::Select(c, a, b) => {
+                c.args_used(out);
+                a.args_used(out);
+                b.args_used(out)
+            }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.args_used(out)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Num(f64),
+    Ident(String),
+    Sym(&'static str),
+}
+
+fn lex(s: &str) -> Result<Vec<Tok>, ParseError> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i] as char;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() || (c == '.' && i + 1 < b.len() && b[i + 1].is_ascii_digit()) {
+            let st = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b'e') {
+                i += 1;
+            }
+            let t = &s[st..i];
+            out.push(Tok::Num(
+                t.parse()
+                    .map_err(|_| ParseError(format!("bad number `{t}`")))?,
+            ));
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let st = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            out.push(Tok::Ident(s[st..i].to_string()));
+        } else {
+            const SYMS: [&str; 16] = [
+                "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "(", ")", ",", "?", ":", "!",
+            ];
+            let sym = SYMS
+                .iter()
+                .find(|p| s[i..].starts_with(**p))
+                .ok_or_else(|| ParseError(format!("unexpected `{c}` in `{s}`")))?;
+            out.push(Tok::Sym(sym));
+            i += sym.len();
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    toks: Vec<Tok>,
+    pos: usize,
+    operands: &'a [&'a str],
+    src: &'a str,
+}
+
+impl Parser<'_> {
+    fn peek_sym(&self, s: &str) -> bool {
+        matches!(self.toks.get(self.pos), Some(Tok::Sym(x)) if *x == s)
+    }
+    fn eat(&mut self, s: &str) -> bool {
+        if self.peek_sym(s) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, s: &str) -> Result<(), ParseError> {
+        if self.eat(s) {
+            Ok(())
+        } else {
+            Err(ParseError(format!("expected `{s}` in `{}`", self.src)))
+        }
+    }
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        let c = self.cmp()?;
+        if self.eat("?") {
+            let a = self.expr()?;
+            self.expect(":")?;
+            let b = self.expr()?;
+            return Ok(Expr::Select(Box::new(c), Box::new(a), Box::new(b)));
+        }
+        Ok(c)
+    }
+    fn cmp(&mut self) -> Result<Expr, ParseError> {
+        let a = self.sum()?;
+        let op = [
+            ("<=", CmpOp::Le),
+            (">=", CmpOp::Ge),
+            ("==", CmpOp::Eq),
+            ("!=", CmpOp::Ne),
+            ("<", CmpOp::Lt),
+            (">", CmpOp::Gt),
+        ]
+        .into_iter()
+        .find(|(s, _)| self.peek_sym(s));
+        if let Some((_, op)) = op {
+            self.pos += 1;
+            let b = self.sum()?;
+            return Ok(Expr::Cmp(op, Box::new(a), Box::new(b)));
+        }
+        Ok(a)
+    }
+    fn sum(&mut self) -> Result<Expr, ParseError> {
+        let mut a = self.prod()?;
+        loop {
+            let op = if self.eat("+") {
+                BinOp::Add
+            } else if self.eat("-") {
+                BinOp::Sub
+            } else {
+                return Ok(a);
+            };
+            a = Expr::Bin(op, Box::new(a), Box::new(self.prod()?));
+        }
+    }
+    fn prod(&mut self) -> Result<Expr, ParseError> {
+        let mut a = self.unary()?;
+        loop {
+            let op = if self.eat("*") {
+                BinOp::Mul
+            } else if self.eat("/") {
+                BinOp::Div
+            } else {
+                return Ok(a);
+            };
+            a = Expr::Bin(op, Box::new(a), Box::new(self.unary()?));
+        }
+    }
+    fn unary(&mut self) -> Result<Expr, ParseError> {
+        if self.eat("-") {
+            return Ok(match self.unary()? {
+                Expr::Num(x) => Expr::Num(-x),
+                e => Expr::Neg(Box::new(e)),
+            });
+        }
+        self.atom()
+    }
+    fn atom(&mut self) -> Result<Expr, ParseError> {
+        let t = self
+            .toks
+            .get(self.pos)
+            .cloned()
+            .ok_or_else(|| ParseError(format!("unexpected end of `{}`", self.src)))?;
+        self.pos += 1;
+        match t {
+            Tok::Num(x) => Ok(Expr::Num(x)),
+            Tok::Sym("(") => {
+                let e = self.expr()?;
+                self.expect(")")?;
+                Ok(e)
+            }
+            Tok::Ident(name) => {
+                if self.eat("(") {
+                    let (f, arity) = MathFn::from_name(&name)
+                        .ok_or_else(|| ParseError(format!("unknown function `{name}`")))?;
+                    let mut args = vec![self.expr()?];
+                    while self.eat(",") {
+                        args.push(self.expr()?);
+                    }
+                    self.expect(")")?;
+                    if args.len() != arity {
+                        return Err(ParseError(format!("`{name}` takes {arity} arguments")));
+                    }
+                    return Ok(Expr::Call(f, args));
+                }
+                match name.as_str() {
+                    "r" => Ok(Expr::Result),
+                    "LN2" => Ok(Expr::Num(std::f64::consts::LN_2)),
+                    "LN10" => Ok(Expr::Num(std::f64::consts::LN_10)),
+                    "FRAC_2_SQRT_PI" => Ok(Expr::Num(std::f64::consts::FRAC_2_SQRT_PI)),
+                    _ => self
+                        .operands
+                        .iter()
+                        .position(|o| *o == name)
+                        .map(Expr::Arg)
+                        .ok_or_else(|| {
+                            ParseError(format!("unknown name `{name}` in `{}`", self.src))
+                        }),
+                }
+            }
+            Tok::Sym(s) => Err(ParseError(format!("unexpected `{s}` in `{}`", self.src))),
+        }
+    }
+}
+
+/// Parse `src` with the given operand names.
+pub fn parse(src: &str, operands: &[&str]) -> Result<Expr, ParseError> {
+    let mut p = Parser {
+        toks: lex(src)?,
+        pos: 0,
+        operands,
+        src,
+    };
+    let e = p.expr()?;
+    if p.pos != p.toks.len() {
+        return Err(ParseError(format!("trailing input in `{src}`")));
+    }
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_and_names() {
+        let e = parse("-r/b", &["a", "b"]).unwrap();
+        assert_eq!(
+            e,
+            Expr::Bin(
+                BinOp::Div,
+                Box::new(Expr::Neg(Box::new(Expr::Result))),
+                Box::new(Expr::Arg(1))
+            )
+        );
+        let e = parse("1 + x*x", &["x"]).unwrap();
+        assert!(matches!(e, Expr::Bin(BinOp::Add, _, _)));
+        let e = parse("a == r ? 1 : 0", &["a", "b"]).unwrap();
+        assert!(matches!(e, Expr::Select(..)));
+        assert_eq!(parse("-1", &[]).unwrap(), Expr::Num(-1.0));
+    }
+
+    #[test]
+    fn errors_are_reported() {
+        assert!(parse("foo(x)", &["x"]).is_err());
+        assert!(parse("y", &["x"]).is_err());
+        assert!(parse("pow(x)", &["x"]).is_err());
+        assert!(parse("(x", &["x"]).is_err());
+    }
+}

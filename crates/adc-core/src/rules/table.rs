@@ -1,0 +1,226 @@
+//! THE derivative table: one row per differentiable operation.
+//!
+//! Where is the rule of X? Here. Each row of [`PARTIALS`] names the operation
+//! (instruction opcode, LLVM intrinsic base name, libm names), its operands, and
+//! `;`-separated partial derivatives d r / d operand in the expression language
+//! of [`super::expr`]. `_` marks an operand that carries no derivative (an
+//! integer), `0` one whose partial is zero. [`LINEAR`] lists the structural
+//! operations whose tangent is the operation itself applied to the tangents of
+//! the listed data operands.
+
+use super::expr::{parse, Expr};
+use llvm_sys::LLVMOpcode;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// (names separated by spaces, operand names, partials separated by `;`)
+const PARTIALS: &[(&str, &str, &str)] = &[
+    // arithmetic instructions
+    ("fadd", "a b", "1 ; 1"),
+    ("fsub", "a b", "1 ; -1"),
+    ("fmul", "a b", "b ; a"),
+    ("fdiv", "a b", "1/b ; -r/b"),
+    ("frem fmod fmodf llvm.fmod", "a b", "1 ; -trunc(a/b)"),
+    ("fneg", "a", "-1"),
+    // roots and powers
+    ("llvm.sqrt sqrt sqrtf", "x", "0.5/r"),
+    ("cbrt cbrtf llvm.cbrt", "x", "1/(3*r*r)"),
+    ("llvm.pow pow powf", "x y", "y*pow(x, y - 1) ; r*log(x)"),
+    ("llvm.powi", "x n", "float(n)*powi(x, n - 1) ; _"),
+    ("hypot hypotf llvm.hypot", "x y", "x/r ; y/r"),
+    // exponentials and logarithms
+    ("llvm.exp exp expf", "x", "r"),
+    ("llvm.exp2 exp2 exp2f", "x", "r*LN2"),
+    ("llvm.exp10 exp10 exp10f", "x", "r*LN10"),
+    ("expm1 expm1f", "x", "r + 1"),
+    ("llvm.log log logf", "x", "1/x"),
+    ("llvm.log2 log2 log2f", "x", "1/(x*LN2)"),
+    ("llvm.log10 log10 log10f", "x", "1/(x*LN10)"),
+    ("log1p log1pf", "x", "1/(1 + x)"),
+    // trigonometric and hyperbolic
+    ("llvm.sin sin sinf", "x", "cos(x)"),
+    ("llvm.cos cos cosf", "x", "-sin(x)"),
+    ("llvm.tan tan tanf", "x", "1 + r*r"),
+    ("llvm.asin asin asinf", "x", "1/sqrt(1 - x*x)"),
+    ("llvm.acos acos acosf", "x", "-1/sqrt(1 - x*x)"),
+    ("llvm.atan atan atanf", "x", "1/(1 + x*x)"),
+    ("llvm.atan2 atan2 atan2f", "y x", "x/(x*x + y*y) ; -y/(x*x + y*y)"),
+    ("llvm.sinh sinh sinhf", "x", "cosh(x)"),
+    ("llvm.cosh cosh coshf", "x", "sinh(x)"),
+    ("llvm.tanh tanh tanhf", "x", "1 - r*r"),
+    // special functions
+    ("erf erff", "x", "FRAC_2_SQRT_PI*exp(-x*x)"),
+    ("erfc erfcf", "x", "-FRAC_2_SQRT_PI*exp(-x*x)"),
+    // sign, magnitude, selection
+    ("llvm.fabs fabs fabsf", "x", "copysign(1, x)"),
+    ("llvm.copysign copysign copysignf", "a b", "copysign(1, a)*copysign(1, b) ; 0"),
+    (
+        "llvm.minnum llvm.maxnum llvm.minimum llvm.maximum llvm.minimumnum llvm.maximumnum fmin fminf fmax fmaxf",
+        "a b",
+        "a == r ? 1 : 0 ; a == r ? 0 : 1",
+    ),
+    ("llvm.fma llvm.fmuladd fma fmaf", "a b c", "b ; a ; 1"),
+    // piecewise constant
+    (
+        "llvm.floor llvm.ceil llvm.trunc llvm.round llvm.rint llvm.nearbyint llvm.roundeven floor floorf ceil ceilf trunc truncf round roundf rint rintf nearbyint nearbyintf",
+        "x",
+        "0",
+    ),
+];
+
+/// (names, data operand indices): tangent = the same operation on tangents.
+const LINEAR: &[(&str, &[u32])] = &[
+    ("select", &[1, 2]),
+    ("fpext fptrunc", &[0]),
+    ("extractelement", &[0]),
+    ("insertelement", &[0, 1]),
+    ("shufflevector", &[0, 1]),
+    ("extractvalue", &[0]),
+    ("insertvalue", &[0, 1]),
+    ("freeze", &[0]),
+];
+
+/// How an operation's tangent (and adjoint) is formed.
+#[derive(Debug)]
+pub enum Rule {
+    /// `partials[i]`: d result / d operand i; `None` for integer operands.
+    Partials {
+        name: &'static str,
+        partials: Vec<Option<Expr>>,
+    },
+    /// Linear in the listed data operands.
+    Linear {
+        name: &'static str,
+        data: &'static [u32],
+    },
+}
+
+struct Table {
+    rules: Vec<Rule>,
+    by_name: HashMap<&'static str, usize>,
+}
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| build().unwrap_or_else(|e| panic!("derivative table: {e}")))
+}
+
+fn build() -> Result<Table, String> {
+    let mut t = Table {
+        rules: Vec::new(),
+        by_name: HashMap::new(),
+    };
+    for (names, operands, partials) in PARTIALS {
+        let ops: Vec<&str> = operands.split_whitespace().collect();
+        let ps: Vec<&str> = partials.split(';').map(str::trim).collect();
+        if ps.len() != ops.len() {
+            return Err(format!(
+                "`{names}`: {} operands, {} partials",
+                ops.len(),
+                ps.len()
+            ));
+        }
+        let partials = ps
+            .iter()
+            .map(|p| {
+                if *p == "_" {
+                    Ok(None)
+                } else {
+                    parse(p, &ops)
+                        .map(Some)
+                        .map_err(|e| format!("`{names}`: {e}"))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = names.split_whitespace().next().unwrap_or(names);
+        t.rules.push(Rule::Partials {
+            name: first,
+            partials,
+        });
+        for n in names.split_whitespace() {
+            if t.by_name.insert(n, t.rules.len() - 1).is_some() {
+                return Err(format!("`{n}` has two rules"));
+            }
+        }
+    }
+    for (names, data) in LINEAR {
+        let first = names.split_whitespace().next().unwrap_or(names);
+        t.rules.push(Rule::Linear { name: first, data });
+        for n in names.split_whitespace() {
+            if t.by_name.insert(n, t.rules.len() - 1).is_some() {
+                return Err(format!("`{n}` has two rules"));
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// The rule of an instruction opcode, if it has one.
+pub fn lookup_opcode(op: LLVMOpcode) -> Option<&'static Rule> {
+    use LLVMOpcode::*;
+    let name = match op {
+        LLVMFAdd => "fadd",
+        LLVMFSub => "fsub",
+        LLVMFMul => "fmul",
+        LLVMFDiv => "fdiv",
+        LLVMFRem => "frem",
+        LLVMFNeg => "fneg",
+        LLVMSelect => "select",
+        LLVMFPExt => "fpext",
+        LLVMFPTrunc => "fptrunc",
+        LLVMExtractElement => "extractelement",
+        LLVMInsertElement => "insertelement",
+        LLVMShuffleVector => "shufflevector",
+        LLVMExtractValue => "extractvalue",
+        LLVMInsertValue => "insertvalue",
+        LLVMFreeze => "freeze",
+        _ => return None,
+    };
+    lookup_name(name)
+}
+
+fn lookup_name(name: &str) -> Option<&'static Rule> {
+    let t = table();
+    t.by_name.get(name).map(|&i| &t.rules[i])
+}
+
+/// The rule of a called function: a libm name (`sin`, `sinf`) or an overloaded
+/// LLVM intrinsic (`llvm.sin.f64`, `llvm.powi.f64.i32` match `llvm.sin`, `llvm.powi`).
+pub fn lookup_call(name: &str) -> Option<&'static Rule> {
+    if let Some(r) = lookup_name(name) {
+        return Some(r);
+    }
+    if name.starts_with("llvm.") {
+        let mut base = name;
+        while let Some(dot) = base.rfind('.') {
+            base = &base[..dot];
+            if let Some(r) = lookup_name(base) {
+                return Some(r);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_parses_and_names_are_unique() {
+        build().unwrap();
+    }
+
+    #[test]
+    fn intrinsic_overloads_resolve_to_their_base() {
+        let name = |r: &Rule| match r {
+            Rule::Partials { name, .. } | Rule::Linear { name, .. } => *name,
+        };
+        assert_eq!(name(lookup_call("llvm.sin.f64").unwrap()), "llvm.sin");
+        assert_eq!(name(lookup_call("llvm.exp2.v2f64").unwrap()), "llvm.exp2");
+        assert_eq!(name(lookup_call("llvm.powi.f32.i32").unwrap()), "llvm.powi");
+        assert_eq!(name(lookup_call("sinf").unwrap()), "llvm.sin");
+        assert!(lookup_call("llvm.lifetime.start.p0").is_none());
+        assert!(lookup_call("printf").is_none());
+    }
+}

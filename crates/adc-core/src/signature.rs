@@ -1,0 +1,165 @@
+//! Parameter activity and the signatures of generated functions (DESIGN.md,
+//! "User-facing contract"), including their C prototypes for `--header`.
+
+use crate::error::{AdcError, Result};
+use crate::ir::{Function, Type, Value};
+use llvm_sys::{LLVMOpcode, LLVMTypeKind};
+
+/// How a parameter takes part in differentiation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Activity {
+    /// No derivative.
+    Const,
+    /// A floating-point scalar (or vector) with a derivative.
+    Active,
+    /// A pointer with a shadow pointer to its derivative memory.
+    Dup,
+    /// Like `Dup`, but the primal memory's final contents are not needed.
+    DupNoNeed,
+}
+
+impl Activity {
+    pub fn parse(s: &str) -> Option<Activity> {
+        Some(match s.trim() {
+            "const" => Activity::Const,
+            "active" => Activity::Active,
+            "dup" => Activity::Dup,
+            "dupnoneed" => Activity::DupNoNeed,
+            _ => return None,
+        })
+    }
+    pub fn letter(self) -> char {
+        match self {
+            Activity::Const => 'c',
+            Activity::Active => 'a',
+            Activity::Dup => 'd',
+            Activity::DupNoNeed => 'n',
+        }
+    }
+    /// Whether the parameter is followed by a tangent / shadow parameter.
+    pub fn has_shadow(self) -> bool {
+        self != Activity::Const
+    }
+}
+
+/// Whether pointer `p` is used (through GEPs and casts) to load or store floats.
+fn points_to_floats(p: Value, depth: u32) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    p.users().into_iter().any(|u| match u.opcode() {
+        Some(LLVMOpcode::LLVMLoad) => u.ty().contains_float(),
+        Some(LLVMOpcode::LLVMStore) => u.operand(1) == p && u.operand(0).ty().contains_float(),
+        Some(LLVMOpcode::LLVMGetElementPtr)
+        | Some(LLVMOpcode::LLVMBitCast)
+        | Some(LLVMOpcode::LLVMPHI)
+        | Some(LLVMOpcode::LLVMSelect) => points_to_floats(u, depth + 1),
+        Some(LLVMOpcode::LLVMCall) => u
+            .called_function()
+            .map(|f| {
+                !f.is_declaration()
+                    && u.call_args()
+                        .iter()
+                        .position(|a| *a == p)
+                        .is_some_and(|i| points_to_floats(f.params()[i], depth + 1))
+            })
+            .unwrap_or(false),
+        _ => false,
+    })
+}
+
+/// DESIGN's defaults: float scalars active, integers constant, pointers to
+/// floating-point data duplicated.
+pub fn default_activity(f: Function) -> Vec<Activity> {
+    f.params()
+        .into_iter()
+        .map(|p| {
+            let t = p.ty();
+            if t.is_float() {
+                Activity::Active
+            } else if t.is_pointer() && points_to_floats(p, 0) {
+                Activity::Dup
+            } else {
+                Activity::Const
+            }
+        })
+        .collect()
+}
+
+/// Parse `--activity const,active,...` for `f`, checking each against its type.
+pub fn parse_activity(f: Function, list: &str) -> Result<Vec<Activity>> {
+    let params = f.params();
+    let items: Vec<&str> = list.split(',').collect();
+    if items.len() != params.len() {
+        return Err(AdcError::Usage(format!(
+            "--activity for `{}` lists {} entries, but the function has {} parameters",
+            f.name(),
+            items.len(),
+            params.len()
+        )));
+    }
+    items
+        .iter()
+        .zip(&params)
+        .enumerate()
+        .map(|(i, (s, p))| {
+            let a = Activity::parse(s).ok_or_else(|| {
+                AdcError::Usage(format!(
+                    "--activity entry {} is `{s}`: use const, active, dup or dupnoneed",
+                    i + 1
+                ))
+            })?;
+            let t = p.ty();
+            let ok = match a {
+                Activity::Const => true,
+                Activity::Active => t.is_float(),
+                Activity::Dup | Activity::DupNoNeed => t.is_pointer(),
+            };
+            if !ok {
+                return Err(AdcError::Usage(format!(
+                    "parameter {} of `{}` has type {}, which cannot be `{s}`",
+                    i + 1,
+                    f.name(),
+                    t.print()
+                )));
+            }
+            Ok(a)
+        })
+        .collect()
+}
+
+/// The C spelling of an LLVM type, for prototypes.
+pub fn c_type(t: Type) -> String {
+    match t.kind() {
+        LLVMTypeKind::LLVMVoidTypeKind => "void".into(),
+        LLVMTypeKind::LLVMDoubleTypeKind => "double".into(),
+        LLVMTypeKind::LLVMFloatTypeKind => "float".into(),
+        LLVMTypeKind::LLVMPointerTypeKind => "void *".into(),
+        LLVMTypeKind::LLVMIntegerTypeKind => match t.int_width() {
+            1 => "bool".into(),
+            8 => "int8_t".into(),
+            16 => "int16_t".into(),
+            32 => "int32_t".into(),
+            64 => "int64_t".into(),
+            w => format!("/* i{w} */ int64_t"),
+        },
+        _ => format!("/* {} */ void", t.print()),
+    }
+}
+
+/// `ret name(t0 p0, ...)` for a function type.
+pub fn c_prototype(name: &str, ty: Type) -> String {
+    let ret = Type(unsafe { llvm_sys::core::LLVMGetReturnType(ty.0) });
+    let params: Vec<String> = ty
+        .params()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{} a{i}", c_type(*t)))
+        .collect();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(", ")
+    };
+    format!("{} {name}({params});", c_type(ret))
+}

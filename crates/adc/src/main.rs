@@ -1,0 +1,133 @@
+//! The `adc` command: arguments -> adc-core -> diagnostics.
+
+use adc_core::error::AdcError;
+use adc_core::inkwell::context::Context;
+use adc_core::ir::module_io;
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "adc",
+    version,
+    about = "Automatic differentiation of LLVM IR (C, C++, Rust)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Reverse,
+    Forward,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate derivatives: FN_grad (reverse) or FN_fwd (forward).
+    Grad {
+        /// Input module: LLVM bitcode (.bc) or text IR (.ll) from clang or rustc.
+        input: PathBuf,
+        /// Function to differentiate (repeatable).
+        #[arg(short = 'f', long = "function", required = true)]
+        functions: Vec<String>,
+        #[arg(long, value_enum, default_value = "reverse")]
+        mode: Mode,
+        /// Per-parameter activity, e.g. `const,active` (repeatable: the i-th
+        /// list applies to the i-th -f).
+        #[arg(long)]
+        activity: Vec<String>,
+        /// Write C prototypes of the generated functions here.
+        #[arg(long)]
+        header: Option<PathBuf>,
+        /// Output: .bc, .ll, .o (native, PIC) or .s [default: INPUT-adc.o]
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Skip the O2 cleanup of the result.
+        #[arg(long)]
+        no_opt: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("adc: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn default_output(input: &Path) -> PathBuf {
+    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
+    input.with_file_name(format!("{stem}-adc.o"))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Grad {
+            input,
+            functions,
+            mode,
+            activity,
+            header,
+            output,
+            no_opt,
+        } => {
+            if activity.len() > functions.len() {
+                return Err(AdcError::Usage(format!(
+                    "{} --activity lists for {} functions",
+                    activity.len(),
+                    functions.len()
+                ))
+                .into());
+            }
+            let output = output.unwrap_or_else(|| default_output(&input));
+            // Check the output format before doing any work.
+            module_io::OutputKind::from_path(&output)?;
+            let ctx = Context::create();
+            let module = module_io::load(&ctx, &input)?;
+            let opts = adc_core::Options {
+                targets: functions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| adc_core::Target {
+                        name: name.clone(),
+                        activity: activity.get(i).cloned(),
+                    })
+                    .collect(),
+                mode: match mode {
+                    Mode::Forward => adc_core::Mode::Forward,
+                    Mode::Reverse => adc_core::Mode::Reverse,
+                },
+                optimize: !no_opt,
+            };
+            let generated = adc_core::differentiate(&module, &opts)?;
+            if let Some(h) = &header {
+                write_atomic(h, adc_core::c_header(&generated).as_bytes())
+                    .with_context(|| format!("cannot write `{}`", h.display()))?;
+            }
+            module_io::write(&module, &output)?;
+            for g in &generated {
+                eprintln!("adc: generated {}", g.c_prototype);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
