@@ -11,9 +11,18 @@ pub struct Jit<'ctx> {
     engine: ExecutionEngine<'ctx>,
 }
 
+/// Register the native target with LLVM (idempotent; do it once before
+/// creating engines on several threads).
+pub fn initialize() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        Target::initialize_native(&InitializationConfig::default()).expect("LLVM native target");
+    });
+}
+
 impl<'ctx> Jit<'ctx> {
     pub fn new(module: &Module<'ctx>) -> Result<Self> {
-        Target::initialize_native(&InitializationConfig::default()).map_err(AdcError::Llvm)?;
+        initialize();
         let engine = module
             .create_jit_execution_engine(OptimizationLevel::Aggressive)
             .map_err(|e| AdcError::Llvm(e.to_string()))?;

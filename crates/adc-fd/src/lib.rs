@@ -90,12 +90,14 @@ impl Stencil {
     /// `p`-point central stencil for derivative `q` (cached).
     pub fn central(p: usize, q: usize) -> Result<Stencil, FdError> {
         let lo = -((p as i64 - 1) / 2);
-        let grid: Vec<i64> = if p % 2 == 1 {
+        let grid: Vec<i64> = if !p.is_multiple_of(2) {
             (lo..=-lo).collect()
         } else {
             // Even p: symmetric about 0 without the centre would need half
             // steps; use p points from -(p/2) to p/2 skipping 0.
-            (-(p as i64 / 2)..=(p as i64 / 2)).filter(|&g| g != 0).collect()
+            (-(p as i64 / 2)..=(p as i64 / 2))
+                .filter(|&g| g != 0)
+                .collect()
         };
         cached(grid, q)
     }
@@ -161,7 +163,11 @@ fn cached(grid: Vec<i64>, q: usize) -> Result<Stencil, FdError> {
 }
 
 /// Central-difference gradient of `f: R^n -> R` (p points per direction).
-pub fn gradient(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], p: usize) -> Result<Vec<f64>, FdError> {
+pub fn gradient(
+    f: &mut dyn FnMut(&[f64]) -> f64,
+    x: &[f64],
+    p: usize,
+) -> Result<Vec<f64>, FdError> {
     let m = jacobian(&mut |v: &[f64]| vec![f(v)], x, p)?;
     Ok(m.into_iter().map(|col| col[0]).collect())
 }
@@ -177,7 +183,7 @@ pub fn jacobian(
     let mut xv = x.to_vec();
     for j in 0..x.len() {
         let m = f(x).len();
-        let mut col = vec![0.0; m];
+        let mut col = Vec::with_capacity(m);
         for i in 0..m {
             let mut fi = |t: f64| {
                 xv[j] = t;
@@ -185,7 +191,7 @@ pub fn jacobian(
                 xv[j] = x[j];
                 r
             };
-            col[i] = st.apply(&mut fi, x[j]);
+            col.push(st.apply(&mut fi, x[j]));
         }
         cols.push(col);
     }

@@ -52,20 +52,20 @@ impl Rational {
     pub fn to_f64(&self) -> f64 {
         self.num as f64 / self.den as f64
     }
-    pub fn add(self, o: Rational) -> Option<Rational> {
+    pub fn checked_add(self, o: Rational) -> Option<Rational> {
         let g = gcd(self.den, o.den);
         let l = (self.den / g).checked_mul(o.den)?;
         let a = self.num.checked_mul(l / self.den)?;
         let b = o.num.checked_mul(l / o.den)?;
         Rational::new(a.checked_add(b)?, l)
     }
-    pub fn sub(self, o: Rational) -> Option<Rational> {
-        self.add(Rational {
+    pub fn checked_sub(self, o: Rational) -> Option<Rational> {
+        self.checked_add(Rational {
             num: -o.num,
             den: o.den,
         })
     }
-    pub fn mul(self, o: Rational) -> Option<Rational> {
+    pub fn checked_mul(self, o: Rational) -> Option<Rational> {
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
         Rational::new(
@@ -73,11 +73,11 @@ impl Rational {
             (self.den / g2).checked_mul(o.den / g1)?,
         )
     }
-    pub fn div(self, o: Rational) -> Option<Rational> {
+    pub fn checked_div(self, o: Rational) -> Option<Rational> {
         if o.num == 0 {
             return None;
         }
-        self.mul(Rational {
+        self.checked_mul(Rational {
             num: o.den * o.num.signum(),
             den: o.num.abs(),
         })
@@ -85,7 +85,7 @@ impl Rational {
     pub fn powi(self, k: u32) -> Option<Rational> {
         let mut r = Rational::from_int(1);
         for _ in 0..k {
-            r = r.mul(self)?;
+            r = r.checked_mul(self)?;
         }
         Some(r)
     }
@@ -119,14 +119,15 @@ pub fn solve(m: &mut [Vec<Rational>]) -> Option<Vec<Rational>> {
         let piv = (c..n).find(|&r| !m[r][c].is_zero())?;
         m.swap(c, piv);
         let p = m[c][c];
-        for k in c..=n {
-            m[c][k] = m[c][k].div(p)?;
+        for x in &mut m[c][c..] {
+            *x = x.checked_div(p)?;
         }
-        for r in 0..n {
-            if r != c && !m[r][c].is_zero() {
-                let f = m[r][c];
-                for k in c..=n {
-                    m[r][k] = m[r][k].sub(f.mul(m[c][k])?)?;
+        let pivot_row = m[c].clone();
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != c && !row[c].is_zero() {
+                let f = row[c];
+                for (x, pv) in row[c..].iter_mut().zip(&pivot_row[c..]) {
+                    *x = x.checked_sub(f.checked_mul(*pv)?)?;
                 }
             }
         }

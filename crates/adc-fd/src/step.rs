@@ -21,7 +21,7 @@ pub fn choose(st: &Stencil, f: &mut dyn FnMut(f64) -> f64, x: f64) -> f64 {
     // Bound on |f| around x.
     let m0 = f(x).abs().max(f64::MIN_POSITIVE.sqrt());
     // Estimate |f^(p)| with a central stencil of p+1 or p+2 points (odd count).
-    let pe = if p % 2 == 0 { p + 1 } else { p + 2 };
+    let pe = if p.is_multiple_of(2) { p + 1 } else { p + 2 };
     let mp = match Stencil::central(pe, p) {
         Ok(est) => {
             let h_est = scale * eps.powf(1.0 / (pe as f64 + 1.0)).max(1e-3);

@@ -8,8 +8,14 @@ fn r(n: i128, d: i128) -> Rational {
 #[test]
 fn five_point_first_derivative_is_exact() {
     let s = Stencil::central(5, 1).unwrap();
-    assert_eq!(s.exact, vec![r(1, 12), r(-2, 3), r(0, 1), r(2, 3), r(-1, 12)]);
-    assert_eq!(s.coefs, vec![1.0 / 12.0, -2.0 / 3.0, 0.0, 2.0 / 3.0, -1.0 / 12.0]);
+    assert_eq!(
+        s.exact,
+        vec![r(1, 12), r(-2, 3), r(0, 1), r(2, 3), r(-1, 12)]
+    );
+    assert_eq!(
+        s.coefs,
+        vec![1.0 / 12.0, -2.0 / 3.0, 0.0, 2.0 / 3.0, -1.0 / 12.0]
+    );
 }
 
 #[test]
@@ -17,14 +23,33 @@ fn exact_tables_first_and_second_derivative() {
     let c = |p, q| Stencil::central(p, q).unwrap().exact;
     assert_eq!(c(3, 1), vec![r(-1, 2), r(0, 1), r(1, 2)]);
     assert_eq!(c(3, 2), vec![r(1, 1), r(-2, 1), r(1, 1)]);
-    assert_eq!(c(5, 2), vec![r(-1, 12), r(4, 3), r(-5, 2), r(4, 3), r(-1, 12)]);
+    assert_eq!(
+        c(5, 2),
+        vec![r(-1, 12), r(4, 3), r(-5, 2), r(4, 3), r(-1, 12)]
+    );
     assert_eq!(
         c(7, 1),
-        vec![r(-1, 60), r(3, 20), r(-3, 4), r(0, 1), r(3, 4), r(-3, 20), r(1, 60)]
+        vec![
+            r(-1, 60),
+            r(3, 20),
+            r(-3, 4),
+            r(0, 1),
+            r(3, 4),
+            r(-3, 20),
+            r(1, 60)
+        ]
     );
     assert_eq!(
         c(7, 2),
-        vec![r(1, 90), r(-3, 20), r(3, 2), r(-49, 18), r(3, 2), r(-3, 20), r(1, 90)]
+        vec![
+            r(1, 90),
+            r(-3, 20),
+            r(3, 2),
+            r(-49, 18),
+            r(3, 2),
+            r(-3, 20),
+            r(1, 90)
+        ]
     );
     assert_eq!(
         c(9, 1),
@@ -54,8 +79,14 @@ fn exact_tables_first_and_second_derivative() {
             r(-1, 560)
         ]
     );
-    assert_eq!(Stencil::forward(2, 1).unwrap().exact, vec![r(-1, 1), r(1, 1)]);
-    assert_eq!(Stencil::backward(3, 1).unwrap().exact, vec![r(1, 2), r(-2, 1), r(3, 2)]);
+    assert_eq!(
+        Stencil::forward(2, 1).unwrap().exact,
+        vec![r(-1, 1), r(1, 1)]
+    );
+    assert_eq!(
+        Stencil::backward(3, 1).unwrap().exact,
+        vec![r(1, 2), r(-2, 1), r(3, 2)]
+    );
 }
 
 #[test]
@@ -76,7 +107,11 @@ fn sin_at_one_to_1e12() {
 #[test]
 fn convergence_order_on_sin_and_exp() {
     for (p, f, df) in [
-        (3usize, f64::sin as fn(f64) -> f64, f64::cos as fn(f64) -> f64),
+        (
+            3usize,
+            f64::sin as fn(f64) -> f64,
+            f64::cos as fn(f64) -> f64,
+        ),
         (5, f64::sin, f64::cos),
         (5, f64::exp, f64::exp),
         (7, f64::exp, f64::exp),
@@ -86,7 +121,10 @@ fn convergence_order_on_sin_and_exp() {
         let e = |h: f64| (s.apply_with_step(&mut |t| f(t), x, h) - df(x)).abs();
         let (h1, h2) = (0.1, 0.05);
         let order = (e(h1) / e(h2)).log2();
-        assert!((order - (p - 1) as f64).abs() < 0.3, "p={p}: observed order {order}");
+        assert!(
+            (order - (p - 1) as f64).abs() < 0.3,
+            "p={p}: observed order {order}"
+        );
     }
 }
 

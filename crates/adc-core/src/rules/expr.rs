@@ -110,6 +110,67 @@ impl Expr {
             Expr::Call(_, args) => args.iter().any(Expr::uses_result),
         }
     }
+    /// Evaluate numerically in f64 (tests use this for analytic derivatives).
+    pub fn eval(&self, args: &[f64], result: f64) -> f64 {
+        let ev = |e: &Expr| e.eval(args, result);
+        match self {
+            Expr::Num(x) => *x,
+            Expr::Arg(i) => args[*i],
+            Expr::Result => result,
+            Expr::Neg(a) => -ev(a),
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (ev(a), ev(b));
+                match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div => a / b,
+                }
+            }
+            Expr::Cmp(op, a, b) => {
+                let (a, b) = (ev(a), ev(b));
+                let t = match op {
+                    CmpOp::Lt => a < b,
+                    CmpOp::Le => a <= b,
+                    CmpOp::Eq => a == b,
+                    CmpOp::Ne => a != b,
+                    CmpOp::Gt => a > b,
+                    CmpOp::Ge => a >= b,
+                };
+                if t {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Expr::Select(c, a, b) => {
+                if ev(c) != 0.0 {
+                    ev(a)
+                } else {
+                    ev(b)
+                }
+            }
+            Expr::Call(f, a) => {
+                let x = ev(&a[0]);
+                let y = a.get(1).map(ev).unwrap_or(0.0);
+                match f {
+                    MathFn::Sin => x.sin(),
+                    MathFn::Cos => x.cos(),
+                    MathFn::Sinh => x.sinh(),
+                    MathFn::Cosh => x.cosh(),
+                    MathFn::Exp => x.exp(),
+                    MathFn::Log => x.ln(),
+                    MathFn::Sqrt => x.sqrt(),
+                    MathFn::Pow => x.powf(y),
+                    MathFn::Powi => x.powi(y as i32),
+                    MathFn::Copysign => x.copysign(y),
+                    MathFn::Trunc => x.trunc(),
+                    MathFn::Float => x,
+                }
+            }
+        }
+    }
+
     /// Operand indices the expression reads.
     pub fn args_used(&self, out: &mut Vec<usize>) {
         match self {

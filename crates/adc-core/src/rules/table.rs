@@ -25,8 +25,9 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     // roots and powers
     ("llvm.sqrt sqrt sqrtf", "x", "0.5/r"),
     ("cbrt cbrtf llvm.cbrt", "x", "1/(3*r*r)"),
-    ("llvm.pow pow powf", "x y", "y*pow(x, y - 1) ; r*log(x)"),
-    ("llvm.powi", "x n", "float(n)*powi(x, n - 1) ; _"),
+    // `y == 0` (and `r == 0`) guards keep 0 * inf from turning x^0 at x = 0 into NaN.
+    ("llvm.pow pow powf", "x y", "y == 0 ? 0 : y*pow(x, y - 1) ; r == 0 ? 0 : r*log(x)"),
+    ("llvm.powi", "x n", "float(n) == 0 ? 0 : float(n)*powi(x, n - 1) ; _"),
     ("hypot hypotf llvm.hypot", "x y", "x/r ; y/r"),
     // exponentials and logarithms
     ("llvm.exp exp expf", "x", "r"),

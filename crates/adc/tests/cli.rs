@@ -1,0 +1,280 @@
+//! The `adc` command as a user runs it: outputs in every format, the header,
+//! linking the object into a C program, and the errors for bad input.
+
+mod common;
+
+use common::{bitcode, llvm_prefix, root};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn adc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adc"))
+        .args(args)
+        .output()
+        .expect("run adc")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failed run: exit status 1, a message, no panic, no output file.
+fn assert_clean_failure(o: &Output, out: &Path) -> String {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "exit status; stderr:\n{e}");
+    assert!(!e.contains("panicked"), "adc panicked:\n{e}");
+    assert!(e.starts_with("adc: error: "), "message:\n{e}");
+    assert!(
+        !out.exists(),
+        "partial output {} left behind",
+        out.display()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".adc-out"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    e
+}
+
+fn verify_with_opt(path: &Path) {
+    let opt = llvm_prefix().join("bin/opt");
+    let o = Command::new(opt)
+        .args(["-passes=verify", "-disable-output"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "opt -passes=verify: {}", stderr(&o));
+}
+
+#[test]
+fn every_output_format_and_a_linked_c_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "besselj.c", "");
+    let bc = bc.to_str().unwrap();
+    for ext in ["bc", "ll", "s", "o"] {
+        let out = dir.path().join(format!("besselj_fwd.{ext}"));
+        let h = dir.path().join("besselj_fwd.h");
+        let o = adc(&[
+            "grad",
+            bc,
+            "-f",
+            "poor_besselj",
+            "--mode",
+            "forward",
+            "--header",
+            h.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        assert!(stderr(&o).contains("poor_besselj_fwd"));
+        assert!(std::fs::metadata(&out).unwrap().len() > 0);
+        if ext == "bc" || ext == "ll" {
+            verify_with_opt(&out);
+        }
+    }
+    let header = std::fs::read_to_string(dir.path().join("besselj_fwd.h")).unwrap();
+    assert!(header.contains("double poor_besselj_fwd(int32_t a0, double a1, double a2);"));
+
+    // Link the PIC object into a (PIE) C program with the system compiler.
+    let exe = dir.path().join("prog");
+    let o = Command::new("cc")
+        .arg("-I")
+        .arg(dir.path())
+        .arg(root().join("test-ir/c/call_from_c.c"))
+        .arg(dir.path().join("besselj_fwd.o"))
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    let vals: Vec<f64> = text
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!(
+        (vals[1] - 0.11985236384014333).abs() <= 1e-14 * 0.12,
+        "{text}"
+    );
+}
+
+#[test]
+fn rust_input_to_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "besselj.rs", "");
+    let out = dir.path().join("b.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.exists());
+}
+
+#[test]
+fn unreadable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.o");
+    let o = adc(&[
+        "grad",
+        "/nonexistent/x.bc",
+        "-f",
+        "f",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("/nonexistent/x.bc"), "{e}");
+
+    let junk = dir.path().join("junk.bc");
+    std::fs::write(&junk, b"BC\xC0\xDEthis is not bitcode").unwrap();
+    let o = adc(&[
+        "grad",
+        junk.to_str().unwrap(),
+        "-f",
+        "f",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("junk.bc"), "{e}");
+}
+
+#[test]
+fn unknown_function_lists_what_is_defined() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.o");
+    let bc = bitcode("c", "besselj.c", "");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_bessel",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("`poor_bessel` is not defined"), "{e}");
+    assert!(e.contains("poor_besselj"), "{e}");
+}
+
+#[test]
+fn unsupported_call_names_function_instruction_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.o");
+    let bc = bitcode("c", "bad_call.c", "");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "uses_mystery",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("in function `uses_mystery`"), "{e}");
+    assert!(e.contains("bad_call.c:7:"), "source line: {e}");
+    assert!(e.contains("call double @mystery("), "instruction: {e}");
+    assert!(
+        e.contains("no derivative rule for external function `mystery`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_output_extension_and_bad_activity() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "besselj.c", "");
+    let out = dir.path().join("out.exe");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--mode",
+        "forward",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains(".bc, .ll, .o or .s"), "{e}");
+
+    let out = dir.path().join("out.o");
+    for (list, want) in [
+        (
+            "const",
+            "lists 1 entries, but the function has 2 parameters",
+        ),
+        (
+            "active,active",
+            "parameter 1 of `poor_besselj` has type i32",
+        ),
+        ("const,sideways", "`sideways`"),
+    ] {
+        let o = adc(&[
+            "grad",
+            bc.to_str().unwrap(),
+            "-f",
+            "poor_besselj",
+            "--mode",
+            "forward",
+            "--activity",
+            list,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        let e = assert_clean_failure(&o, &out);
+        assert!(e.contains(want), "{list}: {e}");
+    }
+}
+
+#[test]
+fn activity_const_gives_a_zero_tangent_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "besselj.c", "");
+    let out = dir.path().join("c.ll");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--mode",
+        "forward",
+        "--activity",
+        "const,const",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ll = std::fs::read_to_string(&out).unwrap();
+    // No tangent parameter, and the tangent folds to zero.
+    assert!(
+        ll.contains("double @poor_besselj_fwd(i32 %0, double %1)"),
+        "{ll}"
+    );
+    let body = ll
+        .split("@poor_besselj_fwd(i32 %0, double %1)")
+        .nth(1)
+        .unwrap();
+    let body = body.split("\n}").next().unwrap();
+    assert!(body.contains("ret double 0.0"), "{body}");
+    assert!(!body.contains("ret double %"), "{body}");
+}

@@ -1,0 +1,145 @@
+/* Forward/reverse-mode test kernels in C (compiled with clang -O2 -g).
+ * Each is listed in ../kernels.toml with its signature and test points. */
+#include <math.h>
+
+double arith(double x, double y) { return (x * y - x / y + 3.0) * (x - y) / (1.0 + y * y); }
+
+double neg_rem(double x, double y) { return -x * fmod(x, y) + x; }
+
+float f32_mix(float x) { return (float)((double)x * 1.5) + x * x + sinf(x) * expf(0.5f * x); }
+
+double casts(int n, double x) { return x * n + (double)(unsigned)(n * n) * x * x; }
+
+double piecewise(double x) { return x > 0.0 ? x * x : -x * sin(x); }
+
+double switchy(int n, double x) {
+  switch (n) {
+  case 0: return x * x;
+  case 1: return sin(x) * x;
+  case 2: return exp(x) / (1.0 + x * x);
+  default: return x;
+  }
+}
+
+double early_ret(double x) {
+  if (x < 0.5) return x * x;
+  double s = 0.0;
+  for (int i = 1; i < 6; i++) {
+    s += x / i;
+    if (s > 3.0) return s * x;
+  }
+  return s;
+}
+
+double horner(int n, double x) {
+  double acc = 0.0;
+  for (int i = 0; i < n; i++) acc = acc * x + (double)(i + 1) / (i + 2);
+  return acc;
+}
+
+double newton_sqrt(double x) {
+  double y = x > 1.0 ? x : 1.0;
+  while (fabs(y * y - x) > 1e-15 * x) y = 0.5 * (y + x / y);
+  return y;
+}
+
+double nested(int n, double x, double y) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) s += sin(i * x) * cos(j * y);
+  return s;
+}
+
+__attribute__((noinline)) static double sq_plus(double a, double b) { return a * a + sin(b); }
+
+double call_helper(double x, double y) { return sq_plus(x, y) * sq_plus(y, 2.0) + sq_plus(0.5, x); }
+
+__attribute__((noinline)) double recursive(int n, double x) {
+  if (n <= 0) return x;
+  return sin(recursive(n - 1, x)) * x + 0.5 * recursive(n - 2, x);
+}
+
+double libm_trig(double x) {
+  return tan(x) + asin(x) * acos(x) + atan(x) + atan2(x, 1.5) + sinh(x) * cosh(x) + tanh(x);
+}
+
+double libm_exp(double x) {
+  return exp(x) + expm1(x) + log(x) * log1p(x) + pow(x, 1.7) + pow(2.1, x) + sqrt(x) + cbrt(x) +
+         hypot(x, 0.8) + erf(x) + erfc(x);
+}
+
+float libm_float(float x) {
+  return sinf(x) * cosf(x) + tanf(x) + expf(x) + logf(x) + sqrtf(x) + powf(x, 2.5f) + atan2f(x, 2.0f) +
+         hypotf(x, 1.0f) + erff(x) + tanhf(x) + asinf(x * 0.5f);
+}
+
+double min_max(double x, double y) { return fmin(x, y) * fmax(x * x, y) + fabs(x - y); }
+
+double rounding(double x) { return floor(x) * x + ceil(x) * x * x + trunc(x) + round(x) * sin(x); }
+
+double loop_swap(int n, double x, double y) {
+  double a = x, b = y;
+  for (int i = 0; i < n; i++) {
+    double t = a;
+    a = b;
+    b = t + b * x * 0.5;
+  }
+  return a * b;
+}
+
+double multi_exit(int n, double x) {
+  double s = x;
+  for (int i = 0; i < n; i++) {
+    s = s * s * 0.9 + 0.1 * x;
+    if (s > 10.0) break;
+    if (s < -10.0) return -s;
+  }
+  return s;
+}
+
+double logistic(int n, double r, double x) {
+  for (int i = 0; i < n; i++) x = r * x * (1.0 - x);
+  return x;
+}
+
+double sin_dot(const double *x, int n) {
+  double s = 0.0;
+  for (int i = 0; i + 1 < n; i++) s += sin(x[i]) * x[i + 1];
+  return s;
+}
+
+double stack_array(double x) {
+  double a[8];
+  for (int i = 0; i < 8; i++) a[i] = (i == 0) ? x : a[i - 1] * x + 1.0 / (i + 1);
+  double s = 0.0;
+  for (volatile int i = 0; i < 8; i++) s += a[i] * a[i];
+  return s;
+}
+
+typedef struct { double re, im; } cplx;
+
+__attribute__((noinline)) static cplx cmul(cplx a, cplx b) {
+  cplx r = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+  return r;
+}
+
+double struct_pass(double x, double y) {
+  cplx a = {x, y}, b = {y, 0.5};
+  cplx c = cmul(a, b);
+  c = cmul(c, a);
+  return c.re * c.im;
+}
+
+typedef double double2 __attribute__((vector_size(16)));
+
+double vector_ops(double x, double y) {
+  double2 v = {x, y};
+  double2 w = v * v + (double2){1.0, 2.0} * v;
+  return w[0] * w[1] + w[1];
+}
+
+double select_chain(double x, double y) {
+  double a = x < y ? x * y : x + y;
+  double b = a > 1.0 ? copysign(a, y) : a * a;
+  return b + fabs(x) * y;
+}
