@@ -87,8 +87,8 @@ impl Stencil {
         })
     }
 
-    /// `p`-point central stencil for derivative `q` (cached).
-    pub fn central(p: usize, q: usize) -> Result<Stencil, FdError> {
+    /// `p`-point central stencil for derivative `q` (computed once, then shared).
+    pub fn central(p: usize, q: usize) -> Result<&'static Stencil, FdError> {
         let lo = -((p as i64 - 1) / 2);
         let grid: Vec<i64> = if !p.is_multiple_of(2) {
             (lo..=-lo).collect()
@@ -103,12 +103,12 @@ impl Stencil {
     }
 
     /// `p`-point forward stencil (points 0, 1, ..., p-1).
-    pub fn forward(p: usize, q: usize) -> Result<Stencil, FdError> {
+    pub fn forward(p: usize, q: usize) -> Result<&'static Stencil, FdError> {
         cached((0..p as i64).collect(), q)
     }
 
     /// `p`-point backward stencil (points -(p-1), ..., 0).
-    pub fn backward(p: usize, q: usize) -> Result<Stencil, FdError> {
+    pub fn backward(p: usize, q: usize) -> Result<&'static Stencil, FdError> {
         cached((-(p as i64 - 1)..=0).collect(), q)
     }
 
@@ -149,16 +149,18 @@ fn factorial(n: usize) -> u128 {
     (1..=n as u128).product()
 }
 
-fn cached(grid: Vec<i64>, q: usize) -> Result<Stencil, FdError> {
-    type Cache = Mutex<HashMap<(Vec<i64>, usize), Stencil>>;
+/// Stencils are solved once per (grid, order) and kept for the process's
+/// life (there are only a handful), so callers get a cheap shared reference.
+fn cached(grid: Vec<i64>, q: usize) -> Result<&'static Stencil, FdError> {
+    type Cache = Mutex<HashMap<(Vec<i64>, usize), &'static Stencil>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (grid, q);
-    if let Some(s) = cache.lock().unwrap().get(&key) {
-        return Ok(s.clone());
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = map.get(&(grid.clone(), q)) {
+        return Ok(s);
     }
-    let s = Stencil::on_grid(&key.0, q)?;
-    cache.lock().unwrap().insert(key, s.clone());
+    let s: &'static Stencil = Box::leak(Box::new(Stencil::on_grid(&grid, q)?));
+    map.insert((grid, q), s);
     Ok(s)
 }
 

@@ -139,6 +139,8 @@ struct TangentBuilder<'s> {
     /// value in `src` -> its tangent (or shadow pointer) in `dst`
     tmap: HashMap<Value, Value>,
     bmap: HashMap<Block, Block>,
+    /// `src` block -> the `dst` block its code ends in (rules may add blocks)
+    block_end: HashMap<Block, Block>,
     /// phis of `src`, completed once all blocks exist
     phis: Vec<Value>,
 }
@@ -164,6 +166,7 @@ impl<'s> TangentBuilder<'s> {
             vmap: HashMap::new(),
             tmap: HashMap::new(),
             bmap: HashMap::new(),
+            block_end: HashMap::new(),
             phis: Vec::new(),
         })
     }
@@ -191,6 +194,7 @@ impl<'s> TangentBuilder<'s> {
             for inst in bb.instructions() {
                 self.visit(inst)?;
             }
+            self.block_end.insert(bb, self.b.insert_block());
         }
         self.complete_phis();
         Ok(())
@@ -465,7 +469,7 @@ impl<'s> TangentBuilder<'s> {
             let nt = self.tmap.get(&phi).copied();
             for i in 0..phi.count_incoming() {
                 let (v, bb) = phi.incoming(i);
-                let Some(&nb) = self.bmap.get(&bb) else {
+                let Some(&nb) = self.block_end.get(&bb) else {
                     continue; // edge from an unreachable block
                 };
                 np.add_incoming(self.primal(v), nb);

@@ -107,6 +107,9 @@ impl Builder {
     pub fn br(&self, b: Block) -> Value {
         Value(unsafe { LLVMBuildBr(self.raw, b.0) })
     }
+    pub fn cond_br(&self, c: Value, t: Block, e: Block) -> Value {
+        Value(unsafe { LLVMBuildCondBr(self.raw, c.0, t.0, e.0) })
+    }
     pub fn alloca(&self, ty: Type) -> Value {
         Value(unsafe { LLVMBuildAlloca(self.raw, ty.0, c"".as_ptr()) })
     }
