@@ -163,3 +163,51 @@ pub fn c_prototype(name: &str, ty: Type) -> String {
     };
     format!("{} {name}({params});", c_type(ret))
 }
+
+/// C declarations of `NAME_grad` (DESIGN.md): parameters, a shadow after
+/// each duplicated pointer, `d_ret` for a floating-point result; returns the
+/// adjoints of active scalars (one: that type; several: a struct returned by
+/// value, which the C ABI passes in registers for two doubles and through a
+/// hidden pointer for more, as the generated code does).
+pub fn gradient_declarations(f: Function, acts: &[Activity], name: &str) -> crate::Generated {
+    let params = f.params();
+    let mut ps = Vec::new();
+    for (i, (p, a)) in params.iter().zip(acts).enumerate() {
+        ps.push(format!("{} a{i}", c_type(p.ty())));
+        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+            ps.push(format!("{} d_a{i}", c_type(p.ty())));
+        }
+    }
+    let ret = f.return_type();
+    if ret.contains_float() {
+        ps.push(format!("{} d_ret", c_type(ret)));
+    }
+    let adj: Vec<usize> = (0..acts.len())
+        .filter(|i| acts[*i] == Activity::Active)
+        .collect();
+    let (rty, typedef) = match adj.as_slice() {
+        [] => ("void".to_string(), None),
+        [i] => (c_type(params[*i].ty()), None),
+        many => {
+            let tname = format!("{name}_ret");
+            let fields: Vec<String> = many
+                .iter()
+                .map(|i| format!(" {} d_a{i};", c_type(params[*i].ty())))
+                .collect();
+            (
+                tname.clone(),
+                Some(format!("typedef struct {{{} }} {tname};", fields.join(""))),
+            )
+        }
+    };
+    let ps = if ps.is_empty() {
+        "void".to_string()
+    } else {
+        ps.join(", ")
+    };
+    crate::Generated {
+        name: name.to_string(),
+        c_prototype: format!("{rty} {name}({ps});"),
+        c_typedef: typedef,
+    }
+}

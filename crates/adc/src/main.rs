@@ -49,6 +49,9 @@ enum Command {
         /// Skip the O2 cleanup of the result.
         #[arg(long)]
         no_opt: bool,
+        /// Print the tape layout: bytes per block execution, slots, direct uses.
+        #[arg(long)]
+        stats: bool,
     },
 }
 
@@ -78,6 +81,7 @@ fn run(cli: Cli) -> Result<()> {
             header,
             output,
             no_opt,
+            stats,
         } => {
             if activity.len() > functions.len() {
                 return Err(AdcError::Usage(format!(
@@ -107,14 +111,20 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 optimize: !no_opt,
             };
-            let generated = adc_core::differentiate(&module, &opts)?;
+            let out = adc_core::differentiate(&module, &opts)?;
             if let Some(h) = &header {
-                write_atomic(h, adc_core::c_header(&generated).as_bytes())
+                write_atomic(h, adc_core::c_header(&out.generated).as_bytes())
                     .with_context(|| format!("cannot write `{}`", h.display()))?;
             }
             module_io::write(&module, &output)?;
-            for g in &generated {
+            for g in &out.generated {
+                if let Some(t) = &g.c_typedef {
+                    eprintln!("adc: generated {t}");
+                }
                 eprintln!("adc: generated {}", g.c_prototype);
+            }
+            if stats {
+                print_stats(&out.tape_stats);
             }
             Ok(())
         }
@@ -130,4 +140,17 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::io::Write::write_all(&mut tmp, bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
+    for s in stats {
+        println!("tape of `{}`:", s.function);
+        if s.pushed_per_block.is_empty() {
+            println!("  no tape (nothing in a loop is needed by the adjoint)");
+        }
+        for (block, bytes) in &s.pushed_per_block {
+            println!("  block {block:<20} {bytes:>4} bytes per execution");
+        }
+        println!("  values kept in stack slots: {}", s.slots);
+    }
 }

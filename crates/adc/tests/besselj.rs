@@ -1,5 +1,5 @@
-//! poor_besselj, the reference function: forward derivative from C and from
-//! Rust against the published value and the manual formula
+//! poor_besselj, the reference function: forward and reverse derivatives
+//! from C and from Rust against the published value and the manual formula
 //! dJ_nu/dz = (J_{nu-1} - J_{nu+1}) / 2 (with J_{-1} = -J_1).
 
 mod common;
@@ -11,7 +11,7 @@ use common::bitcode;
 type Primal = unsafe extern "C" fn(i32, f64) -> f64;
 type Tangent = unsafe extern "C" fn(i32, f64, f64) -> f64;
 
-fn check(lang: &str, file: &str) {
+fn check(lang: &str, file: &str, mode: adc_core::Mode) {
     let ctx = Context::create();
     let module = module_io::load(&ctx, &bitcode(lang, file, "")).unwrap();
     let opts = adc_core::Options {
@@ -19,20 +19,29 @@ fn check(lang: &str, file: &str) {
             name: "poor_besselj".into(),
             activity: None,
         }],
-        mode: adc_core::Mode::Forward,
+        mode,
         optimize: true,
     };
-    let generated = adc_core::differentiate(&module, &opts).unwrap();
-    assert_eq!(
-        generated[0].c_prototype,
-        "double poor_besselj_fwd(int32_t a0, double a1, double a2);"
-    );
+    let out = adc_core::differentiate(&module, &opts).unwrap();
+    let (name, proto, want) = match mode {
+        adc_core::Mode::Forward => (
+            "poor_besselj_fwd",
+            "double poor_besselj_fwd(int32_t a0, double a1, double a2);",
+            0.11985236384014333,
+        ),
+        adc_core::Mode::Reverse => (
+            "poor_besselj_grad",
+            "double poor_besselj_grad(int32_t a0, double a1, double d_ret);",
+            0.11985236384014332,
+        ),
+    };
+    assert_eq!(out.generated[0].c_prototype, proto);
     let jit = adc_core::jit::Jit::new(&module).unwrap();
     let j: Primal = unsafe { std::mem::transmute(jit.address("poor_besselj").unwrap()) };
-    let dj: Tangent = unsafe { std::mem::transmute(jit.address("poor_besselj_fwd").unwrap()) };
+    // Both derivatives have the shape (nu, z, seed) -> f64.
+    let dj: Tangent = unsafe { std::mem::transmute(jit.address(name).unwrap()) };
 
     let d = unsafe { dj(2, 0.5, 1.0) };
-    let want = 0.11985236384014333;
     assert!(
         ((d - want) / want).abs() <= 1e-14,
         "{lang}: {d:.17} vs {want:.17}"
@@ -70,10 +79,20 @@ fn check(lang: &str, file: &str) {
 
 #[test]
 fn besselj_forward_from_c() {
-    check("c", "besselj.c");
+    check("c", "besselj.c", adc_core::Mode::Forward);
 }
 
 #[test]
 fn besselj_forward_from_rust() {
-    check("rust", "besselj.rs");
+    check("rust", "besselj.rs", adc_core::Mode::Forward);
+}
+
+#[test]
+fn besselj_reverse_from_c() {
+    check("c", "besselj.c", adc_core::Mode::Reverse);
+}
+
+#[test]
+fn besselj_reverse_from_rust() {
+    check("rust", "besselj.rs", adc_core::Mode::Reverse);
 }

@@ -10,7 +10,7 @@ use adc_core::inkwell::context::Context;
 use adc_core::ir::module_io;
 use adc_core::rules::expr::{parse, Expr};
 use adc_fd::Stencil;
-use common::{bitcode, call, CallArgs};
+use common::{bitcode, call, call_pair, CallArgs};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -157,22 +157,88 @@ fn invoke(
     unsafe { call(addr, &a, ret_f32) }
 }
 
-fn run_kernel(k: &Kernel, lang: &str, file: &str, flags: &str) -> Result<(), Failed> {
+/// The reverse-mode gradient at `pt`: one entry per coordinate.
+fn gradient(addr: usize, sig: &[(String, Ty)], pt: &Point, ret_f32: bool) -> Vec<f64> {
+    let mut arrays = pt.arrays.clone();
+    let mut shadows: Vec<Vec<f64>> = pt.arrays.iter().map(|a| vec![0.0; a.len()]).collect();
+    let mut a = CallArgs::default();
+    let mut scalars = 0;
+    for (i, (_, t)) in sig.iter().enumerate() {
+        match t {
+            Ty::I32 => a.int(pt.scalars[i] as i64),
+            Ty::F64 => {
+                a.f64(pt.scalars[i]);
+                scalars += 1;
+            }
+            Ty::F32 => {
+                a.f32(pt.scalars[i] as f32);
+                scalars += 1;
+            }
+            Ty::Array(_) => {
+                a.ptr(arrays[i].as_mut_ptr());
+                a.ptr(shadows[i].as_mut_ptr());
+            }
+        }
+    }
+    // d_ret = 1
+    if ret_f32 {
+        a.f32(1.0);
+    } else {
+        a.f64(1.0);
+    }
+    let adj: Vec<f64> = match scalars {
+        0 => {
+            unsafe { call(addr, &a, ret_f32) };
+            vec![]
+        }
+        1 => vec![unsafe { call(addr, &a, ret_f32) }],
+        2 => {
+            let (x, y) = unsafe { call_pair(addr, &a, ret_f32) };
+            vec![x, y]
+        }
+        n => panic!("the harness calls gradients of at most 2 active scalars, not {n}"),
+    };
+    let mut adj = adj.into_iter();
+    let mut out = vec![];
+    for (i, (_, t)) in sig.iter().enumerate() {
+        match t {
+            Ty::F64 | Ty::F32 => out.push(adj.next().expect("adjoint")),
+            Ty::Array(_) => out.extend(shadows[i].iter().copied()),
+            Ty::I32 => {}
+        }
+    }
+    out
+}
+
+fn run_kernel(
+    k: &Kernel,
+    lang: &str,
+    file: &str,
+    flags: &str,
+    mode: adc_core::Mode,
+) -> Result<(), Failed> {
     let sig = parse_sig(&k.sig);
     let is_f32 = sig.iter().any(|(_, t)| *t == Ty::F32);
     let tol = k.tol.unwrap_or(if is_f32 { 1e-4 } else { 1e-7 });
     let bc = bitcode(lang, file, flags);
     let ctx = Context::create();
     let module = module_io::load(&ctx, &bc)?;
-    let opts = adc_core::Options {
-        targets: vec![adc_core::Target {
-            name: k.name.clone(),
-            activity: None,
-        }],
-        mode: adc_core::Mode::Forward,
-        optimize: true,
-    };
-    adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
+    // Forward mode always (the reference for reverse mode), then reverse.
+    let mut modes = vec![adc_core::Mode::Forward];
+    if mode == adc_core::Mode::Reverse {
+        modes.push(mode);
+    }
+    for m in modes {
+        let opts = adc_core::Options {
+            targets: vec![adc_core::Target {
+                name: k.name.clone(),
+                activity: None,
+            }],
+            mode: m,
+            optimize: true,
+        };
+        adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
+    }
     // `differentiate` verified the module; check once more as the user sees it.
     adc_core::verify(&module)?;
     let jit = adc_core::jit::Jit::new(&module)?;
@@ -184,10 +250,16 @@ fn run_kernel(k: &Kernel, lang: &str, file: &str, flags: &str) -> Result<(), Fai
         .iter()
         .map(|s| parse(s, &names).map_err(|e| format!("analytic `{s}`: {e}")))
         .collect::<Result<_, _>>()?;
+    let grad = if mode == adc_core::Mode::Reverse {
+        Some(jit.address(&format!("{}_grad", k.name))?)
+    } else {
+        None
+    };
     let st = Stencil::central(7, 1)?;
     let mut report = vec![];
     for row in &k.points {
         let pt = split_point(&sig, row);
+        let rev = grad.map(|addr| gradient(addr, &sig, &pt, is_f32));
         for (ci, &(pi, e)) in coordinates(&sig).iter().enumerate() {
             let ad = invoke(df, &sig, &pt, Some((pi, e)), is_f32);
             let mut g = |x: f64| {
@@ -209,6 +281,24 @@ fn run_kernel(k: &Kernel, lang: &str, file: &str, flags: &str) -> Result<(), Fai
             } else {
                 st.apply(&mut g, x0)
             };
+            if let Some(g) = &rev {
+                // Reverse against forward (tight) and against finite differences.
+                let rtol = if is_f32 { 1e-5 } else { 1e-12 };
+                let rerr = (g[ci] - ad).abs() / ad.abs().max(1.0);
+                if rerr.is_nan() || rerr > rtol {
+                    report.push(format!(
+                        "  at {row:?}, d/d{}[{e}]: reverse {:.17e}, forward {ad:.17e}, rel diff {rerr:.2e} > {rtol:.0e}",
+                        names[pi], g[ci]
+                    ));
+                }
+                let gerr = (g[ci] - fd).abs() / fd.abs().max(1.0);
+                if gerr.is_nan() || gerr > tol {
+                    report.push(format!(
+                        "  at {row:?}, d/d{}[{e}]: reverse {:.17e}, finite difference {fd:.17e}, rel err {gerr:.2e} > {tol:.0e}",
+                        names[pi], g[ci]
+                    ));
+                }
+            }
             let err = (ad - fd).abs() / fd.abs().max(1.0);
             if err.is_nan() || err > tol {
                 report.push(format!(
@@ -255,10 +345,16 @@ fn main() {
             let flags = spec.c_flags.get(&file).cloned().unwrap_or_default();
             let k = k.clone();
             let lang = lang.to_string();
-            trials.push(Trial::test(
-                format!("forward::{lang}::{}", k.name),
-                move || run_kernel(&k, &lang, &file, &flags),
-            ));
+            for (label, mode) in [
+                ("forward", adc_core::Mode::Forward),
+                ("reverse", adc_core::Mode::Reverse),
+            ] {
+                let (k, lang, file, flags) = (k.clone(), lang.clone(), file.clone(), flags.clone());
+                trials.push(Trial::test(
+                    format!("{label}::{lang}::{}", k.name),
+                    move || run_kernel(&k, &lang, &file, &flags, mode),
+                ));
+            }
         }
     }
     libtest_mimic::run(&args, trials).exit();

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 
 pub struct ActivityAnalysis {
     varied: HashSet<Value>,
+    useful: HashSet<Value>,
 }
 
 /// Whether a value of this type can carry a derivative.
@@ -92,7 +93,43 @@ impl ActivityAnalysis {
                 }
             }
         }
-        ActivityAnalysis { varied }
+        let useful = Self::useful(f, &varied);
+        ActivityAnalysis { varied, useful }
+    }
+
+    /// Backward closure over varied operands from the function's outputs.
+    fn useful(f: Function, varied: &HashSet<Value>) -> HashSet<Value> {
+        let mut useful = HashSet::new();
+        let mut work = Vec::new();
+        for bb in f.blocks() {
+            for i in bb.instructions() {
+                let root = match i.opcode() {
+                    Some(LLVMOpcode::LLVMRet) => true,
+                    Some(LLVMOpcode::LLVMStore) => varied.contains(&i.operand(1)),
+                    Some(LLVMOpcode::LLVMCall) => i
+                        .call_args()
+                        .iter()
+                        .any(|a| a.ty().is_pointer() && varied.contains(a)),
+                    _ => false,
+                };
+                if root && useful.insert(i) {
+                    work.push(i);
+                }
+            }
+        }
+        while let Some(u) = work.pop() {
+            for o in u.operands() {
+                if varied.contains(&o) && useful.insert(o) {
+                    work.push(o);
+                }
+            }
+        }
+        useful
+    }
+
+    /// Whether `v` needs an adjoint: varied and useful.
+    pub fn is_active(&self, v: Value) -> bool {
+        self.varied.contains(&v) && self.useful.contains(&v)
     }
 
     /// Whether `v` carries a derivative.

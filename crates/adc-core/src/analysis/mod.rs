@@ -3,6 +3,8 @@
 
 pub mod activity;
 pub mod cfg;
+pub mod loops;
 
 pub use activity::ActivityAnalysis;
 pub use cfg::ControlFlowGraph;
+pub use loops::LoopAnalysis;

@@ -110,6 +110,31 @@ impl Builder {
     pub fn cond_br(&self, c: Value, t: Block, e: Block) -> Value {
         Value(unsafe { LLVMBuildCondBr(self.raw, c.0, t.0, e.0) })
     }
+    pub fn switch(&self, v: Value, default: Block, cases: &[(Value, Block)]) -> Value {
+        let sw = unsafe { LLVMBuildSwitch(self.raw, v.0, default.0, cases.len() as u32) };
+        for (c, b) in cases {
+            unsafe { LLVMAddCase(sw, c.0, b.0) };
+        }
+        Value(sw)
+    }
+    pub fn unreachable(&self) -> Value {
+        Value(unsafe { LLVMBuildUnreachable(self.raw) })
+    }
+    pub fn extract_element(&self, v: Value, i: Value) -> Value {
+        Value(unsafe { LLVMBuildExtractElement(self.raw, v.0, i.0, c"".as_ptr()) })
+    }
+    pub fn insert_element(&self, v: Value, e: Value, i: Value) -> Value {
+        Value(unsafe { LLVMBuildInsertElement(self.raw, v.0, e.0, i.0, c"".as_ptr()) })
+    }
+    /// `&base[offset]` in bytes.
+    pub fn byte_gep(&self, base: Value, offset: u64) -> Value {
+        let ctx = self.ctx;
+        let i8t = Type::i8(ctx);
+        let mut idx = [Type::i64(ctx).const_int(offset as i64).0];
+        Value(unsafe {
+            LLVMBuildInBoundsGEP2(self.raw, i8t.0, base.0, idx.as_mut_ptr(), 1, c"".as_ptr())
+        })
+    }
     pub fn alloca(&self, ty: Type) -> Value {
         Value(unsafe { LLVMBuildAlloca(self.raw, ty.0, c"".as_ptr()) })
     }

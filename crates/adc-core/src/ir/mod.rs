@@ -175,6 +175,18 @@ impl Value {
     pub fn gep_source_type(self) -> Type {
         Type(unsafe { LLVMGetGEPSourceElementType(self.0) })
     }
+    /// The constant indices of an extractvalue / insertvalue.
+    pub fn indices(self) -> Vec<u32> {
+        let n = unsafe { LLVMGetNumIndices(self.0) } as usize;
+        let p = unsafe { LLVMGetIndices(self.0) };
+        (0..n).map(|i| unsafe { *p.add(i) }).collect()
+    }
+    pub fn alignment(self) -> u32 {
+        unsafe { LLVMGetAlignment(self.0) }
+    }
+    pub fn set_alignment(self, a: u32) {
+        unsafe { LLVMSetAlignment(self.0, a) }
+    }
     pub fn const_f64(self) -> Option<f64> {
         if self.kind() != LLVMValueKind::LLVMConstantFPValueKind {
             return None;
@@ -386,6 +398,20 @@ impl Type {
     }
     pub fn print(self) -> String {
         owned_message(unsafe { LLVMPrintTypeToString(self.0) })
+    }
+    pub fn is_aggregate(self) -> bool {
+        matches!(
+            self.kind(),
+            LLVMTypeKind::LLVMStructTypeKind | LLVMTypeKind::LLVMArrayTypeKind
+        )
+    }
+    /// Number of fields of a struct or elements of an array.
+    pub fn aggregate_len(self) -> u32 {
+        match self.kind() {
+            LLVMTypeKind::LLVMStructTypeKind => unsafe { LLVMCountStructElementTypes(self.0) },
+            LLVMTypeKind::LLVMArrayTypeKind => unsafe { LLVMGetArrayLength2(self.0) as u32 },
+            _ => 0,
+        }
     }
     pub fn null(self) -> Value {
         Value(unsafe { LLVMConstNull(self.0) })

@@ -89,6 +89,8 @@ const LINEAR: &[(&str, &[u32])] = &[
     ("extractvalue", &[0]),
     ("insertvalue", &[0, 1]),
     ("freeze", &[0]),
+    // an ordered sum: start + v[0] + v[1] + ...
+    ("llvm.vector.reduce.fadd", &[0, 1]),
 ];
 
 /// How an operation's tangent (and adjoint) is formed.

@@ -144,3 +144,53 @@ pub unsafe fn call(addr: usize, a: &CallArgs, returns_f32: bool) -> f64 {
         r
     }
 }
+
+/// Two floating-point results, as returned in two vector registers
+/// (`{double, double}` in LLVM, a struct of two doubles in C).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Pair(pub f64, pub f64);
+
+type UniversalPair = unsafe extern "C" fn(
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+) -> Pair;
+
+/// Like [`call`], for functions returning two floats.
+///
+/// # Safety
+/// As for [`call`].
+pub unsafe fn call_pair(addr: usize, a: &CallArgs, f32s: bool) -> (f64, f64) {
+    assert!(
+        a.ints.len() <= 6 && a.floats.len() <= 8,
+        "too many arguments"
+    );
+    let mut i = [0i64; 6];
+    let mut f = [0f64; 8];
+    i[..a.ints.len()].copy_from_slice(&a.ints);
+    f[..a.floats.len()].copy_from_slice(&a.floats);
+    let fp: UniversalPair = std::mem::transmute(addr);
+    let r = fp(
+        i[0], i[1], i[2], i[3], i[4], i[5], f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7],
+    );
+    if f32s {
+        (
+            f32::from_bits(r.0.to_bits() as u32) as f64,
+            f32::from_bits(r.1.to_bits() as u32) as f64,
+        )
+    } else {
+        (r.0, r.1)
+    }
+}

@@ -1,0 +1,85 @@
+//! Which blocks lie on a cycle of the CFG (are in some loop).
+//!
+//! Reverse mode keeps a value needed by the adjoint in a plain stack slot
+//! when its block runs at most once per call, and on the tape otherwise;
+//! this is the query that decides. Strongly connected components (Tarjan),
+//! so irreducible control flow is handled too.
+
+use super::ControlFlowGraph;
+use crate::ir::Block;
+use std::collections::{HashMap, HashSet};
+
+pub struct LoopAnalysis {
+    in_cycle: HashSet<Block>,
+}
+
+impl LoopAnalysis {
+    pub fn compute(cfg: &ControlFlowGraph) -> Self {
+        let blocks = cfg.reverse_post_order();
+        let mut index: HashMap<Block, usize> = HashMap::new();
+        let mut low: HashMap<Block, usize> = HashMap::new();
+        let mut on_stack = HashSet::new();
+        let mut stack = Vec::new();
+        let mut in_cycle = HashSet::new();
+        let mut next = 0;
+        // Iterative Tarjan: frames of (block, successors, next successor).
+        for &root in blocks {
+            if index.contains_key(&root) {
+                continue;
+            }
+            let mut frames = vec![(root, root.successors(), 0usize)];
+            index.insert(root, next);
+            low.insert(root, next);
+            next += 1;
+            stack.push(root);
+            on_stack.insert(root);
+            while let Some((b, succs, i)) = frames.last_mut() {
+                let b = *b;
+                if *i < succs.len() {
+                    let s = succs[*i];
+                    *i += 1;
+                    if s == b {
+                        in_cycle.insert(b);
+                    }
+                    if let std::collections::hash_map::Entry::Vacant(e) = index.entry(s) {
+                        e.insert(next);
+                        low.insert(s, next);
+                        next += 1;
+                        stack.push(s);
+                        on_stack.insert(s);
+                        frames.push((s, s.successors(), 0));
+                    } else if on_stack.contains(&s) {
+                        let m = low[&b].min(index[&s]);
+                        low.insert(b, m);
+                    }
+                } else {
+                    frames.pop();
+                    if let Some((parent, _, _)) = frames.last() {
+                        let m = low[parent].min(low[&b]);
+                        low.insert(*parent, m);
+                    }
+                    if low[&b] == index[&b] {
+                        let mut comp = Vec::new();
+                        loop {
+                            let w = stack.pop().expect("tarjan stack");
+                            on_stack.remove(&w);
+                            comp.push(w);
+                            if w == b {
+                                break;
+                            }
+                        }
+                        if comp.len() > 1 {
+                            in_cycle.extend(comp);
+                        }
+                    }
+                }
+            }
+        }
+        LoopAnalysis { in_cycle }
+    }
+
+    /// Whether `b` can run more than once per call.
+    pub fn in_loop(&self, b: Block) -> bool {
+        self.in_cycle.contains(&b)
+    }
+}

@@ -1,0 +1,1221 @@
+//! Reverse mode: adjoint synthesis with a tape.
+//!
+//! `FN_grad` runs an augmented copy of the primal (the forward sweep) and then
+//! an adjoint sweep over the reversed CFG. Each active value has an adjoint
+//! slot (an alloca; O2's SROA turns slots back into SSA). Each source block B
+//! has a reverse block rB that undoes B's active instructions in reverse
+//! order, using the table's partial derivatives, then moves the adjoints of
+//! B's phis to the incoming values of the edge the forward run took, and
+//! branches to the reverse block of that predecessor.
+//!
+//! What rB needs from the forward run (operands of partials, shadow pointers,
+//! which predecessor was taken) is planned per block ([`Need`]):
+//! - values of the entry block, arguments and constants are used directly;
+//! - values defined in blocks that run at most once go to a stack slot;
+//! - values defined in loops are pushed on the tape at the end of each
+//!   execution of B and popped at the start of rB. The tape is a LIFO of
+//!   per-block bundles, so loops with unknown trip counts, nested loops and
+//!   any branching need no index arithmetic.
+//!
+//! Calls to functions of the module call the callee's gradient in the reverse
+//! sweep (which recomputes the callee's forward run; split mode with a
+//! returned tape is future work).
+
+mod tape;
+
+use crate::analysis::activity::underlying_alloca;
+use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
+use crate::error::{AdcError, Result};
+use crate::ir::{add_function, Block, Builder, Function, Type, Value};
+use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
+use crate::signature::Activity;
+use llvm_sys::core::{LLVMValueAsBasicBlock, LLVMValueIsBasicBlock};
+use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
+use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
+use llvm_sys::LLVMOpcode;
+use std::collections::{HashMap, HashSet};
+use tape::TapeFns;
+
+/// The signature of a gradient function.
+#[derive(Clone, Debug)]
+pub struct GradSignature {
+    pub params: Vec<Activity>,
+    /// A seed `d_ret` follows the parameters (the result is floating point).
+    pub seeded_return: bool,
+    /// Indices of the parameters whose adjoints are returned, in order.
+    pub adjoints: Vec<usize>,
+}
+
+/// Builds gradient functions for a module, caching them per (function, activity).
+pub struct ReverseSynth {
+    module: LLVMModuleRef,
+    ctx: LLVMContextRef,
+    done: HashMap<(Function, Vec<Activity>), (Function, GradSignature)>,
+    pending: Vec<(Function, Vec<Activity>, Function)>,
+    tape: Option<TapeFns>,
+}
+
+/// Per-call tape statistics of one gradient function, for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct TapeStats {
+    pub function: String,
+    /// Bytes pushed per execution of each block that pushes (in loops).
+    pub pushed_per_block: Vec<(String, u64)>,
+    /// Values kept in stack slots (blocks that run once).
+    pub slots: usize,
+}
+
+impl ReverseSynth {
+    pub fn new(module: LLVMModuleRef, ctx: LLVMContextRef) -> Self {
+        ReverseSynth {
+            module,
+            ctx,
+            done: HashMap::new(),
+            pending: Vec::new(),
+            tape: None,
+        }
+    }
+
+    /// The gradient function of `f` under `acts` (built by [`ReverseSynth::finish`]).
+    pub fn gradient_of(&mut self, f: Function, acts: &[Activity]) -> (Function, GradSignature) {
+        let key = (f, acts.to_vec());
+        if let Some(d) = self.done.get(&key) {
+            return d.clone();
+        }
+        let ret = f.return_type();
+        let seeded = ret.contains_float();
+        let params = f.params();
+        let mut ptys = Vec::new();
+        for (p, a) in params.iter().zip(acts) {
+            ptys.push(p.ty());
+            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+                ptys.push(p.ty());
+            }
+        }
+        if seeded {
+            ptys.push(ret);
+        }
+        let adjoints: Vec<usize> = acts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a == Activity::Active)
+            .map(|(i, _)| i)
+            .collect();
+        let rty = adjoint_return_type(self.ctx, &params, &adjoints);
+        let pattern: String = acts.iter().map(|a| a.letter()).collect();
+        let g = add_function(
+            self.module,
+            &format!("{}.adc.rev.{pattern}", f.name()),
+            Type::function(rty, &ptys),
+        );
+        g.set_internal();
+        let sig = GradSignature {
+            params: acts.to_vec(),
+            seeded_return: seeded,
+            adjoints,
+        };
+        self.done.insert(key, (g, sig.clone()));
+        self.pending.push((f, acts.to_vec(), g));
+        (g, sig)
+    }
+
+    /// Build all declared gradient functions; returns tape statistics.
+    pub fn finish(&mut self) -> Result<Vec<TapeStats>> {
+        let mut stats = Vec::new();
+        while let Some((f, acts, g)) = self.pending.pop() {
+            let sig = self.done[&(f, acts.clone())].1.clone();
+            stats.push(AdjointBuilder::new(self, f, g, sig).build()?);
+        }
+        Ok(stats)
+    }
+
+    /// The public `NAME_grad` with DESIGN.md's signature. Three or more
+    /// adjoints are returned through a leading `sret` pointer, as the C ABI
+    /// returns a struct of three or more doubles.
+    pub fn public_wrapper(
+        &mut self,
+        f: Function,
+        acts: &[Activity],
+        name: &str,
+    ) -> Result<Function> {
+        let (g, sig) = self.gradient_of(f, acts);
+        let inner = g.fn_type();
+        let ret = Type(unsafe { llvm_sys::core::LLVMGetReturnType(inner.0) });
+        let b = Builder::new(self.ctx);
+        if sig.adjoints.len() >= 3 {
+            let mut ptys = vec![Type(unsafe {
+                llvm_sys::core::LLVMPointerTypeInContext(self.ctx, 0)
+            })];
+            ptys.extend(inner.params());
+            let w = add_function(
+                self.module,
+                name,
+                Type::function(Type::void(self.ctx), &ptys),
+            );
+            unsafe {
+                let kind = llvm_sys::core::LLVMGetEnumAttributeKindForName(c"sret".as_ptr(), 4);
+                let attr = llvm_sys::core::LLVMCreateTypeAttribute(self.ctx, kind, ret.0);
+                llvm_sys::core::LLVMAddAttributeAtIndex(w.raw(), 1, attr);
+            }
+            b.position_at_end(w.append_block(self.ctx, "entry"));
+            let ps = w.params();
+            let r = b.call(g, &ps[1..]);
+            b.store(r, ps[0]);
+            b.ret_void();
+            Ok(w)
+        } else {
+            let w = add_function(self.module, name, Type::function(ret, &inner.params()));
+            b.position_at_end(w.append_block(self.ctx, "entry"));
+            let r = b.call(g, &w.params());
+            if ret.is_void() {
+                b.ret_void();
+            } else {
+                b.ret(r);
+            }
+            Ok(w)
+        }
+    }
+
+    fn tape(&mut self) -> Result<TapeFns> {
+        if self.tape.is_none() {
+            self.tape = Some(tape::link(self.module, self.ctx)?);
+        }
+        Ok(self.tape.expect("tape linked"))
+    }
+}
+
+fn adjoint_return_type(ctx: LLVMContextRef, params: &[Value], adjoints: &[usize]) -> Type {
+    match adjoints {
+        [] => Type::void(ctx),
+        [i] => params[*i].ty(),
+        many => {
+            let tys: Vec<Type> = many.iter().map(|i| params[*i].ty()).collect();
+            Type::struct_of(ctx, &tys)
+        }
+    }
+}
+
+/// A value the reverse block of a source block needs from the forward run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Need {
+    Primal(Value),
+    Shadow(Value),
+    /// Which predecessor the forward run entered the block from.
+    PredIndex(Block),
+}
+
+/// Where a needed value is kept between the sweeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    Slot,
+    Tape,
+}
+
+struct AdjointBuilder<'s> {
+    synth: &'s mut ReverseSynth,
+    src: Function,
+    dst: Function,
+    sig: GradSignature,
+    b: Builder,
+    /// Builder for allocas and initialization (the `adc.entry` block).
+    ab: Builder,
+    entry_bb: Block,
+    activity: ActivityAnalysis,
+    cfg: ControlFlowGraph,
+    loops: LoopAnalysis,
+    vmap: HashMap<Value, Value>,
+    /// shadow pointers in the forward sweep
+    smap: HashMap<Value, Value>,
+    bmap: HashMap<Block, Block>,
+    block_end: HashMap<Block, Block>,
+    rmap: HashMap<Block, Block>,
+    adjoint: HashMap<Value, Value>,
+    /// per block: what its reverse needs, in a fixed order
+    needs: HashMap<Block, Vec<Need>>,
+    keep: HashMap<Need, Keep>,
+    slot: HashMap<Need, Value>,
+    pred_index: HashMap<Block, Value>,
+    phis: Vec<Value>,
+    shadow_phis: Vec<(Value, Value)>,
+    d_ret: Option<Value>,
+    tape: Option<(Value, TapeFns)>,
+    stats: TapeStats,
+}
+
+fn distinct_preds(cfg: &ControlFlowGraph, b: Block) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for p in cfg.predecessors(b) {
+        if !out.contains(p) {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+impl<'s> AdjointBuilder<'s> {
+    fn new(synth: &'s mut ReverseSynth, src: Function, dst: Function, sig: GradSignature) -> Self {
+        let ctx = synth.ctx;
+        let cfg = ControlFlowGraph::compute(src);
+        let loops = LoopAnalysis::compute(&cfg);
+        let activity = ActivityAnalysis::compute(src, &sig.params);
+        AdjointBuilder {
+            b: Builder::new(ctx),
+            ab: Builder::new(ctx),
+            entry_bb: src.entry(),
+            synth,
+            src,
+            dst,
+            sig,
+            activity,
+            cfg,
+            loops,
+            vmap: HashMap::new(),
+            smap: HashMap::new(),
+            bmap: HashMap::new(),
+            block_end: HashMap::new(),
+            rmap: HashMap::new(),
+            adjoint: HashMap::new(),
+            needs: HashMap::new(),
+            keep: HashMap::new(),
+            slot: HashMap::new(),
+            pred_index: HashMap::new(),
+            phis: Vec::new(),
+            shadow_phis: Vec::new(),
+            d_ret: None,
+            tape: None,
+            stats: TapeStats {
+                function: src.name(),
+                ..Default::default()
+            },
+        }
+    }
+
+    // ----- planning
+
+    /// Whether `inst` takes part in the adjoint sweep.
+    fn is_reversed(&self, inst: Value) -> bool {
+        use LLVMOpcode::*;
+        match inst.opcode() {
+            Some(LLVMStore) => {
+                self.activity.is_varied(inst.operand(1)) && inst.operand(0).ty().contains_float()
+            }
+            Some(LLVMPHI) | Some(LLVMRet) => false,
+            Some(LLVMCall)
+                if inst
+                    .called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.mem"))
+                    && inst.call_args().iter().any(|a| self.activity.is_varied(*a)) =>
+            {
+                true
+            }
+            Some(LLVMCall) => {
+                self.activity.is_active(inst)
+                    || (self.is_module_call(inst)
+                        && inst
+                            .call_args()
+                            .iter()
+                            .any(|a| a.ty().is_pointer() && self.activity.is_varied(*a)))
+            }
+            _ => inst.ty().contains_float() && self.activity.is_active(inst),
+        }
+    }
+
+    fn is_module_call(&self, inst: Value) -> bool {
+        inst.called_function()
+            .is_some_and(|f| !f.is_declaration() && lookup_call(&f.name()).is_none())
+    }
+
+    fn rule_of(inst: Value) -> Option<&'static Rule> {
+        match inst.opcode() {
+            Some(LLVMOpcode::LLVMCall) => {
+                inst.called_function().and_then(|f| lookup_call(&f.name()))
+            }
+            Some(op) => lookup_opcode(op),
+            None => None,
+        }
+    }
+
+    /// The operands a rule reads (for calls, the call arguments).
+    fn rule_operands(inst: Value) -> Vec<Value> {
+        if inst.opcode() == Some(LLVMOpcode::LLVMCall) {
+            inst.call_args()
+        } else {
+            inst.operands().collect()
+        }
+    }
+
+    fn needs_of(&self, inst: Value) -> Result<Vec<Need>> {
+        use LLVMOpcode::*;
+        let mut out = Vec::new();
+        match inst.opcode().expect("instruction") {
+            LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMStore => out.push(Need::Shadow(inst.operand(1))),
+            LLVMCall if self.is_module_call(inst) => {
+                for a in inst.call_args() {
+                    out.push(Need::Primal(a));
+                    if a.ty().is_pointer() && self.activity.is_varied(a) {
+                        out.push(Need::Shadow(a));
+                    }
+                }
+            }
+            op => match Self::rule_of(inst) {
+                Some(Rule::Partials { partials, .. }) => {
+                    let ops = Self::rule_operands(inst);
+                    for (i, p) in partials.iter().enumerate() {
+                        let Some(p) = p else { continue };
+                        if p.is_zero() || !ops.get(i).is_some_and(|o| self.has_adjoint(*o)) {
+                            continue;
+                        }
+                        let mut used = Vec::new();
+                        p.args_used(&mut used);
+                        out.extend(used.into_iter().map(|j| Need::Primal(ops[j])));
+                        if p.uses_result() {
+                            out.push(Need::Primal(inst));
+                        }
+                    }
+                }
+                Some(Rule::Linear { .. }) => match op {
+                    LLVMSelect => out.push(Need::Primal(inst.operand(0))),
+                    LLVMExtractElement => out.push(Need::Primal(inst.operand(1))),
+                    LLVMInsertElement => out.push(Need::Primal(inst.operand(2))),
+                    _ => {}
+                },
+                None => {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        match inst.called_function() {
+                            Some(f) if f.is_declaration() => format!(
+                                "no derivative rule for external function `{}`, and its body is not in the module \
+                                 (link its bitcode in first, e.g. with llvm-link)",
+                                f.name()
+                            ),
+                            Some(f) if f.name().starts_with("llvm.mem") => {
+                                "reverse mode through memcpy/memmove/memset of active memory is not supported yet"
+                                    .to_string()
+                            }
+                            Some(f) => format!("no derivative rule for `{}`", f.name()),
+                            None if op == LLVMCall => {
+                                "indirect call with active arguments: adc needs to see the callee".into()
+                            }
+                            None => format!("no derivative rule for the `{}` instruction", opcode_name(op)),
+                        },
+                    ))
+                }
+            },
+        }
+        // Arguments, constants and entry-block values are used directly.
+        Ok(out
+            .into_iter()
+            .filter(|n| match n {
+                Need::Primal(v) | Need::Shadow(v) => {
+                    v.is_instruction() && v.parent_block() != self.entry_bb
+                }
+                Need::PredIndex(_) => true,
+            })
+            .collect())
+    }
+
+    fn plan(&mut self) -> Result<()> {
+        for &bb in self.cfg.reverse_post_order() {
+            let mut list: Vec<Need> = Vec::new();
+            let mut seen = HashSet::new();
+            for inst in bb.instructions() {
+                if matches!(
+                    inst.opcode(),
+                    Some(LLVMOpcode::LLVMInvoke) | Some(LLVMOpcode::LLVMCallBr)
+                ) && inst.operands().any(|o| self.activity.is_varied(o))
+                {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        "exception handling (invoke) with active values is not supported",
+                    ));
+                }
+                if self.is_reversed(inst) {
+                    for n in self.needs_of(inst)? {
+                        if seen.insert(n) {
+                            list.push(n);
+                        }
+                    }
+                }
+            }
+            if distinct_preds(&self.cfg, bb).len() > 1 {
+                list.push(Need::PredIndex(bb));
+            }
+            for n in &list {
+                let def_block = match n {
+                    Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
+                    Need::PredIndex(b) => *b,
+                };
+                let k = if self.loops.in_loop(def_block) {
+                    Keep::Tape
+                } else {
+                    Keep::Slot
+                };
+                self.keep.insert(*n, k);
+            }
+            self.needs.insert(bb, list);
+        }
+        Ok(())
+    }
+
+    // ----- value access
+
+    fn has_adjoint(&self, v: Value) -> bool {
+        (v.is_instruction() || v.is_argument())
+            && v.ty().contains_float()
+            && self.activity.is_active(v)
+    }
+
+    fn primal(&self, v: Value) -> Value {
+        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
+            let bb = Block(unsafe { LLVMValueAsBasicBlock(v.0) });
+            return self.bmap.get(&bb).map(|b| b.as_value()).unwrap_or(v);
+        }
+        self.vmap.get(&v).copied().unwrap_or(v)
+    }
+
+    fn clone_primal(&mut self, inst: Value) -> Value {
+        let c = inst.clone_detached();
+        for i in 0..c.num_operands() {
+            let o = c.operand(i);
+            let m = self.primal(o);
+            if m != o {
+                c.set_operand(i, m);
+            }
+        }
+        self.b.insert(c);
+        if !inst.name().is_empty() {
+            c.set_name(&inst.name());
+        }
+        self.vmap.insert(inst, c);
+        c
+    }
+
+    /// The forward-sweep value behind a need.
+    fn forward_value(&self, n: Need) -> Value {
+        match n {
+            Need::Primal(v) => self.primal(v),
+            Need::Shadow(v) => self.smap[&v],
+            Need::PredIndex(b) => self.pred_index[&b],
+        }
+    }
+
+    /// A value in the reverse sweep; `local` holds what this block popped.
+    fn rev_value(&self, n: Need, local: &HashMap<Need, Value>) -> Result<Value> {
+        let v = match n {
+            Need::Primal(v) | Need::Shadow(v) => v,
+            Need::PredIndex(_) => {
+                return local
+                    .get(&n)
+                    .copied()
+                    .ok_or_else(|| self.internal("pred index"))
+            }
+        };
+        let direct = !v.is_instruction() || v.parent_block() == self.entry_bb;
+        if direct {
+            return match n {
+                Need::Shadow(v) => self
+                    .smap
+                    .get(&v)
+                    .copied()
+                    .ok_or_else(|| AdcError::unsupported(v, "this pointer has no shadow")),
+                _ => Ok(self.primal(v)),
+            };
+        }
+        local.get(&n).copied().ok_or_else(|| {
+            self.internal(&format!(
+                "value not planned for the reverse sweep: {}",
+                v.print()
+            ))
+        })
+    }
+
+    fn internal(&self, what: &str) -> AdcError {
+        AdcError::Llvm(format!(
+            "internal error in the reverse sweep of `{}`: {what}",
+            self.src.name()
+        ))
+    }
+
+    fn adjoint_slot(&mut self, v: Value) -> Value {
+        if let Some(s) = self.adjoint.get(&v) {
+            return *s;
+        }
+        let s = self.ab.alloca(v.ty());
+        s.set_name(&format!("adj.{}", v.name()));
+        self.ab.store(v.ty().null(), s);
+        self.adjoint.insert(v, s);
+        s
+    }
+
+    /// Add `d` to the adjoint of `v` (if it has one).
+    fn accumulate(&mut self, v: Value, d: Value) {
+        if !self.has_adjoint(v) {
+            return;
+        }
+        let s = self.adjoint_slot(v);
+        let cur = self.b.load(v.ty(), s);
+        let sum = self.add(cur, d);
+        self.b.store(sum, s);
+    }
+
+    /// `a + b` for floats, float vectors and aggregates of them.
+    fn add(&self, a: Value, b: Value) -> Value {
+        let t = a.ty();
+        if t.is_aggregate() {
+            let mut acc = a;
+            for i in 0..t.aggregate_len() {
+                let x = self.b.extract_value(a, i);
+                if !x.ty().contains_float() {
+                    continue;
+                }
+                let y = self.b.extract_value(b, i);
+                acc = self.b.insert_value(acc, self.add(x, y), i);
+            }
+            acc
+        } else {
+            self.b.fadd(a, b)
+        }
+    }
+
+    // ----- build
+
+    fn build(mut self) -> Result<TapeStats> {
+        self.plan()?;
+        let ctx = self.synth.ctx;
+        let entry = self.dst.append_block(ctx, "adc.entry");
+        self.ab.position_at_end(entry);
+        let rpo = self.cfg.reverse_post_order().to_vec();
+        for bb in &rpo {
+            let f = self.dst.append_block(ctx, &bb.name());
+            self.bmap.insert(*bb, f);
+        }
+        for bb in &rpo {
+            let r = self.dst.append_block(ctx, &format!("rev.{}", bb.name()));
+            self.rmap.insert(*bb, r);
+        }
+        // Parameters.
+        let mut dparams = self.dst.params().into_iter();
+        for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
+            let np = dparams.next().expect("gradient signature");
+            np.set_name(&p.name());
+            self.vmap.insert(p, np);
+            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+                let s = dparams.next().expect("gradient signature");
+                s.set_name(&format!("d_{}", p.name()));
+                self.smap.insert(p, s);
+            }
+            if a == Activity::Active {
+                self.adjoint_slot(p);
+            }
+        }
+        if self.sig.seeded_return {
+            let d = dparams.next().expect("gradient signature");
+            d.set_name("d_ret");
+            self.d_ret = Some(d);
+        }
+        // The tape, if any block keeps values on it.
+        if self.keep.values().any(|k| *k == Keep::Tape) {
+            let fns = self.synth.tape()?;
+            let chunk_ty =
+                Type(unsafe { llvm_sys::core::LLVMArrayType2(Type::i8(ctx).0, tape::FIRST_CHUNK) });
+            let t = self.ab.alloca(fns.ty);
+            t.set_name("tape");
+            let chunk = self.ab.alloca(chunk_ty);
+            chunk.set_alignment(16);
+            let size = Type::i64(ctx).const_int(tape::FIRST_CHUNK as i64);
+            self.ab.call(fns.init, &[t, chunk, size]);
+            self.tape = Some((t, fns));
+        }
+        // Stack slots for values kept across the sweeps.
+        let slot_needs: Vec<Need> = self
+            .keep
+            .iter()
+            .filter(|(_, k)| **k == Keep::Slot)
+            .map(|(n, _)| *n)
+            .collect();
+        for n in slot_needs {
+            let ty = match n {
+                Need::Primal(v) | Need::Shadow(v) => v.ty(),
+                Need::PredIndex(_) => Type::i32(ctx),
+            };
+            let s = self.ab.alloca(ty);
+            self.slot.insert(n, s);
+            self.stats.slots += 1;
+        }
+
+        for bb in &rpo {
+            self.forward_block(*bb)?;
+        }
+        self.complete_forward_phis();
+        for bb in &rpo {
+            self.reverse_block(*bb)?;
+        }
+        self.ab.br(self.bmap[&self.entry_bb]);
+        Ok(self.stats)
+    }
+
+    fn type_size(&self, t: Type) -> u64 {
+        let td = unsafe { LLVMGetModuleDataLayout(self.synth.module) };
+        let s = unsafe { LLVMABISizeOfType(td, t.0) };
+        s.div_ceil(8) * 8
+    }
+
+    fn need_type(&self, n: Need) -> Type {
+        match n {
+            Need::Primal(v) | Need::Shadow(v) => v.ty(),
+            Need::PredIndex(_) => Type::i32(self.synth.ctx),
+        }
+    }
+
+    /// Tape needs of `bb` with their byte offsets and the bundle size.
+    fn tape_layout(&self, bb: Block) -> (Vec<(Need, u64)>, u64) {
+        let mut off = 0;
+        let mut out = Vec::new();
+        for n in &self.needs[&bb] {
+            if self.keep[n] == Keep::Tape {
+                out.push((*n, off));
+                off += self.type_size(self.need_type(*n));
+            }
+        }
+        (out, off)
+    }
+
+    fn forward_block(&mut self, bb: Block) -> Result<()> {
+        use LLVMOpcode::*;
+        let ctx = self.synth.ctx;
+        self.b.position_at_end(self.bmap[&bb]);
+        if distinct_preds(&self.cfg, bb).len() > 1 {
+            let p = self.b.phi(Type::i32(ctx), "adc.pred");
+            self.pred_index.insert(bb, p);
+        }
+        let insts = bb.instructions();
+        let (term, body) = insts.split_last().expect("block has a terminator");
+        for &inst in body {
+            match inst.opcode().expect("instruction") {
+                LLVMPHI => {
+                    let p = self.b.phi(inst.ty(), &inst.name());
+                    self.vmap.insert(inst, p);
+                    self.phis.push(inst);
+                    if inst.ty().is_pointer() && self.activity.is_varied(inst) {
+                        let s = self.b.phi(inst.ty(), &format!("d_{}", inst.name()));
+                        self.smap.insert(inst, s);
+                        self.shadow_phis.push((inst, s));
+                    }
+                }
+                _ => {
+                    let c = self.clone_primal(inst);
+                    self.forward_shadow(inst, c)?;
+                }
+            }
+        }
+        // Keep what the reverse sweep needs: slots for blocks that run once,
+        // one tape bundle per execution otherwise.
+        let mine: Vec<Need> = self
+            .keep
+            .iter()
+            .filter(|(n, k)| {
+                **k == Keep::Slot
+                    && match n {
+                        Need::Primal(v) | Need::Shadow(v) => v.parent_block() == bb,
+                        Need::PredIndex(b) => *b == bb,
+                    }
+            })
+            .map(|(n, _)| *n)
+            .collect();
+        for n in mine {
+            let v = self.forward_value(n);
+            self.b.store(v, self.slot[&n]);
+        }
+        let (layout, size) = self.tape_layout(bb);
+        if size > 0 {
+            let (t, fns) = self.tape.as_ref().expect("tape");
+            let len = Type::i64(ctx).const_int(size as i64);
+            let p = self.b.call(fns.push, &[*t, len]);
+            for (n, off) in layout {
+                let v = self.forward_value(n);
+                let s = self.b.store(v, self.b.byte_gep(p, off));
+                s.set_alignment(8);
+            }
+            self.stats.pushed_per_block.push((bb.name(), size));
+        }
+        // The terminator: returns seed the adjoint sweep and turn around.
+        if term.opcode() == Some(LLVMRet) {
+            if term.num_operands() == 1 {
+                let v = term.operand(0);
+                if let Some(d) = self.d_ret {
+                    self.accumulate(v, d);
+                }
+            }
+            self.b.br(self.rmap[&bb]);
+        } else {
+            self.clone_primal(*term);
+        }
+        self.block_end.insert(bb, self.b.insert_block());
+        Ok(())
+    }
+
+    /// Shadow pointers in the forward sweep (shadow stack objects, GEPs, casts,
+    /// pointers loaded from shadowed memory, selects of pointers).
+    fn forward_shadow(&mut self, inst: Value, c: Value) -> Result<()> {
+        use LLVMOpcode::*;
+        let ctx = self.synth.ctx;
+        match inst.opcode().expect("instruction") {
+            LLVMAlloca if self.activity.is_varied(inst) => {
+                let s = c.clone_detached();
+                self.b.insert(s);
+                let elem = self.b.size_of(inst.allocated_type());
+                let count = self.b.cast(LLVMZExt, c.operand(0), Type::i64(ctx));
+                let bytes = self.b.mul(elem, count);
+                self.b.memset(s, Type::i8(ctx).null(), bytes, 1);
+                self.smap.insert(inst, s);
+            }
+            LLVMGetElementPtr | LLVMBitCast | LLVMAddrSpaceCast
+                if inst.ty().is_pointer() && self.smap.contains_key(&inst.operand(0)) =>
+            {
+                let s = c.clone_detached();
+                s.set_operand(0, self.smap[&inst.operand(0)]);
+                self.b.insert(s);
+                self.smap.insert(inst, s);
+            }
+            LLVMLoad if inst.ty().is_pointer() && self.activity.is_varied(inst) => {
+                if let Some(&sp) = self.smap.get(&inst.operand(0)) {
+                    let s = self.b.load(inst.ty(), sp);
+                    self.smap.insert(inst, s);
+                }
+            }
+            LLVMStore if inst.operand(0).ty().is_pointer() => {
+                if let (Some(&sv), Some(&sp)) = (
+                    self.smap.get(&inst.operand(0)),
+                    self.smap.get(&inst.operand(1)),
+                ) {
+                    self.b.store(sv, sp);
+                }
+            }
+            LLVMSelect if inst.ty().is_pointer() && self.activity.is_varied(inst) => {
+                let s = c.clone_detached();
+                for i in [1, 2] {
+                    let o = inst.operand(i);
+                    s.set_operand(
+                        i,
+                        self.smap.get(&o).copied().unwrap_or_else(|| self.primal(o)),
+                    );
+                }
+                self.b.insert(s);
+                self.smap.insert(inst, s);
+            }
+            LLVMStore => {
+                let (val, ptr) = (inst.operand(0), inst.operand(1));
+                if self.activity.is_varied(val)
+                    && val.ty().contains_float()
+                    && !self.activity.is_varied(ptr)
+                    && underlying_alloca(ptr).is_none()
+                {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        "stores an active value into memory that has no shadow \
+                         (a global, or a pointer parameter marked const): its derivative would be lost; \
+                         mark the pointer `dup`",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn complete_forward_phis(&mut self) {
+        for phi in std::mem::take(&mut self.phis) {
+            let np = self.vmap[&phi];
+            for i in 0..phi.count_incoming() {
+                let (v, bb) = phi.incoming(i);
+                if let Some(&end) = self.block_end.get(&bb) {
+                    np.add_incoming(self.primal(v), end);
+                }
+            }
+        }
+        for (phi, s) in std::mem::take(&mut self.shadow_phis) {
+            for i in 0..phi.count_incoming() {
+                let (v, bb) = phi.incoming(i);
+                if let Some(&end) = self.block_end.get(&bb) {
+                    let sv = self.smap.get(&v).copied().unwrap_or_else(|| v.ty().null());
+                    s.add_incoming(sv, end);
+                }
+            }
+        }
+        let ctx = self.synth.ctx;
+        for (bb, p) in self.pred_index.clone() {
+            let preds = distinct_preds(&self.cfg, bb);
+            for pred in self.cfg.predecessors(bb).to_vec() {
+                let i = preds.iter().position(|x| *x == pred).expect("pred");
+                p.add_incoming(Type::i32(ctx).const_int(i as i64), self.block_end[&pred]);
+            }
+        }
+    }
+
+    fn reverse_block(&mut self, bb: Block) -> Result<()> {
+        let ctx = self.synth.ctx;
+        self.b.position_at_end(self.rmap[&bb]);
+        let mut local: HashMap<Need, Value> = HashMap::new();
+        let (layout, size) = self.tape_layout(bb);
+        if size > 0 {
+            let (t, fns) = self.tape.as_ref().expect("tape");
+            let len = Type::i64(ctx).const_int(size as i64);
+            let p = self.b.call(fns.pop, &[*t, len]);
+            for (n, off) in layout {
+                let v = self.b.load(self.need_type(n), self.b.byte_gep(p, off));
+                v.set_alignment(8);
+                local.insert(n, v);
+            }
+        }
+        for n in self.needs[&bb].clone() {
+            if self.keep[&n] == Keep::Slot {
+                let v = self.b.load(self.need_type(n), self.slot[&n]);
+                local.insert(n, v);
+            }
+        }
+        let insts = bb.instructions();
+        for &inst in insts.iter().rev() {
+            if self.is_reversed(inst) {
+                self.reverse_instruction(inst, &local)?;
+            }
+        }
+        self.turn_to_predecessor(bb, &local)
+    }
+
+    fn reverse_instruction(&mut self, inst: Value, local: &HashMap<Need, Value>) -> Result<()> {
+        use LLVMOpcode::*;
+        let op = inst.opcode().expect("instruction");
+        if op == LLVMStore {
+            let (val, ptr) = (inst.operand(0), inst.operand(1));
+            let sp = self.rev_value(Need::Shadow(ptr), local)?;
+            let d = self.b.load(val.ty(), sp);
+            d.set_alignment(inst.alignment());
+            let z = self.b.store(val.ty().null(), sp);
+            z.set_alignment(inst.alignment());
+            self.accumulate(val, d);
+            return Ok(());
+        }
+        if op == LLVMCall && self.is_module_call(inst) {
+            return self.reverse_call(inst, local);
+        }
+        // A value: read and clear its adjoint.
+        let slot = self.adjoint_slot(inst);
+        let r_bar = self.b.load(inst.ty(), slot);
+        self.b.store(inst.ty().null(), slot);
+        if op == LLVMLoad {
+            let sp = self.rev_value(Need::Shadow(inst.operand(0)), local)?;
+            let cur = self.b.load(inst.ty(), sp);
+            cur.set_alignment(inst.alignment());
+            let sum = self.add(cur, r_bar);
+            let s = self.b.store(sum, sp);
+            s.set_alignment(inst.alignment());
+            return Ok(());
+        }
+        let ops = Self::rule_operands(inst);
+        match Self::rule_of(inst).expect("planned instructions have rules") {
+            Rule::Partials { partials, .. } => {
+                let mut args = Vec::with_capacity(ops.len());
+                let mut used = Vec::new();
+                for (i, p) in partials.iter().enumerate() {
+                    if let Some(p) = p {
+                        if self.has_adjoint(ops[i]) {
+                            p.args_used(&mut used);
+                        }
+                    }
+                }
+                for (j, o) in ops.iter().enumerate() {
+                    args.push(if used.contains(&j) {
+                        self.rev_value(Need::Primal(*o), local)?
+                    } else {
+                        o.ty().null()
+                    });
+                }
+                let uses_r = partials.iter().enumerate().any(|(i, p)| {
+                    p.as_ref()
+                        .is_some_and(|p| p.uses_result() && self.has_adjoint(ops[i]))
+                });
+                let result = if uses_r {
+                    Some(self.rev_value(Need::Primal(inst), local)?)
+                } else {
+                    None
+                };
+                for (i, p) in partials.iter().enumerate() {
+                    let Some(p) = p else { continue };
+                    if !self.has_adjoint(ops[i]) {
+                        continue;
+                    }
+                    let term = match p {
+                        Expr::Num(x) if *x == 0.0 => continue,
+                        Expr::Num(x) if *x == 1.0 => r_bar,
+                        Expr::Num(x) if *x == -1.0 => self.b.fneg(r_bar),
+                        p => {
+                            let env = ExprEnv {
+                                builder: &self.b,
+                                module: self.synth.module,
+                                args: &args,
+                                result,
+                                ty: inst.ty(),
+                            };
+                            let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
+                            self.b.fmul(d, r_bar)
+                        }
+                    };
+                    self.accumulate(ops[i], term);
+                }
+            }
+            Rule::Linear { .. } => self.reverse_linear(inst, r_bar, local)?,
+        }
+        Ok(())
+    }
+
+    /// Adjoints of the structural operations: the transposed operation.
+    fn reverse_linear(
+        &mut self,
+        inst: Value,
+        r_bar: Value,
+        local: &HashMap<Need, Value>,
+    ) -> Result<()> {
+        use LLVMOpcode::*;
+        let single_index = |inst: Value| -> Result<u32> {
+            match inst.indices().as_slice() {
+                [i] => Ok(*i),
+                _ => Err(AdcError::unsupported(
+                    inst,
+                    "reverse mode through nested aggregate indices is not supported yet",
+                )),
+            }
+        };
+        match inst.opcode().expect("instruction") {
+            LLVMSelect => {
+                let c = self.rev_value(Need::Primal(inst.operand(0)), local)?;
+                let z = inst.ty().null();
+                let a = self.b.select(c, r_bar, z);
+                let b = self.b.select(c, z, r_bar);
+                self.accumulate(inst.operand(1), a);
+                self.accumulate(inst.operand(2), b);
+            }
+            LLVMFPExt => {
+                let d = self.b.cast(LLVMFPTrunc, r_bar, inst.operand(0).ty());
+                self.accumulate(inst.operand(0), d);
+            }
+            LLVMFPTrunc => {
+                let d = self.b.cast(LLVMFPExt, r_bar, inst.operand(0).ty());
+                self.accumulate(inst.operand(0), d);
+            }
+            LLVMFreeze => self.accumulate(inst.operand(0), r_bar),
+            LLVMExtractValue => {
+                let agg = inst.operand(0);
+                let i = single_index(inst)?;
+                let d = self.b.insert_value(agg.ty().null(), r_bar, i);
+                self.accumulate(agg, d);
+            }
+            LLVMInsertValue => {
+                let (agg, val) = (inst.operand(0), inst.operand(1));
+                let i = single_index(inst)?;
+                let d_val = self.b.extract_value(r_bar, i);
+                let d_agg = self.b.insert_value(r_bar, val.ty().null(), i);
+                self.accumulate(agg, d_agg);
+                self.accumulate(val, d_val);
+            }
+            LLVMExtractElement => {
+                let vec = inst.operand(0);
+                let i = self.rev_value(Need::Primal(inst.operand(1)), local)?;
+                let d = self.b.insert_element(vec.ty().null(), r_bar, i);
+                self.accumulate(vec, d);
+            }
+            LLVMInsertElement => {
+                let (vec, val) = (inst.operand(0), inst.operand(1));
+                let i = self.rev_value(Need::Primal(inst.operand(2)), local)?;
+                let d_val = self.b.extract_element(r_bar, i);
+                let d_vec = self.b.insert_element(r_bar, val.ty().null(), i);
+                self.accumulate(vec, d_vec);
+                self.accumulate(val, d_val);
+            }
+            LLVMShuffleVector => {
+                // Lane j of the result is lane mask[j] of a ++ b.
+                let (a, bv) = (inst.operand(0), inst.operand(1));
+                let n = a.ty().vector_size();
+                let i32t = Type::i32(self.synth.ctx);
+                let (mut da, mut db) = (a.ty().null(), bv.ty().null());
+                for j in 0..inst.ty().vector_size() {
+                    let m = unsafe { llvm_sys::core::LLVMGetMaskValue(inst.0, j) };
+                    if m < 0 {
+                        continue; // poison lane
+                    }
+                    let lane = self.b.extract_element(r_bar, i32t.const_int(j as i64));
+                    let (target, k) = if (m as u32) < n {
+                        (&mut da, m)
+                    } else {
+                        (&mut db, m - n as i32)
+                    };
+                    let k = i32t.const_int(k as i64);
+                    let cur = self.b.extract_element(*target, k);
+                    *target = self.b.insert_element(*target, self.b.fadd(cur, lane), k);
+                }
+                self.accumulate(a, da);
+                self.accumulate(bv, db);
+            }
+            LLVMCall => {
+                // llvm.vector.reduce.fadd(start, v): every lane gets r_bar.
+                let (start, v) = (inst.operand(0), inst.operand(1));
+                self.accumulate(start, r_bar);
+                let i32t = Type::i32(self.synth.ctx);
+                let mut splat = v.ty().null();
+                for j in 0..v.ty().vector_size() {
+                    splat = self
+                        .b
+                        .insert_element(splat, r_bar, i32t.const_int(j as i64));
+                }
+                self.accumulate(v, splat);
+            }
+            _ => {
+                return Err(AdcError::unsupported(
+                    inst,
+                    "this structural operation has no reverse rule yet",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// A call of a module function: call its gradient, seeded with the
+    /// result's adjoint, and add the returned adjoints to the arguments.
+    fn reverse_call(&mut self, inst: Value, local: &HashMap<Need, Value>) -> Result<()> {
+        let callee = inst.called_function().expect("direct call");
+        let args = inst.call_args();
+        let acts: Vec<Activity> = args
+            .iter()
+            .map(|a| {
+                if a.ty().is_pointer() && self.activity.is_varied(*a) {
+                    Activity::Dup
+                } else if a.ty().is_float() && self.has_adjoint(*a) {
+                    Activity::Active
+                } else {
+                    Activity::Const
+                }
+            })
+            .collect();
+        let (g, sig) = self.synth.gradient_of(callee, &acts);
+        let mut call_args = Vec::new();
+        for (a, act) in args.iter().zip(&acts) {
+            call_args.push(self.rev_value(Need::Primal(*a), local)?);
+            if *act == Activity::Dup {
+                call_args.push(self.rev_value(Need::Shadow(*a), local)?);
+            }
+        }
+        if sig.seeded_return {
+            let seed = if self.has_adjoint(inst) {
+                let slot = self.adjoint_slot(inst);
+                let r = self.b.load(inst.ty(), slot);
+                self.b.store(inst.ty().null(), slot);
+                r
+            } else {
+                inst.ty().null()
+            };
+            call_args.push(seed);
+        }
+        let r = self.b.call(g, &call_args);
+        match sig.adjoints.as_slice() {
+            [] => {}
+            [i] => self.accumulate(args[*i], r),
+            many => {
+                for (k, i) in many.iter().enumerate() {
+                    let d = self.b.extract_value(r, k as u32);
+                    self.accumulate(args[*i], d);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// End of a reverse block: phi adjoints flow along the edge the forward
+    /// run took; then on to that predecessor's reverse block (or return).
+    fn turn_to_predecessor(&mut self, bb: Block, local: &HashMap<Need, Value>) -> Result<()> {
+        let ctx = self.synth.ctx;
+        let preds = distinct_preds(&self.cfg, bb);
+        if preds.is_empty() {
+            return self.finish_gradient();
+        }
+        let phis: Vec<Value> = bb
+            .instructions()
+            .into_iter()
+            .filter(|i| i.opcode() == Some(LLVMOpcode::LLVMPHI) && self.has_adjoint(*i))
+            .collect();
+        let edges: Vec<Block> = if preds.len() == 1 {
+            vec![self.b.insert_block()]
+        } else {
+            let idx = self.rev_value(Need::PredIndex(bb), local)?;
+            let blocks: Vec<Block> = (0..preds.len())
+                .map(|i| {
+                    self.dst
+                        .append_block(ctx, &format!("rev.{}.from{i}", bb.name()))
+                })
+                .collect();
+            let cases: Vec<(Value, Block)> = (1..preds.len())
+                .map(|i| (Type::i32(ctx).const_int(i as i64), blocks[i]))
+                .collect();
+            self.b.switch(idx, blocks[0], &cases);
+            blocks
+        };
+        for (pred, edge) in preds.iter().zip(edges) {
+            self.b.position_at_end(edge);
+            // Read all phi adjoints, clear them, then pass them on (phis are parallel).
+            let mut bars = Vec::new();
+            for &phi in &phis {
+                let s = self.adjoint_slot(phi);
+                bars.push(self.b.load(phi.ty(), s));
+            }
+            for &phi in &phis {
+                let s = self.adjoint_slot(phi);
+                self.b.store(phi.ty().null(), s);
+            }
+            for (&phi, bar) in phis.iter().zip(bars) {
+                let v = (0..phi.count_incoming())
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| b == pred)
+                    .map(|(v, _)| v)
+                    .expect("phi has an entry for each predecessor");
+                self.accumulate(v, bar);
+            }
+            self.b.br(self.rmap[pred]);
+        }
+        Ok(())
+    }
+
+    fn finish_gradient(&mut self) -> Result<()> {
+        if let Some((t, fns)) = &self.tape {
+            self.b.call(fns.free, &[*t]);
+        }
+        let params = self.src.params();
+        let adj: Vec<Value> = self
+            .sig
+            .adjoints
+            .clone()
+            .into_iter()
+            .map(|i| {
+                let s = self.adjoint_slot(params[i]);
+                self.b.load(params[i].ty(), s)
+            })
+            .collect();
+        match adj.as_slice() {
+            [] => self.b.ret_void(),
+            [a] => self.b.ret(*a),
+            many => {
+                let rty = self.dst.return_type();
+                let mut agg = rty.null();
+                for (k, a) in many.iter().enumerate() {
+                    agg = self.b.insert_value(agg, *a, k as u32);
+                }
+                self.b.ret(agg)
+            }
+        };
+        Ok(())
+    }
+}
+
+fn opcode_name(op: LLVMOpcode) -> String {
+    let s = format!("{op:?}");
+    s.trim_start_matches("LLVM").to_lowercase()
+}
