@@ -278,3 +278,144 @@ fn activity_const_gives_a_zero_tangent_function() {
     assert!(body.contains("ret double 0.0"), "{body}");
     assert!(!body.contains("ret double %"), "{body}");
 }
+
+fn compile_and_link(dir: &Path, objects: &[&Path], driver: &str, exe: &str) -> std::path::PathBuf {
+    let out = dir.join(exe);
+    let o = Command::new("cc")
+        .arg("-I")
+        .arg(dir)
+        .arg(root().join("test-ir/c").join(driver))
+        .args(objects)
+        .args(["-lm", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    out
+}
+
+fn grad_to(dir: &Path, bc: &Path, fns: &[&str], out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let o_path = dir.join(out);
+    let mut args = vec!["grad".to_string(), bc.to_str().unwrap().to_string()];
+    for f in fns {
+        args.push("-f".into());
+        args.push(f.to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push("-o".into());
+    args.push(o_path.to_str().unwrap().into());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = adc(&refs);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o_path
+}
+
+#[test]
+fn gradients_of_several_inputs_called_from_c_through_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "multi.c", "");
+    let h = dir.path().join("multi_grad.h");
+    let obj = grad_to(
+        dir.path(),
+        &bc,
+        &["two_inputs", "three_inputs"],
+        "multi.o",
+        &["--header", h.to_str().unwrap()],
+    );
+    let header = std::fs::read_to_string(&h).unwrap();
+    assert!(
+        header.contains("typedef struct { double d_a0; double d_a1; } two_inputs_grad_ret;"),
+        "{header}"
+    );
+    assert!(
+        header.contains("three_inputs_grad_ret three_inputs_grad(double a0, int32_t a1, double a2, double a3, double d_ret);"),
+        "{header}"
+    );
+    let exe = compile_and_link(dir.path(), &[&obj], "call_grad_from_c.c", "multi");
+    let run = Command::new(&exe).output().unwrap();
+    assert!(
+        run.status.success(),
+        "gradients disagree with the analytic ones: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+}
+
+#[test]
+fn a_const_float_input_gives_a_gradient_without_tape() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "besselj.c", "");
+    let out = dir.path().join("c.ll");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--activity",
+        "const,const",
+        "--stats",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stats = String::from_utf8_lossy(&o.stdout);
+    assert!(stats.contains("no tape"), "{stats}");
+    let ll = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !ll.contains("adc.tape"),
+        "tape helpers linked although nothing is taped"
+    );
+    assert!(
+        ll.contains("void @poor_besselj_grad(i32 %0, double %1, double %2)"),
+        "{ll}"
+    );
+    // And with z active the Bessel loop is taped.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--stats",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let stats = String::from_utf8_lossy(&o.stdout);
+    assert!(stats.contains("bytes per execution"), "{stats}");
+}
+
+/// Every tape byte is freed and every access is in bounds, under memcheck.
+#[test]
+fn reverse_mode_is_clean_under_valgrind() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without debug info: this valgrind cannot read clang 23's DWARF 5.
+    let a = grad_to(
+        dir.path(),
+        &bitcode("c", "besselj.c", "-g0"),
+        &["poor_besselj"],
+        "b.o",
+        &[],
+    );
+    let b = grad_to(
+        dir.path(),
+        &bitcode("c", "kernels.c", "-g0"),
+        &["sin_dot"],
+        "k.o",
+        &[],
+    );
+    let exe = compile_and_link(dir.path(), &[&a, &b], "tape_driver.c", "tape");
+    let o = Command::new("valgrind")
+        .args([
+            "--error-exitcode=3",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=all",
+            "-q",
+        ])
+        .arg(&exe)
+        .output()
+        .expect("valgrind is installed on every machine of this project (scripts/setup checks)");
+    assert!(o.status.success(), "memcheck: {}", stderr(&o));
+    assert!(
+        stderr(&o).trim().is_empty(),
+        "memcheck reported: {}",
+        stderr(&o)
+    );
+}

@@ -240,6 +240,8 @@ struct AdjointBuilder<'s> {
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
     tape: Option<(Value, TapeFns)>,
+    /// Nothing is active: the adjoint sweep only returns zeros.
+    trivial: bool,
     stats: TapeStats,
 }
 
@@ -284,6 +286,7 @@ impl<'s> AdjointBuilder<'s> {
             shadow_phis: Vec::new(),
             d_ret: None,
             tape: None,
+            trivial: false,
             stats: TapeStats {
                 function: src.name(),
                 ..Default::default()
@@ -417,6 +420,17 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     fn plan(&mut self) -> Result<()> {
+        self.trivial = !self
+            .cfg
+            .reverse_post_order()
+            .iter()
+            .any(|bb| bb.instructions().into_iter().any(|i| self.is_reversed(i)));
+        if self.trivial {
+            for &bb in self.cfg.reverse_post_order() {
+                self.needs.insert(bb, Vec::new());
+            }
+            return Ok(());
+        }
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
             let mut seen = HashSet::new();
@@ -1137,6 +1151,10 @@ impl<'s> AdjointBuilder<'s> {
         let preds = distinct_preds(&self.cfg, bb);
         if preds.is_empty() {
             return self.finish_gradient();
+        }
+        if self.trivial {
+            self.b.br(self.rmap[&self.entry_bb]);
+            return Ok(());
         }
         let phis: Vec<Value> = bb
             .instructions()

@@ -41,16 +41,20 @@ fn run(cmd: &mut Command) {
 
 /// Compile `test-ir/<lang>/<file>` to bitcode once per process; returns its path.
 pub fn bitcode(lang: &str, file: &str, extra_flags: &str) -> PathBuf {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), PathBuf>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<(String, String, String), PathBuf>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (lang.to_string(), file.to_string());
+    let key = (lang.to_string(), file.to_string(), extra_flags.to_string());
     // Hold the lock while compiling so that each file is compiled once.
     let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = guard.get(&key) {
         return p.clone();
     }
     let src = root().join("test-ir").join(lang).join(file);
-    let out = scratch().join(format!("{lang}-{file}.bc"));
+    let tag: String = extra_flags
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let out = scratch().join(format!("{lang}-{file}-{tag}.bc"));
     match lang {
         "c" => {
             let mut cmd = Command::new(clang());
