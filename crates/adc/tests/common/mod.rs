@@ -41,7 +41,8 @@ fn run(cmd: &mut Command) {
 
 /// Compile `test-ir/<lang>/<file>` to bitcode once per process; returns its path.
 pub fn bitcode(lang: &str, file: &str, extra_flags: &str) -> PathBuf {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String, String), PathBuf>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(String, String, String), PathBuf>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (lang.to_string(), file.to_string(), extra_flags.to_string());
     // Hold the lock while compiling so that each file is compiled once.
