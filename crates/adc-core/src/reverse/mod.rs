@@ -210,6 +210,80 @@ enum Need {
 enum Keep {
     Slot,
     Tape,
+    /// Recomputed in the reverse block from its own (kept) operands:
+    /// address arithmetic, integer ops, casts, and loads of memory the
+    /// function never writes.
+    Recompute,
+}
+
+/// Cheap pure operations worth recomputing instead of taping.
+fn is_cheap_pure(op: LLVMOpcode) -> bool {
+    use LLVMOpcode::*;
+    matches!(
+        op,
+        LLVMGetElementPtr
+            | LLVMBitCast
+            | LLVMAddrSpaceCast
+            | LLVMTrunc
+            | LLVMZExt
+            | LLVMSExt
+            | LLVMSIToFP
+            | LLVMUIToFP
+            | LLVMFPToSI
+            | LLVMFPToUI
+            | LLVMFPExt
+            | LLVMFPTrunc
+            | LLVMPtrToInt
+            | LLVMIntToPtr
+            | LLVMAdd
+            | LLVMSub
+            | LLVMMul
+            | LLVMShl
+            | LLVMLShr
+            | LLVMAShr
+            | LLVMAnd
+            | LLVMOr
+            | LLVMXor
+            | LLVMICmp
+    )
+}
+
+/// The argument a pointer is derived from (through GEPs and casts), if any.
+fn based_on_argument(mut p: Value) -> bool {
+    for _ in 0..64 {
+        if p.is_argument() {
+            return true;
+        }
+        match p.opcode() {
+            Some(LLVMOpcode::LLVMGetElementPtr)
+            | Some(LLVMOpcode::LLVMBitCast)
+            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether `f` writes no memory but its own stack objects (so a load from an
+/// argument's memory gives the same value in the reverse sweep).
+fn writes_only_stack(f: Function) -> bool {
+    f.blocks()
+        .into_iter()
+        .flat_map(|b| b.instructions())
+        .all(|i| match i.opcode() {
+            Some(LLVMOpcode::LLVMStore) => underlying_alloca(i.operand(1)).is_some(),
+            Some(LLVMOpcode::LLVMCall) => match i.called_function() {
+                Some(c) if lookup_call(&c.name()).is_some() => true,
+                Some(c) if c.is_intrinsic() => {
+                    !c.name().starts_with("llvm.mem") || underlying_alloca(i.operand(0)).is_some()
+                }
+                _ => false,
+            },
+            Some(LLVMOpcode::LLVMInvoke)
+            | Some(LLVMOpcode::LLVMAtomicRMW)
+            | Some(LLVMOpcode::LLVMAtomicCmpXchg) => false,
+            _ => true,
+        })
 }
 
 struct AdjointBuilder<'s> {
@@ -431,6 +505,7 @@ impl<'s> AdjointBuilder<'s> {
             }
             return Ok(());
         }
+        let stable = writes_only_stack(self.src);
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
             let mut seen = HashSet::new();
@@ -455,22 +530,73 @@ impl<'s> AdjointBuilder<'s> {
             }
             if distinct_preds(&self.cfg, bb).len() > 1 {
                 list.push(Need::PredIndex(bb));
+                seen.insert(Need::PredIndex(bb));
             }
-            for n in &list {
+            // Classify; recomputed values bring their operands along.
+            let mut i = 0;
+            while i < list.len() {
+                let n = list[i];
+                i += 1;
+                if self.keep.contains_key(&n) && self.keep[&n] != Keep::Recompute {
+                    continue;
+                }
+                if let Some(ops) = self.recompute_operands(n, stable) {
+                    self.keep.insert(n, Keep::Recompute);
+                    for o in ops {
+                        if seen.insert(o) {
+                            list.push(o);
+                        }
+                    }
+                    continue;
+                }
                 let def_block = match n {
                     Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
-                    Need::PredIndex(b) => *b,
+                    Need::PredIndex(b) => b,
                 };
                 let k = if self.loops.in_loop(def_block) {
                     Keep::Tape
                 } else {
                     Keep::Slot
                 };
-                self.keep.insert(*n, k);
+                self.keep.insert(n, k);
             }
             self.needs.insert(bb, list);
         }
         Ok(())
+    }
+
+    /// If `n` can be recomputed in the reverse sweep, the needs it brings.
+    fn recompute_operands(&self, n: Need, stable_memory: bool) -> Option<Vec<Need>> {
+        let not_direct = |v: &Value| v.is_instruction() && v.parent_block() != self.entry_bb;
+        match n {
+            Need::Primal(v) => {
+                let op = v.opcode()?;
+                let ok = is_cheap_pure(op)
+                    || (op == LLVMOpcode::LLVMLoad
+                        && stable_memory
+                        && based_on_argument(v.operand(0)));
+                ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
+            }
+            Need::Shadow(v) => {
+                let op = v.opcode()?;
+                let ok = matches!(
+                    op,
+                    LLVMOpcode::LLVMGetElementPtr
+                        | LLVMOpcode::LLVMBitCast
+                        | LLVMOpcode::LLVMAddrSpaceCast
+                );
+                ok.then(|| {
+                    let base = v.operand(0);
+                    let mut out: Vec<Need> = Vec::new();
+                    if not_direct(&base) {
+                        out.push(Need::Shadow(base));
+                    }
+                    out.extend(v.operands().skip(1).filter(not_direct).map(Need::Primal));
+                    out
+                })
+            }
+            Need::PredIndex(_) => None,
+        }
     }
 
     // ----- value access
@@ -516,7 +642,30 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// A value in the reverse sweep; `local` holds what this block popped.
-    fn rev_value(&self, n: Need, local: &HashMap<Need, Value>) -> Result<Value> {
+    fn rev_value(&self, n: Need, local: &mut HashMap<Need, Value>) -> Result<Value> {
+        if let Some(v) = local.get(&n) {
+            return Ok(*v);
+        }
+        if self.keep.get(&n) == Some(&Keep::Recompute) {
+            let (v, shadow) = match n {
+                Need::Primal(v) => (v, false),
+                Need::Shadow(v) => (v, true),
+                Need::PredIndex(_) => unreachable!("pred indices are kept"),
+            };
+            let c = v.clone_detached();
+            for i in 0..v.num_operands() {
+                let o = v.operand(i);
+                let m = if shadow && i == 0 {
+                    self.rev_value(Need::Shadow(o), local)?
+                } else {
+                    self.rev_value(Need::Primal(o), local)?
+                };
+                c.set_operand(i, m);
+            }
+            self.b.insert(c);
+            local.insert(n, c);
+            return Ok(c);
+        }
         let v = match n {
             Need::Primal(v) | Need::Shadow(v) => v,
             Need::PredIndex(_) => {
@@ -892,13 +1041,13 @@ impl<'s> AdjointBuilder<'s> {
         let insts = bb.instructions();
         for &inst in insts.iter().rev() {
             if self.is_reversed(inst) {
-                self.reverse_instruction(inst, &local)?;
+                self.reverse_instruction(inst, &mut local)?;
             }
         }
-        self.turn_to_predecessor(bb, &local)
+        self.turn_to_predecessor(bb, &mut local)
     }
 
-    fn reverse_instruction(&mut self, inst: Value, local: &HashMap<Need, Value>) -> Result<()> {
+    fn reverse_instruction(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
         use LLVMOpcode::*;
         let op = inst.opcode().expect("instruction");
         if op == LLVMStore {
@@ -989,7 +1138,7 @@ impl<'s> AdjointBuilder<'s> {
         &mut self,
         inst: Value,
         r_bar: Value,
-        local: &HashMap<Need, Value>,
+        local: &mut HashMap<Need, Value>,
     ) -> Result<()> {
         use LLVMOpcode::*;
         let single_index = |inst: Value| -> Result<u32> {
@@ -1096,7 +1245,7 @@ impl<'s> AdjointBuilder<'s> {
 
     /// A call of a module function: call its gradient, seeded with the
     /// result's adjoint, and add the returned adjoints to the arguments.
-    fn reverse_call(&mut self, inst: Value, local: &HashMap<Need, Value>) -> Result<()> {
+    fn reverse_call(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
         let callee = inst.called_function().expect("direct call");
         let args = inst.call_args();
         let acts: Vec<Activity> = args
@@ -1146,7 +1295,7 @@ impl<'s> AdjointBuilder<'s> {
 
     /// End of a reverse block: phi adjoints flow along the edge the forward
     /// run took; then on to that predecessor's reverse block (or return).
-    fn turn_to_predecessor(&mut self, bb: Block, local: &HashMap<Need, Value>) -> Result<()> {
+    fn turn_to_predecessor(&mut self, bb: Block, local: &mut HashMap<Need, Value>) -> Result<()> {
         let ctx = self.synth.ctx;
         let preds = distinct_preds(&self.cfg, bb);
         if preds.is_empty() {
