@@ -11,6 +11,18 @@ use std::collections::{HashMap, HashSet};
 
 pub struct LoopAnalysis {
     in_cycle: HashSet<Block>,
+    simple: HashMap<Block, SimpleLoop>,
+}
+
+/// A loop in loop-simplify form: one preheader, one latch, dedicated exits.
+#[derive(Clone, Debug)]
+pub struct SimpleLoop {
+    pub header: Block,
+    pub preheader: Block,
+    pub latch: Block,
+    pub body: HashSet<Block>,
+    /// Blocks outside the loop entered from it (all their predecessors are in the body).
+    pub exits: Vec<Block>,
 }
 
 impl LoopAnalysis {
@@ -75,7 +87,65 @@ impl LoopAnalysis {
                 }
             }
         }
-        LoopAnalysis { in_cycle }
+        let mut simple = HashMap::new();
+        for &h in blocks {
+            let mut preds: Vec<Block> = Vec::new();
+            for p in cfg.predecessors(h) {
+                if !preds.contains(p) {
+                    preds.push(*p);
+                }
+            }
+            if preds.len() != 2 || !in_cycle.contains(&h) {
+                continue;
+            }
+            // The latch is the predecessor reachable from the header.
+            let body_of = |latch: Block| -> Option<HashSet<Block>> {
+                let mut body = HashSet::from([h]);
+                let mut work = vec![latch];
+                while let Some(b) = work.pop() {
+                    if body.insert(b) {
+                        work.extend(cfg.predecessors(b).iter().copied());
+                    }
+                }
+                (!body.contains(&blocks[0])).then_some(body)
+            };
+            for (latch, pre) in [(preds[0], preds[1]), (preds[1], preds[0])] {
+                let Some(body) = body_of(latch) else { continue };
+                if body.contains(&pre) || !body.contains(&latch) {
+                    continue;
+                }
+                let mut exits: Vec<Block> = Vec::new();
+                for b in &body {
+                    for s in b.successors() {
+                        if !body.contains(&s) && !exits.contains(&s) {
+                            exits.push(s);
+                        }
+                    }
+                }
+                let dedicated = exits
+                    .iter()
+                    .all(|e| cfg.predecessors(*e).iter().all(|p| body.contains(p)));
+                if dedicated {
+                    simple.insert(
+                        h,
+                        SimpleLoop {
+                            header: h,
+                            preheader: pre,
+                            latch,
+                            body,
+                            exits,
+                        },
+                    );
+                    break;
+                }
+            }
+        }
+        LoopAnalysis { in_cycle, simple }
+    }
+
+    /// The loop headed by `h`, if it is in loop-simplify form.
+    pub fn simple_loop(&self, h: Block) -> Option<&SimpleLoop> {
+        self.simple.get(&h)
     }
 
     /// Whether `b` can run more than once per call.

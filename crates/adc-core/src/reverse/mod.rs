@@ -203,6 +203,10 @@ enum Need {
     Shadow(Value),
     /// Which predecessor the forward run entered the block from.
     PredIndex(Block),
+    /// The tape length when the loop with this header was entered, kept at
+    /// its exits: the reverse header is in the loop's first iteration when
+    /// the tape is back to that length (no per-iteration branch record).
+    LoopEntry(Block),
 }
 
 /// Where a needed value is kept between the sweeps.
@@ -310,6 +314,11 @@ struct AdjointBuilder<'s> {
     keep: HashMap<Need, Keep>,
     slot: HashMap<Need, Value>,
     pred_index: HashMap<Block, Value>,
+    /// simple loops (by header) whose first iteration is found by tape length
+    loop_entry: HashMap<Block, crate::analysis::loops::SimpleLoop>,
+    /// forward: tape length at loop entry; reverse: its stack slot
+    entry_len: HashMap<Block, Value>,
+    entry_len_slot: HashMap<Block, Value>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -356,6 +365,9 @@ impl<'s> AdjointBuilder<'s> {
             keep: HashMap::new(),
             slot: HashMap::new(),
             pred_index: HashMap::new(),
+            loop_entry: HashMap::new(),
+            entry_len: HashMap::new(),
+            entry_len_slot: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
             d_ret: None,
@@ -488,7 +500,7 @@ impl<'s> AdjointBuilder<'s> {
                 Need::Primal(v) | Need::Shadow(v) => {
                     v.is_instruction() && v.parent_block() != self.entry_bb
                 }
-                Need::PredIndex(_) => true,
+                Need::PredIndex(_) | Need::LoopEntry(_) => true,
             })
             .collect())
     }
@@ -551,7 +563,7 @@ impl<'s> AdjointBuilder<'s> {
                 }
                 let def_block = match n {
                     Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
-                    Need::PredIndex(b) => b,
+                    Need::PredIndex(b) | Need::LoopEntry(b) => b,
                 };
                 let k = if self.loops.in_loop(def_block) {
                     Keep::Tape
@@ -562,7 +574,38 @@ impl<'s> AdjointBuilder<'s> {
             }
             self.needs.insert(bb, list);
         }
+        self.plan_loop_entries();
         Ok(())
+    }
+
+    /// Replace the per-iteration predecessor record of simple loop headers
+    /// by one tape length per loop execution, where the header pushes a
+    /// bundle every iteration anyway (so the length identifies iterations).
+    fn plan_loop_entries(&mut self) {
+        for bb in self.cfg.reverse_post_order().to_vec() {
+            let Some(l) = self.loops.simple_loop(bb).cloned() else {
+                continue;
+            };
+            let pushes = self.needs[&bb]
+                .iter()
+                .any(|n| !matches!(n, Need::PredIndex(_)) && self.keep[n] == Keep::Tape);
+            if !pushes {
+                continue;
+            }
+            self.needs
+                .get_mut(&bb)
+                .expect("planned")
+                .retain(|n| *n != Need::PredIndex(bb));
+            self.keep.remove(&Need::PredIndex(bb));
+            let n = Need::LoopEntry(bb);
+            let in_loop = l.exits.iter().any(|e| self.loops.in_loop(*e));
+            self.keep
+                .insert(n, if in_loop { Keep::Tape } else { Keep::Slot });
+            for e in &l.exits {
+                self.needs.get_mut(e).expect("planned").push(n);
+            }
+            self.loop_entry.insert(bb, l);
+        }
     }
 
     /// If `n` can be recomputed in the reverse sweep, the needs it brings.
@@ -595,7 +638,7 @@ impl<'s> AdjointBuilder<'s> {
                     out
                 })
             }
-            Need::PredIndex(_) => None,
+            Need::PredIndex(_) | Need::LoopEntry(_) => None,
         }
     }
 
@@ -638,6 +681,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::Primal(v) => self.primal(v),
             Need::Shadow(v) => self.smap[&v],
             Need::PredIndex(b) => self.pred_index[&b],
+            Need::LoopEntry(h) => self.entry_len[&h],
         }
     }
 
@@ -650,7 +694,7 @@ impl<'s> AdjointBuilder<'s> {
             let (v, shadow) = match n {
                 Need::Primal(v) => (v, false),
                 Need::Shadow(v) => (v, true),
-                Need::PredIndex(_) => unreachable!("pred indices are kept"),
+                Need::PredIndex(_) | Need::LoopEntry(_) => unreachable!("branch records are kept"),
             };
             let c = v.clone_detached();
             for i in 0..v.num_operands() {
@@ -668,11 +712,11 @@ impl<'s> AdjointBuilder<'s> {
         }
         let v = match n {
             Need::Primal(v) | Need::Shadow(v) => v,
-            Need::PredIndex(_) => {
+            Need::PredIndex(_) | Need::LoopEntry(_) => {
                 return local
                     .get(&n)
                     .copied()
-                    .ok_or_else(|| self.internal("pred index"))
+                    .ok_or_else(|| self.internal("branch record"))
             }
         };
         let direct = !v.is_instruction() || v.parent_block() == self.entry_bb;
@@ -799,15 +843,17 @@ impl<'s> AdjointBuilder<'s> {
             .map(|(n, _)| *n)
             .collect();
         for n in slot_needs {
-            let ty = match n {
-                Need::Primal(v) | Need::Shadow(v) => v.ty(),
-                Need::PredIndex(_) => Type::i32(ctx),
-            };
+            let ty = self.need_type(n);
             let s = self.ab.alloca(ty);
             self.slot.insert(n, s);
             self.stats.slots += 1;
         }
 
+        for h in self.loop_entry.keys().copied().collect::<Vec<_>>() {
+            let s = self.ab.alloca(Type::i64(ctx));
+            s.set_name("loop.entry.len");
+            self.entry_len_slot.insert(h, s);
+        }
         for bb in &rpo {
             self.forward_block(*bb)?;
         }
@@ -829,6 +875,7 @@ impl<'s> AdjointBuilder<'s> {
         match n {
             Need::Primal(v) | Need::Shadow(v) => v.ty(),
             Need::PredIndex(_) => Type::i32(self.synth.ctx),
+            Need::LoopEntry(_) => Type::i64(self.synth.ctx),
         }
     }
 
@@ -883,6 +930,7 @@ impl<'s> AdjointBuilder<'s> {
                     && match n {
                         Need::Primal(v) | Need::Shadow(v) => v.parent_block() == bb,
                         Need::PredIndex(b) => *b == bb,
+                        Need::LoopEntry(_) => self.needs[&bb].contains(n),
                     }
             })
             .map(|(n, _)| *n)
@@ -902,6 +950,17 @@ impl<'s> AdjointBuilder<'s> {
                 s.set_alignment(8);
             }
             self.stats.pushed_per_block.push((bb.name(), size));
+        }
+        let entered: Vec<Block> = self
+            .loop_entry
+            .values()
+            .filter(|l| l.preheader == bb)
+            .map(|l| l.header)
+            .collect();
+        for h in entered {
+            let (t, fns) = self.tape.as_ref().expect("tape");
+            let len = self.b.call(fns.len, &[*t]);
+            self.entry_len.insert(h, len);
         }
         // The terminator: returns seed the adjoint sweep and turn around.
         if term.opcode() == Some(LLVMRet) {
@@ -1036,6 +1095,13 @@ impl<'s> AdjointBuilder<'s> {
             if self.keep[&n] == Keep::Slot {
                 let v = self.b.load(self.need_type(n), self.slot[&n]);
                 local.insert(n, v);
+            }
+        }
+        // Leaving a loop backwards: remember where its first iteration ends.
+        for n in self.needs[&bb].clone() {
+            if let Need::LoopEntry(h) = n {
+                let v = self.rev_value(n, &mut local)?;
+                self.b.store(v, self.entry_len_slot[&h]);
             }
         }
         let insts = bb.instructions();
@@ -1312,6 +1378,24 @@ impl<'s> AdjointBuilder<'s> {
             .collect();
         let edges: Vec<Block> = if preds.len() == 1 {
             vec![self.b.insert_block()]
+        } else if let Some(l) = self.loop_entry.get(&bb) {
+            let (t, fns) = self.tape.as_ref().expect("tape");
+            let now = self.b.call(fns.len, &[*t]);
+            let at_entry = self.b.load(Type::i64(ctx), self.entry_len_slot[&bb]);
+            let first = self
+                .b
+                .icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, now, at_entry);
+            let to_pre = self
+                .dst
+                .append_block(ctx, &format!("rev.{}.entry", bb.name()));
+            let to_latch = self
+                .dst
+                .append_block(ctx, &format!("rev.{}.back", bb.name()));
+            self.b.cond_br(first, to_pre, to_latch);
+            preds
+                .iter()
+                .map(|p| if *p == l.preheader { to_pre } else { to_latch })
+                .collect()
         } else {
             let idx = self.rev_value(Need::PredIndex(bb), local)?;
             let blocks: Vec<Block> = (0..preds.len())

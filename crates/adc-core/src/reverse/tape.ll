@@ -81,6 +81,14 @@ define ptr @adc.tape.pop(ptr %t, i64 %n) alwaysinline {
   ret ptr %p
 }
 
+; Bytes on the tape now (reverse loops compare it with the length at loop
+; entry to recognise their first iteration).
+define i64 @adc.tape.len(ptr %t) alwaysinline {
+  %lenp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 1
+  %len = load i64, ptr %lenp
+  ret i64 %len
+}
+
 define void @adc.tape.free(ptr %t) alwaysinline {
 entry:
   %base = load ptr, ptr %t

@@ -21,6 +21,7 @@ pub struct TapeFns {
     pub push: Function,
     pub pop: Function,
     pub free: Function,
+    pub len: Function,
     /// `%adc.tape`
     pub ty: Type,
 }
@@ -68,6 +69,7 @@ pub fn link(m: LLVMModuleRef, ctx: LLVMContextRef) -> Result<TapeFns> {
         push: f("adc.tape.push")?,
         pop: f("adc.tape.pop")?,
         free: f("adc.tape.free")?,
+        len: f("adc.tape.len")?,
         ty: Type(ty),
     })
 }
