@@ -1,45 +1,94 @@
-//! poor_besselj(2, z): primal, adc forward derivative, manual derivative and
-//! a 5-point central difference, with ratios to the primal of the same run.
+//! Primal against derivatives, with ratios measured in the same run:
+//! - poor_besselj(2, 0.5): forward, reverse, manual formula, 5-point FD;
+//! - sum_i sin(x_i) x_{i+1} for n = 10^3, 10^4, 10^6: adc's reverse-mode
+//!   gradient and a hand-written adjoint.
 
 use adc_benches::*;
-use criterion::{criterion_group, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use std::hint::black_box;
 
-fn bench(c: &mut Criterion) {
+const SIZES: [usize; 3] = [1_000, 10_000, 1_000_000];
+
+fn besselj(c: &mut Criterion) {
     let mut g = c.benchmark_group("besselj");
     let z = 0.5;
-    g.bench_function("primal", |b| {
-        b.iter(|| unsafe { poor_besselj(2, black_box(z)) })
-    });
+    let st = adc_fd::Stencil::central(5, 1).expect("stencil");
+    g.bench_function("primal", |b| b.iter(|| unsafe { poor_besselj(2, black_box(z)) }));
     g.bench_function("forward", |b| {
         b.iter(|| unsafe { poor_besselj_fwd(2, black_box(z), 1.0) })
     });
+    g.bench_function("reverse", |b| {
+        b.iter(|| unsafe { poor_besselj_grad(2, black_box(z), 1.0) })
+    });
     g.bench_function("manual", |b| b.iter(|| besselj_manual(2, black_box(z))));
-    g.bench_function("fd5", |b| b.iter(|| besselj_fd5(2, black_box(z))));
+    g.bench_function("fd5", |b| b.iter(|| besselj_fd5(st, 2, black_box(z))));
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn sin_loop(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sin_dot");
+    for n in SIZES {
+        if n >= 1_000_000 {
+            g.sample_size(20);
+        }
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut dx = vec![0.0; n];
+        g.bench_with_input(BenchmarkId::new("primal", n), &n, |b, &n| {
+            b.iter(|| unsafe { sin_dot(black_box(x.as_ptr()), n as i32) })
+        });
+        g.bench_with_input(BenchmarkId::new("reverse", n), &n, |b, &n| {
+            b.iter(|| unsafe { sin_dot_grad(black_box(x.as_ptr()), dx.as_mut_ptr(), n as i32, 1.0) })
+        });
+        g.bench_with_input(BenchmarkId::new("manual", n), &n, |b, &n| {
+            b.iter(|| unsafe {
+                sin_dot_manual_grad(black_box(x.as_ptr()), dx.as_mut_ptr(), n as i32, 1.0)
+            })
+        });
+    }
+    g.finish();
+}
 
-/// Mean time (ns) criterion recorded for `group/name` in this run.
-fn mean_ns(group: &str, name: &str) -> Option<f64> {
+criterion_group!(benches, besselj, sin_loop);
+
+/// Mean time (ns) criterion recorded for `path` (group/function[/input]).
+fn mean_ns(path: &str) -> Option<f64> {
     let dir = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
-    let p = format!("{dir}/criterion/{group}/{name}/new/estimates.json");
+    let p = format!("{dir}/criterion/{path}/new/estimates.json");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()?;
     v["mean"]["point_estimate"].as_f64()
+}
+
+fn table(title: &str, rows: &[(&str, String)], primal: &str) {
+    let Some(p) = mean_ns(primal) else { return };
+    println!("\n{title:<34} {:>12} {:>10}", "ns/call", "/ primal");
+    for (label, path) in rows {
+        if let Some(t) = mean_ns(path) {
+            println!("  {label:<32} {t:>12.1} {:>9.2}x", t / p);
+        }
+    }
 }
 
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
-    let Some(primal) = mean_ns("besselj", "primal") else {
-        return; // e.g. `cargo test --benches` runs each once without measuring
-    };
-    println!("\npoor_besselj(2, 0.5)        ns/call   ratio to primal");
-    for name in ["primal", "forward", "manual", "fd5"] {
-        if let Some(t) = mean_ns("besselj", name) {
-            println!("  {name:<24} {t:>8.2}   {:>6.2}x", t / primal);
-        }
+    if mean_ns("besselj/primal").is_none() {
+        return; // `cargo test --benches` runs each once without measuring
+    }
+    let rows: Vec<(&str, String)> = ["primal", "forward", "reverse", "manual", "fd5"]
+        .iter()
+        .map(|r| (*r, format!("besselj/{r}")))
+        .collect();
+    table("poor_besselj(2, 0.5)", &rows, "besselj/primal");
+    for n in SIZES {
+        let rows: Vec<(&str, String)> = ["primal", "reverse", "manual"]
+            .iter()
+            .map(|r| (*r, format!("sin_dot/{r}/{n}")))
+            .collect();
+        table(&format!("sum sin(x_i) x_(i+1), n = {n}"), &rows, &format!("sin_dot/primal/{n}"));
+    }
+    println!("\ntape bytes per block execution (adc --stats):");
+    for line in TAPE_STATS.lines() {
+        println!("  {line}");
     }
 }
