@@ -54,14 +54,18 @@ impl Build {
                 mode,
                 optimize: true,
             };
-            let out = adc_core::differentiate(&module, &opts).unwrap_or_else(|e| panic!("adc: {e}"));
+            let out =
+                adc_core::differentiate(&module, &opts).unwrap_or_else(|e| panic!("adc: {e}"));
             for s in out.tape_stats {
                 for (_, bytes) in s.pushed_per_block {
                     writeln!(self.stats, "{} {bytes}", s.function).unwrap();
                 }
             }
         }
-        let obj = self.out.join(format!("{}_ad.o", bc.file_stem().unwrap().to_str().unwrap()));
+        let obj = self.out.join(format!(
+            "{}_ad.o",
+            bc.file_stem().unwrap().to_str().unwrap()
+        ));
         module_io::write(&module, &obj).expect("write object");
         self.objects.push(obj);
     }
@@ -70,7 +74,10 @@ impl Build {
     fn cc(&mut self, src: &str) {
         let src_path = self.root.join(src);
         println!("cargo:rerun-if-changed={}", src_path.display());
-        let obj = self.out.join(format!("{}.o", src_path.file_stem().unwrap().to_str().unwrap()));
+        let obj = self.out.join(format!(
+            "{}.o",
+            src_path.file_stem().unwrap().to_str().unwrap()
+        ));
         run(Command::new(&self.clang)
             .args(["-O2", "-fPIC", "-c"])
             .arg(&src_path)
@@ -93,7 +100,11 @@ fn main() {
         objects: vec![],
         stats: String::new(),
     };
-    b.adc("test-ir/c/besselj.c", &["poor_besselj"], &[Mode::Forward, Mode::Reverse]);
+    b.adc(
+        "test-ir/c/besselj.c",
+        &["poor_besselj"],
+        &[Mode::Forward, Mode::Reverse],
+    );
     b.adc("test-ir/c/kernels.c", &["sin_dot"], &[Mode::Reverse]);
     b.cc("benches/kernels/manual.c");
     std::fs::write(out.join("tape_stats.txt"), &b.stats).unwrap();

@@ -13,7 +13,9 @@ fn besselj(c: &mut Criterion) {
     let mut g = c.benchmark_group("besselj");
     let z = 0.5;
     let st = adc_fd::Stencil::central(5, 1).expect("stencil");
-    g.bench_function("primal", |b| b.iter(|| unsafe { poor_besselj(2, black_box(z)) }));
+    g.bench_function("primal", |b| {
+        b.iter(|| unsafe { poor_besselj(2, black_box(z)) })
+    });
     g.bench_function("forward", |b| {
         b.iter(|| unsafe { poor_besselj_fwd(2, black_box(z), 1.0) })
     });
@@ -37,7 +39,9 @@ fn sin_loop(c: &mut Criterion) {
             b.iter(|| unsafe { sin_dot(black_box(x.as_ptr()), n as i32) })
         });
         g.bench_with_input(BenchmarkId::new("reverse", n), &n, |b, &n| {
-            b.iter(|| unsafe { sin_dot_grad(black_box(x.as_ptr()), dx.as_mut_ptr(), n as i32, 1.0) })
+            b.iter(|| unsafe {
+                sin_dot_grad(black_box(x.as_ptr()), dx.as_mut_ptr(), n as i32, 1.0)
+            })
         });
         g.bench_with_input(BenchmarkId::new("manual", n), &n, |b, &n| {
             b.iter(|| unsafe {
@@ -85,7 +89,11 @@ fn main() {
             .iter()
             .map(|r| (*r, format!("sin_dot/{r}/{n}")))
             .collect();
-        table(&format!("sum sin(x_i) x_(i+1), n = {n}"), &rows, &format!("sin_dot/primal/{n}"));
+        table(
+            &format!("sum sin(x_i) x_(i+1), n = {n}"),
+            &rows,
+            &format!("sin_dot/primal/{n}"),
+        );
     }
     println!("\ntape bytes per block execution (adc --stats):");
     for line in TAPE_STATS.lines() {

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod error;
 pub mod forward;
+pub mod info;
 pub mod ir;
 pub mod jit;
 pub mod reverse;
@@ -131,6 +132,33 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         verify(module)?;
     }
     Ok(out)
+}
+
+/// `adc info`: preprocess as for differentiation, then annotate `name`.
+pub fn describe(module: &Module, name: &str, activity: Option<&str>) -> Result<String> {
+    let m = module.as_mut_ptr();
+    let f = match get_function(m, name) {
+        Some(f) if !f.is_declaration() => f,
+        _ => {
+            return Err(AdcError::UnknownFunction {
+                name: name.to_string(),
+                defined: functions(m)
+                    .into_iter()
+                    .filter(|f| !f.is_declaration())
+                    .map(|f| f.name())
+                    .collect(),
+            })
+        }
+    };
+    for f in functions(m).into_iter().filter(|f| !f.is_declaration()) {
+        f.remove_fn_attr("optnone");
+    }
+    passes::run(module, passes::PREPROCESS)?;
+    let acts = match activity {
+        Some(list) => signature::parse_activity(f, list)?,
+        None => signature::default_activity(f),
+    };
+    Ok(info::annotate(f, &acts))
 }
 
 /// Run the LLVM verifier on the whole module.

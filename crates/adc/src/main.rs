@@ -27,6 +27,16 @@ enum Mode {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print a function's IR with the activity of each instruction and why.
+    Info {
+        /// Input module (.bc or .ll).
+        input: PathBuf,
+        #[arg(short = 'f', long = "function")]
+        function: String,
+        /// Per-parameter activity, e.g. `const,active`.
+        #[arg(long)]
+        activity: Option<String>,
+    },
     /// Generate derivatives: FN_grad (reverse) or FN_fwd (forward).
     Grad {
         /// Input module: LLVM bitcode (.bc) or text IR (.ll) from clang or rustc.
@@ -73,6 +83,19 @@ fn default_output(input: &Path) -> PathBuf {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Info {
+            input,
+            function,
+            activity,
+        } => {
+            let ctx = Context::create();
+            let module = module_io::load(&ctx, &input)?;
+            print!(
+                "{}",
+                adc_core::describe(&module, &function, activity.as_deref())?
+            );
+            Ok(())
+        }
         Command::Grad {
             input,
             functions,

@@ -419,3 +419,38 @@ fn reverse_mode_is_clean_under_valgrind() {
         stderr(&o)
     );
 }
+
+#[test]
+fn info_explains_activity() {
+    let bc = bitcode("c", "multi.c", "");
+    let o = adc(&[
+        "info",
+        bc.to_str().unwrap(),
+        "-f",
+        "three_inputs",
+        "--activity",
+        "active,const,const,active",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("function three_inputs(double arg0: Active, i32 arg1: Const, double arg2: Const, double arg3: Active)"), "{text}");
+    // x*y depends on x (arg0) only; the loop sum on x and z; the counter is an integer.
+    assert!(
+        text.lines().any(|l| l.contains("active")
+            && l.contains("fmul")
+            && l.contains("depends on arg0; reaches an output")),
+        "{text}"
+    );
+    assert!(
+        text.contains("depends on arg0, arg3; reaches an output"),
+        "{text}"
+    );
+    assert!(
+        text.contains("integer value: never differentiated"),
+        "{text}"
+    );
+    assert!(text.contains("instructions are active"), "{text}");
+    let o = adc(&["info", bc.to_str().unwrap(), "-f", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`nope` is not defined"));
+}
