@@ -172,8 +172,16 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
             println!("  no tape (nothing in a loop is needed by the adjoint)");
         }
         for (block, bytes) in &s.pushed_per_block {
-            println!("  block {block:<20} {bytes:>4} bytes per execution");
+            let block = if block.is_empty() {
+                "(unnamed)"
+            } else {
+                block.as_str()
+            };
+            println!("  block {block:<16} {bytes:>4} bytes per execution");
         }
-        println!("  values kept in stack slots: {}", s.slots);
+        println!(
+            "  values stored on the tape: {}, in stack slots: {}, recomputed: {}",
+            s.taped, s.slots, s.recomputed
+        );
     }
 }

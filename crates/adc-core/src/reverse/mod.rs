@@ -64,6 +64,10 @@ pub struct TapeStats {
     pub pushed_per_block: Vec<(String, u64)>,
     /// Values kept in stack slots (blocks that run once).
     pub slots: usize,
+    /// Values (and branch records) pushed on the tape.
+    pub taped: usize,
+    /// Values recomputed in the reverse sweep instead of stored.
+    pub recomputed: usize,
 }
 
 impl ReverseSynth {
@@ -790,6 +794,12 @@ impl<'s> AdjointBuilder<'s> {
 
     fn build(mut self) -> Result<TapeStats> {
         self.plan()?;
+        self.stats.taped = self.keep.values().filter(|k| **k == Keep::Tape).count();
+        self.stats.recomputed = self
+            .keep
+            .values()
+            .filter(|k| **k == Keep::Recompute)
+            .count();
         let ctx = self.synth.ctx;
         let entry = self.dst.append_block(ctx, "adc.entry");
         self.ab.position_at_end(entry);
