@@ -5,6 +5,7 @@
 //! a module the caller loaded with [`ir::module_io::load`].
 
 pub mod analysis;
+pub mod check;
 pub mod error;
 pub mod forward;
 pub mod info;

@@ -27,6 +27,29 @@ enum Mode {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Compare a function's forward and reverse derivatives (adc's, or the
+    /// module's own FN_fwd / FN_grad) with central finite differences.
+    Check {
+        /// Input module (.bc or .ll).
+        input: PathBuf,
+        #[arg(short = 'f', long = "function")]
+        function: String,
+        /// A point: one value per parameter, e.g. "2,0.5" (repeatable).
+        #[arg(long = "at", allow_hyphen_values = true)]
+        at: Vec<String>,
+        /// Also check N random points (floats drawn in --box, integers from --at).
+        #[arg(long)]
+        points: Option<usize>,
+        /// Box for random points: LO,HI.
+        #[arg(long = "box", default_value = "-1,1", allow_hyphen_values = true)]
+        range: String,
+        /// Points of the central difference stencil (odd).
+        #[arg(long, default_value_t = 7)]
+        order: usize,
+        /// Largest relative error accepted.
+        #[arg(long, default_value_t = 1e-6)]
+        tol: f64,
+    },
     /// Print a function's IR with the activity of each instruction and why.
     Info {
         /// Input module (.bc or .ll).
@@ -83,6 +106,56 @@ fn default_output(input: &Path) -> PathBuf {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Check {
+            input,
+            function,
+            at,
+            points,
+            range,
+            order,
+            tol,
+        } => {
+            let parse_list = |s: &str| -> Result<Vec<f64>> {
+                s.split(',')
+                    .map(|v| {
+                        v.trim()
+                            .parse::<f64>()
+                            .map_err(|_| anyhow::anyhow!("`{v}` in `{s}` is not a number"))
+                    })
+                    .collect()
+            };
+            let explicit = at
+                .iter()
+                .map(|s| parse_list(s))
+                .collect::<Result<Vec<_>>>()?;
+            let random = match points {
+                None => None,
+                Some(n) => match parse_list(&range)?.as_slice() {
+                    [lo, hi] if lo < hi => Some((n, *lo, *hi)),
+                    _ => anyhow::bail!("--box takes LO,HI with LO < HI"),
+                },
+            };
+            let ctx = Context::create();
+            let module = module_io::load(&ctx, &input)?;
+            let report = adc_core::check::check(
+                &module,
+                &adc_core::check::CheckOptions {
+                    function,
+                    points: explicit,
+                    random,
+                    stencil_points: order,
+                    tol,
+                },
+            )?;
+            print!("{}", report.table);
+            if !report.passed {
+                anyhow::bail!(
+                    "derivative check failed: worst relative error {:.1e} exceeds {tol:.0e}",
+                    report.worst
+                );
+            }
+            Ok(())
+        }
         Command::Info {
             input,
             function,

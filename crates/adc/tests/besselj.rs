@@ -96,3 +96,35 @@ fn besselj_reverse_from_c() {
 fn besselj_reverse_from_rust() {
     check("rust", "besselj.rs", adc_core::Mode::Reverse);
 }
+
+/// adc-fd's stencils converge on poor_besselj at their theoretical order:
+/// halving the step divides the error by ~2^(p-1) (the exact derivative
+/// from adc's forward mode is the reference).
+#[test]
+fn finite_differences_converge_at_their_order_on_besselj() {
+    let ctx = Context::create();
+    let module = module_io::load(&ctx, &bitcode("c", "besselj.c", "")).unwrap();
+    let opts = adc_core::Options {
+        targets: vec![adc_core::Target {
+            name: "poor_besselj".into(),
+            activity: None,
+        }],
+        mode: adc_core::Mode::Forward,
+        optimize: true,
+    };
+    adc_core::differentiate(&module, &opts).unwrap();
+    let jit = adc_core::jit::Jit::new(&module).unwrap();
+    let j: Primal = unsafe { std::mem::transmute(jit.address("poor_besselj").unwrap()) };
+    let dj: Tangent = unsafe { std::mem::transmute(jit.address("poor_besselj_fwd").unwrap()) };
+    let z = 1.3;
+    let exact = unsafe { dj(2, z, 1.0) };
+    for p in [3usize, 5, 7] {
+        let st = adc_fd::Stencil::central(p, 1).unwrap();
+        let err = |h: f64| (st.apply_with_step(&mut |t| unsafe { j(2, t) }, z, h) - exact).abs();
+        let order = (err(0.2) / err(0.1)).log2();
+        assert!(
+            (order - (p - 1) as f64).abs() < 0.3,
+            "p={p}: observed order {order:.2}"
+        );
+    }
+}
