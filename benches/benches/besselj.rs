@@ -63,12 +63,17 @@ fn mean_ns(path: &str) -> Option<f64> {
     v["mean"]["point_estimate"].as_f64()
 }
 
-fn table(title: &str, rows: &[(&str, String)], primal: &str) {
+/// Print a table and append it, as markdown, to `md`.
+fn table(md: &mut String, title: &str, rows: &[(&str, String)], primal: &str) {
     let Some(p) = mean_ns(primal) else { return };
     println!("\n{title:<34} {:>12} {:>10}", "ns/call", "/ primal");
+    md.push_str(&format!(
+        "\n### {title}\n\n| | ns per call | ratio to primal |\n|---|---:|---:|\n"
+    ));
     for (label, path) in rows {
         if let Some(t) = mean_ns(path) {
             println!("  {label:<32} {t:>12.1} {:>9.2}x", t / p);
+            md.push_str(&format!("| {label} | {t:.1} | {:.2}x |\n", t / p));
         }
     }
 }
@@ -79,24 +84,34 @@ fn main() {
     if mean_ns("besselj/primal").is_none() {
         return; // `cargo test --benches` runs each once without measuring
     }
+    let mut md = String::new();
     let rows: Vec<(&str, String)> = ["primal", "forward", "reverse", "manual", "fd5"]
         .iter()
         .map(|r| (*r, format!("besselj/{r}")))
         .collect();
-    table("poor_besselj(2, 0.5)", &rows, "besselj/primal");
+    table(&mut md, "poor_besselj(2, 0.5)", &rows, "besselj/primal");
     for n in SIZES {
         let rows: Vec<(&str, String)> = ["primal", "reverse", "manual"]
             .iter()
             .map(|r| (*r, format!("sin_dot/{r}/{n}")))
             .collect();
         table(
+            &mut md,
             &format!("sum sin(x_i) x_(i+1), n = {n}"),
             &rows,
             &format!("sin_dot/primal/{n}"),
         );
     }
     println!("\ntape bytes per block execution (adc --stats):");
+    md.push_str("\n### Tape layout (bytes pushed per execution of each taping block)\n\n| function | bytes |\n|---|---:|\n");
     for line in TAPE_STATS.lines() {
         println!("  {line}");
+        if let Some((f, b)) = line.split_once(' ') {
+            md.push_str(&format!("| {f} | {b} |\n"));
+        }
+    }
+    // scripts/bench collects the tables into benches/REPORT.md.
+    if let Ok(path) = std::env::var("ADC_REPORT_TABLES") {
+        std::fs::write(&path, md).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
 }
