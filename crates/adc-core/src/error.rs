@@ -78,4 +78,16 @@ impl AdcError {
     }
 }
 
+impl AdcError {
+    /// A store that would drop a derivative (both modes report it alike).
+    pub fn lost_store(inst: Value) -> Self {
+        AdcError::unsupported(
+            inst,
+            "stores an active value into memory that has no shadow \
+             (a global, or a pointer parameter marked const): its derivative would be lost; \
+             mark the pointer `dup`",
+        )
+    }
+}
+
 pub type Result<T> = std::result::Result<T, AdcError>;

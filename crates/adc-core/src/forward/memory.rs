@@ -8,6 +8,7 @@
 
 use super::TangentBuilder;
 use crate::error::{AdcError, Result};
+use crate::ir::clone::zeroed_shadow_alloca;
 use crate::ir::{Type, Value};
 use llvm_sys::LLVMOpcode;
 
@@ -18,16 +19,7 @@ impl TangentBuilder<'_> {
         match inst.opcode().expect("instruction") {
             LLVMAlloca => {
                 if self.activity.is_varied(inst) {
-                    let shadow = c.clone_detached();
-                    self.b.insert(shadow);
-                    shadow.set_name(&format!("d_{}", inst.name()));
-                    let ctx = self.synth.ctx;
-                    let elem = self.b.size_of(inst.allocated_type());
-                    let count = self
-                        .b
-                        .cast(LLVMOpcode::LLVMZExt, c.operand(0), Type::i64(ctx));
-                    let bytes = self.b.mul(elem, count);
-                    self.b.memset(shadow, Type::i8(ctx).null(), bytes, 1);
+                    let shadow = zeroed_shadow_alloca(&self.b, inst, c);
                     self.tmap.insert(inst, shadow);
                 }
             }
@@ -87,12 +79,7 @@ impl TangentBuilder<'_> {
                         && vt.contains_float()
                         && !self.is_stack_object_varied(ptr) =>
                     {
-                        return Err(AdcError::unsupported(
-                            inst,
-                            "stores an active value into memory that has no shadow \
-                             (a global, or a pointer parameter marked const): its derivative would be lost; \
-                             mark the pointer `dup`",
-                        ));
+                        return Err(AdcError::lost_store(inst));
                     }
                     None => {}
                 }

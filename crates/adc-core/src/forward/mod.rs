@@ -15,13 +15,12 @@ mod memory;
 use crate::analysis::activity::underlying_alloca;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
+use crate::ir::clone::PrimalMap;
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
 use crate::signature::Activity;
-use llvm_sys::core::{
-    LLVMGetAlignment, LLVMSetAlignment, LLVMValueAsBasicBlock, LLVMValueIsBasicBlock,
-};
+use llvm_sys::core::{LLVMGetAlignment, LLVMSetAlignment};
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::LLVMOpcode;
 use std::collections::HashMap;
@@ -134,11 +133,10 @@ struct TangentBuilder<'s> {
     b: Builder,
     activity: ActivityAnalysis,
     cfg: ControlFlowGraph,
-    /// primal value in `src` -> value in `dst`
-    vmap: HashMap<Value, Value>,
+    /// `src` values and blocks -> their copies in `dst`
+    pm: PrimalMap,
     /// value in `src` -> its tangent (or shadow pointer) in `dst`
     tmap: HashMap<Value, Value>,
-    bmap: HashMap<Block, Block>,
     /// `src` block -> the `dst` block its code ends in (rules may add blocks)
     block_end: HashMap<Block, Block>,
     /// phis of `src`, completed once all blocks exist
@@ -163,9 +161,8 @@ impl<'s> TangentBuilder<'s> {
             b,
             activity,
             cfg,
-            vmap: HashMap::new(),
+            pm: PrimalMap::default(),
             tmap: HashMap::new(),
-            bmap: HashMap::new(),
             block_end: HashMap::new(),
             phis: Vec::new(),
         })
@@ -176,13 +173,13 @@ impl<'s> TangentBuilder<'s> {
         let rpo = self.cfg.reverse_post_order().to_vec();
         for bb in &rpo {
             let nb = self.dst.append_block(ctx, &bb.name());
-            self.bmap.insert(*bb, nb);
+            self.pm.blocks.insert(*bb, nb);
         }
         let mut dparams = self.dst.params().into_iter();
         for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
             let np = dparams.next().expect("tangent signature");
             np.set_name(&p.name());
-            self.vmap.insert(p, np);
+            self.pm.values.insert(p, np);
             if a.has_shadow() {
                 let t = dparams.next().expect("tangent signature");
                 t.set_name(&format!("d_{}", p.name()));
@@ -190,7 +187,7 @@ impl<'s> TangentBuilder<'s> {
             }
         }
         for bb in rpo {
-            self.b.position_at_end(self.bmap[&bb]);
+            self.b.position_at_end(self.pm.blocks[&bb]);
             for inst in bb.instructions() {
                 self.visit(inst)?;
             }
@@ -204,11 +201,7 @@ impl<'s> TangentBuilder<'s> {
 
     /// The `dst` counterpart of a `src` operand (constants map to themselves).
     fn primal(&self, v: Value) -> Value {
-        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
-            let bb = Block(unsafe { LLVMValueAsBasicBlock(v.0) });
-            return self.bmap.get(&bb).map(|b| b.as_value()).unwrap_or(v);
-        }
-        self.vmap.get(&v).copied().unwrap_or(v)
+        self.pm.get(v)
     }
 
     /// The tangent of `v`, or `None` when it is identically zero.
@@ -222,20 +215,7 @@ impl<'s> TangentBuilder<'s> {
 
     /// Clone `inst` into `dst` at the builder, operands remapped.
     fn clone_primal(&mut self, inst: Value) -> Value {
-        let c = inst.clone_detached();
-        for i in 0..c.num_operands() {
-            let o = c.operand(i);
-            let m = self.primal(o);
-            if m != o {
-                c.set_operand(i, m);
-            }
-        }
-        self.b.insert(c);
-        if !inst.name().is_empty() {
-            c.set_name(&inst.name());
-        }
-        self.vmap.insert(inst, c);
-        c
+        self.pm.clone_at(&self.b, inst)
     }
 
     // ----- instructions
@@ -246,7 +226,7 @@ impl<'s> TangentBuilder<'s> {
         match op {
             LLVMPHI => {
                 let p = self.b.phi(inst.ty(), &inst.name());
-                self.vmap.insert(inst, p);
+                self.pm.values.insert(inst, p);
                 if self.activity.is_varied(inst) {
                     let t = self.b.phi(inst.ty(), &format!("d_{}", inst.name()));
                     self.tmap.insert(inst, t);
@@ -436,12 +416,12 @@ impl<'s> TangentBuilder<'s> {
         if sig.paired_return {
             let p = self.b.extract_value(call, 0);
             let t = self.b.extract_value(call, 1);
-            self.vmap.insert(inst, p);
+            self.pm.values.insert(inst, p);
             if self.activity.is_varied(inst) {
                 self.tmap.insert(inst, t);
             }
         } else {
-            self.vmap.insert(inst, call);
+            self.pm.values.insert(inst, call);
         }
         Ok(())
     }
@@ -465,7 +445,7 @@ impl<'s> TangentBuilder<'s> {
 
     fn complete_phis(&mut self) {
         for phi in std::mem::take(&mut self.phis) {
-            let np = self.vmap[&phi];
+            let np = self.pm.values[&phi];
             let nt = self.tmap.get(&phi).copied();
             for i in 0..phi.count_incoming() {
                 let (v, bb) = phi.incoming(i);

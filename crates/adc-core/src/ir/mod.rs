@@ -10,6 +10,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod builder;
+pub mod clone;
 pub mod debug_loc;
 pub mod module_io;
 pub mod passes;

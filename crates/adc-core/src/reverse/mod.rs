@@ -26,11 +26,11 @@ mod tape;
 use crate::analysis::activity::underlying_alloca;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
 use crate::error::{AdcError, Result};
+use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
 use crate::signature::Activity;
-use llvm_sys::core::{LLVMValueAsBasicBlock, LLVMValueIsBasicBlock};
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
 use llvm_sys::LLVMOpcode;
@@ -306,10 +306,9 @@ struct AdjointBuilder<'s> {
     activity: ActivityAnalysis,
     cfg: ControlFlowGraph,
     loops: LoopAnalysis,
-    vmap: HashMap<Value, Value>,
+    pm: PrimalMap,
     /// shadow pointers in the forward sweep
     smap: HashMap<Value, Value>,
-    bmap: HashMap<Block, Block>,
     block_end: HashMap<Block, Block>,
     rmap: HashMap<Block, Block>,
     adjoint: HashMap<Value, Value>,
@@ -359,9 +358,8 @@ impl<'s> AdjointBuilder<'s> {
             activity,
             cfg,
             loops,
-            vmap: HashMap::new(),
+            pm: PrimalMap::default(),
             smap: HashMap::new(),
-            bmap: HashMap::new(),
             block_end: HashMap::new(),
             rmap: HashMap::new(),
             adjoint: HashMap::new(),
@@ -655,28 +653,11 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     fn primal(&self, v: Value) -> Value {
-        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
-            let bb = Block(unsafe { LLVMValueAsBasicBlock(v.0) });
-            return self.bmap.get(&bb).map(|b| b.as_value()).unwrap_or(v);
-        }
-        self.vmap.get(&v).copied().unwrap_or(v)
+        self.pm.get(v)
     }
 
     fn clone_primal(&mut self, inst: Value) -> Value {
-        let c = inst.clone_detached();
-        for i in 0..c.num_operands() {
-            let o = c.operand(i);
-            let m = self.primal(o);
-            if m != o {
-                c.set_operand(i, m);
-            }
-        }
-        self.b.insert(c);
-        if !inst.name().is_empty() {
-            c.set_name(&inst.name());
-        }
-        self.vmap.insert(inst, c);
-        c
+        self.pm.clone_at(&self.b, inst)
     }
 
     /// The forward-sweep value behind a need.
@@ -806,7 +787,7 @@ impl<'s> AdjointBuilder<'s> {
         let rpo = self.cfg.reverse_post_order().to_vec();
         for bb in &rpo {
             let f = self.dst.append_block(ctx, &bb.name());
-            self.bmap.insert(*bb, f);
+            self.pm.blocks.insert(*bb, f);
         }
         for bb in &rpo {
             let r = self.dst.append_block(ctx, &format!("rev.{}", bb.name()));
@@ -817,7 +798,7 @@ impl<'s> AdjointBuilder<'s> {
         for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
             let np = dparams.next().expect("gradient signature");
             np.set_name(&p.name());
-            self.vmap.insert(p, np);
+            self.pm.values.insert(p, np);
             if matches!(a, Activity::Dup | Activity::DupNoNeed) {
                 let s = dparams.next().expect("gradient signature");
                 s.set_name(&format!("d_{}", p.name()));
@@ -871,7 +852,7 @@ impl<'s> AdjointBuilder<'s> {
         for bb in &rpo {
             self.reverse_block(*bb)?;
         }
-        self.ab.br(self.bmap[&self.entry_bb]);
+        self.ab.br(self.pm.blocks[&self.entry_bb]);
         Ok(self.stats)
     }
 
@@ -905,7 +886,7 @@ impl<'s> AdjointBuilder<'s> {
     fn forward_block(&mut self, bb: Block) -> Result<()> {
         use LLVMOpcode::*;
         let ctx = self.synth.ctx;
-        self.b.position_at_end(self.bmap[&bb]);
+        self.b.position_at_end(self.pm.blocks[&bb]);
         if distinct_preds(&self.cfg, bb).len() > 1 {
             let p = self.b.phi(Type::i32(ctx), "adc.pred");
             self.pred_index.insert(bb, p);
@@ -916,7 +897,7 @@ impl<'s> AdjointBuilder<'s> {
             match inst.opcode().expect("instruction") {
                 LLVMPHI => {
                     let p = self.b.phi(inst.ty(), &inst.name());
-                    self.vmap.insert(inst, p);
+                    self.pm.values.insert(inst, p);
                     self.phis.push(inst);
                     if inst.ty().is_pointer() && self.activity.is_varied(inst) {
                         let s = self.b.phi(inst.ty(), &format!("d_{}", inst.name()));
@@ -992,15 +973,9 @@ impl<'s> AdjointBuilder<'s> {
     /// pointers loaded from shadowed memory, selects of pointers).
     fn forward_shadow(&mut self, inst: Value, c: Value) -> Result<()> {
         use LLVMOpcode::*;
-        let ctx = self.synth.ctx;
         match inst.opcode().expect("instruction") {
             LLVMAlloca if self.activity.is_varied(inst) => {
-                let s = c.clone_detached();
-                self.b.insert(s);
-                let elem = self.b.size_of(inst.allocated_type());
-                let count = self.b.cast(LLVMZExt, c.operand(0), Type::i64(ctx));
-                let bytes = self.b.mul(elem, count);
-                self.b.memset(s, Type::i8(ctx).null(), bytes, 1);
+                let s = zeroed_shadow_alloca(&self.b, inst, c);
                 self.smap.insert(inst, s);
             }
             LLVMGetElementPtr | LLVMBitCast | LLVMAddrSpaceCast
@@ -1044,12 +1019,7 @@ impl<'s> AdjointBuilder<'s> {
                     && !self.activity.is_varied(ptr)
                     && underlying_alloca(ptr).is_none()
                 {
-                    return Err(AdcError::unsupported(
-                        inst,
-                        "stores an active value into memory that has no shadow \
-                         (a global, or a pointer parameter marked const): its derivative would be lost; \
-                         mark the pointer `dup`",
-                    ));
+                    return Err(AdcError::lost_store(inst));
                 }
             }
             _ => {}
@@ -1059,7 +1029,7 @@ impl<'s> AdjointBuilder<'s> {
 
     fn complete_forward_phis(&mut self) {
         for phi in std::mem::take(&mut self.phis) {
-            let np = self.vmap[&phi];
+            let np = self.pm.values[&phi];
             for i in 0..phi.count_incoming() {
                 let (v, bb) = phi.incoming(i);
                 if let Some(&end) = self.block_end.get(&bb) {

@@ -1,0 +1,59 @@
+//! Copying a function's instructions into a generated function: the map from
+//! source values and blocks to their copies, shared by the forward (tangent)
+//! and reverse (adjoint) builders, and the zeroed shadow of a stack object.
+
+use super::{Block, Builder, Type, Value};
+use llvm_sys::core::{LLVMValueAsBasicBlock, LLVMValueIsBasicBlock};
+use llvm_sys::LLVMOpcode;
+use std::collections::HashMap;
+
+/// Source value / block -> its copy in the function being built.
+#[derive(Default)]
+pub struct PrimalMap {
+    pub values: HashMap<Value, Value>,
+    pub blocks: HashMap<Block, Block>,
+}
+
+impl PrimalMap {
+    /// The copy of a source operand; constants, globals and functions map to
+    /// themselves, blocks (branch targets) to their copies.
+    pub fn get(&self, v: Value) -> Value {
+        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
+            let bb = Block(unsafe { LLVMValueAsBasicBlock(v.0) });
+            return self.blocks.get(&bb).map(|b| b.as_value()).unwrap_or(v);
+        }
+        self.values.get(&v).copied().unwrap_or(v)
+    }
+
+    /// Copy `inst` at the builder's position with its operands remapped.
+    pub fn clone_at(&mut self, b: &Builder, inst: Value) -> Value {
+        let c = inst.clone_detached();
+        for i in 0..c.num_operands() {
+            let o = c.operand(i);
+            let m = self.get(o);
+            if m != o {
+                c.set_operand(i, m);
+            }
+        }
+        b.insert(c);
+        if !inst.name().is_empty() {
+            c.set_name(&inst.name());
+        }
+        self.values.insert(inst, c);
+        c
+    }
+}
+
+/// A zero-filled twin of the stack object `primal_copy` (the copy of source
+/// alloca `src`): where the derivatives of what is stored there live.
+pub fn zeroed_shadow_alloca(b: &Builder, src: Value, primal_copy: Value) -> Value {
+    let ctx = b.context();
+    let s = primal_copy.clone_detached();
+    b.insert(s);
+    s.set_name(&format!("d_{}", src.name()));
+    let elem = b.size_of(src.allocated_type());
+    let count = b.cast(LLVMOpcode::LLVMZExt, primal_copy.operand(0), Type::i64(ctx));
+    let bytes = b.mul(elem, count);
+    b.memset(s, Type::i8(ctx).null(), bytes, 1);
+    s
+}
