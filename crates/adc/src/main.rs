@@ -242,7 +242,7 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
     for s in stats {
         println!("tape of `{}`:", s.function);
         if s.pushed_per_block.is_empty() {
-            println!("  no tape (nothing in a loop is needed by the adjoint)");
+            println!("  nothing on the tape");
         }
         for (block, bytes) in &s.pushed_per_block {
             let block = if block.is_empty() {

@@ -17,9 +17,12 @@
 //!   per-block bundles, so loops with unknown trip counts, nested loops and
 //!   any branching need no index arithmetic.
 //!
-//! Calls to functions of the module call the callee's gradient in the reverse
-//! sweep (which recomputes the callee's forward run; split mode with a
-//! returned tape is future work).
+//! Calls to functions of the module run in split mode: the forward sweep
+//! calls the callee's augmented primal, which pushes its bundles on the
+//! caller's tape; the reverse sweep calls the callee's adjoint, which pops
+//! them (the tape is LIFO, so callee bundles nest between the caller's).
+//! Callees with stack objects fall back to a gradient that recomputes their
+//! forward run, since their shadow stack would die with the augmented primal.
 
 mod tape;
 
@@ -52,8 +55,32 @@ pub struct ReverseSynth {
     module: LLVMModuleRef,
     ctx: LLVMContextRef,
     done: HashMap<(Function, Vec<Activity>), (Function, GradSignature)>,
-    pending: Vec<(Function, Vec<Activity>, Function)>,
+    split_done: HashMap<(Function, Vec<Activity>), SplitPair>,
+    /// (source, activity, function to build, its augmented primal in split mode)
+    pending: Vec<(Function, Vec<Activity>, Function, Option<Function>)>,
     tape: Option<TapeFns>,
+}
+
+/// Split mode for calls: the callee's augmented primal runs its forward sweep
+/// and pushes what its adjoint needs on the caller's tape; the callee's
+/// adjoint pops it. The tape is LIFO, so the callee's bundles nest between
+/// the caller's and nothing is recomputed.
+#[derive(Clone, Copy, Debug)]
+pub struct SplitPair {
+    /// `aug(params, shadows, tape) -> result`
+    pub aug: Function,
+    /// `rev(params, shadows, [d_ret], tape) -> adjoints`
+    pub rev: Function,
+}
+
+/// Callees without stack objects run in split mode (a callee's stack dies
+/// with its augmented primal, and with it the shadows of its stack objects).
+fn split_eligible(f: Function) -> bool {
+    !f.is_declaration()
+        && f.blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .all(|i| i.opcode() != Some(LLVMOpcode::LLVMAlloca))
 }
 
 /// Per-call tape statistics of one gradient function, for `--stats`.
@@ -76,9 +103,58 @@ impl ReverseSynth {
             module,
             ctx,
             done: HashMap::new(),
+            split_done: HashMap::new(),
             pending: Vec::new(),
             tape: None,
         }
+    }
+
+    /// The split pair of `f` under `acts`, if `f` can run in split mode.
+    pub fn split_of(&mut self, f: Function, acts: &[Activity]) -> Option<SplitPair> {
+        if !split_eligible(f) {
+            return None;
+        }
+        let key = (f, acts.to_vec());
+        if let Some(p) = self.split_done.get(&key) {
+            return Some(*p);
+        }
+        let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(self.ctx, 0) });
+        let params = f.params();
+        let ret = f.return_type();
+        let mut ptys = Vec::new();
+        for (p, a) in params.iter().zip(acts) {
+            ptys.push(p.ty());
+            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+                ptys.push(p.ty());
+            }
+        }
+        let mut aug_tys = ptys.clone();
+        aug_tys.push(ptr);
+        let mut rev_tys = ptys;
+        if ret.contains_float() {
+            rev_tys.push(ret);
+        }
+        rev_tys.push(ptr);
+        let adjoints: Vec<usize> = (0..acts.len())
+            .filter(|i| acts[*i] == Activity::Active)
+            .collect();
+        let pattern: String = acts.iter().map(|a| a.letter()).collect();
+        let aug = add_function(
+            self.module,
+            &format!("{}.adc.aug.{pattern}", f.name()),
+            Type::function(ret, &aug_tys),
+        );
+        let rev = add_function(
+            self.module,
+            &format!("{}.adc.split_rev.{pattern}", f.name()),
+            Type::function(adjoint_return_type(self.ctx, &params, &adjoints), &rev_tys),
+        );
+        aug.set_internal();
+        rev.set_internal();
+        let pair = SplitPair { aug, rev };
+        self.split_done.insert(key, pair);
+        self.pending.push((f, acts.to_vec(), rev, Some(aug)));
+        Some(pair)
     }
 
     /// The gradient function of `f` under `acts` (built by [`ReverseSynth::finish`]).
@@ -120,16 +196,16 @@ impl ReverseSynth {
             adjoints,
         };
         self.done.insert(key, (g, sig.clone()));
-        self.pending.push((f, acts.to_vec(), g));
+        self.pending.push((f, acts.to_vec(), g, None));
         (g, sig)
     }
 
     /// Build all declared gradient functions; returns tape statistics.
     pub fn finish(&mut self) -> Result<Vec<TapeStats>> {
         let mut stats = Vec::new();
-        while let Some((f, acts, g)) = self.pending.pop() {
-            let sig = self.done[&(f, acts.clone())].1.clone();
-            stats.push(AdjointBuilder::new(self, f, g, sig).build()?);
+        while let Some((f, acts, g, aug)) = self.pending.pop() {
+            let sig = grad_signature(f, &acts);
+            stats.push(AdjointBuilder::new(self, f, g, sig, aug).build()?);
         }
         Ok(stats)
     }
@@ -186,6 +262,16 @@ impl ReverseSynth {
             self.tape = Some(tape::link(self.module, self.ctx)?);
         }
         Ok(self.tape.expect("tape linked"))
+    }
+}
+
+fn grad_signature(f: Function, acts: &[Activity]) -> GradSignature {
+    GradSignature {
+        params: acts.to_vec(),
+        seeded_return: f.return_type().contains_float(),
+        adjoints: (0..acts.len())
+            .filter(|i| acts[*i] == Activity::Active)
+            .collect(),
     }
 }
 
@@ -325,7 +411,17 @@ struct AdjointBuilder<'s> {
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
+    /// The tape as the forward sweep sees it (and its helpers).
     tape: Option<(Value, TapeFns)>,
+    /// The tape as the reverse sweep sees it (a parameter in split mode).
+    tape_rev: Option<Value>,
+    /// Split mode: the augmented primal that holds the forward sweep.
+    aug: Option<Function>,
+    /// Split mode: source arguments -> the adjoint function's parameters.
+    rev_args: HashMap<Value, Value>,
+    rev_shadow: HashMap<Value, Value>,
+    /// Calls of the module run in split mode.
+    split_calls: bool,
     /// Nothing is active: the adjoint sweep only returns zeros.
     trivial: bool,
     stats: TapeStats,
@@ -342,7 +438,13 @@ fn distinct_preds(cfg: &ControlFlowGraph, b: Block) -> Vec<Block> {
 }
 
 impl<'s> AdjointBuilder<'s> {
-    fn new(synth: &'s mut ReverseSynth, src: Function, dst: Function, sig: GradSignature) -> Self {
+    fn new(
+        synth: &'s mut ReverseSynth,
+        src: Function,
+        dst: Function,
+        sig: GradSignature,
+        aug: Option<Function>,
+    ) -> Self {
         let ctx = synth.ctx;
         let cfg = ControlFlowGraph::compute(src);
         let loops = LoopAnalysis::compute(&cfg);
@@ -374,6 +476,11 @@ impl<'s> AdjointBuilder<'s> {
             shadow_phis: Vec::new(),
             d_ret: None,
             tape: None,
+            tape_rev: None,
+            aug,
+            rev_args: HashMap::new(),
+            rev_shadow: HashMap::new(),
+            split_calls: false,
             trivial: false,
             stats: TapeStats {
                 function: src.name(),
@@ -499,9 +606,7 @@ impl<'s> AdjointBuilder<'s> {
         Ok(out
             .into_iter()
             .filter(|n| match n {
-                Need::Primal(v) | Need::Shadow(v) => {
-                    v.is_instruction() && v.parent_block() != self.entry_bb
-                }
+                Need::Primal(v) | Need::Shadow(v) => !self.is_direct(*v),
                 Need::PredIndex(_) | Need::LoopEntry(_) => true,
             })
             .collect())
@@ -567,7 +672,8 @@ impl<'s> AdjointBuilder<'s> {
                     Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
                     Need::PredIndex(b) | Need::LoopEntry(b) => b,
                 };
-                let k = if self.loops.in_loop(def_block) {
+                // Split mode has no frame shared by the sweeps: all on the tape.
+                let k = if self.loops.in_loop(def_block) || self.aug.is_some() {
                     Keep::Tape
                 } else {
                     Keep::Slot
@@ -600,7 +706,7 @@ impl<'s> AdjointBuilder<'s> {
                 .retain(|n| *n != Need::PredIndex(bb));
             self.keep.remove(&Need::PredIndex(bb));
             let n = Need::LoopEntry(bb);
-            let in_loop = l.exits.iter().any(|e| self.loops.in_loop(*e));
+            let in_loop = l.exits.iter().any(|e| self.loops.in_loop(*e)) || self.aug.is_some();
             self.keep
                 .insert(n, if in_loop { Keep::Tape } else { Keep::Slot });
             for e in &l.exits {
@@ -610,9 +716,16 @@ impl<'s> AdjointBuilder<'s> {
         }
     }
 
+    /// Whether the reverse sweep can use `v` as is: constants and arguments;
+    /// in combined mode also the entry block's values (the forward entry
+    /// block dominates the whole reverse sweep).
+    fn is_direct(&self, v: Value) -> bool {
+        !v.is_instruction() || (self.aug.is_none() && v.parent_block() == self.entry_bb)
+    }
+
     /// If `n` can be recomputed in the reverse sweep, the needs it brings.
     fn recompute_operands(&self, n: Need, stable_memory: bool) -> Option<Vec<Need>> {
-        let not_direct = |v: &Value| v.is_instruction() && v.parent_block() != self.entry_bb;
+        let not_direct = |v: &Value| !self.is_direct(*v);
         match n {
             Need::Primal(v) => {
                 let op = v.opcode()?;
@@ -704,8 +817,18 @@ impl<'s> AdjointBuilder<'s> {
                     .ok_or_else(|| self.internal("branch record"))
             }
         };
-        let direct = !v.is_instruction() || v.parent_block() == self.entry_bb;
-        if direct {
+        if self.aug.is_some() && v.is_argument() {
+            let m = if matches!(n, Need::Shadow(_)) {
+                &self.rev_shadow
+            } else {
+                &self.rev_args
+            };
+            return m
+                .get(&v)
+                .copied()
+                .ok_or_else(|| AdcError::unsupported(v, "this pointer has no shadow"));
+        }
+        if self.is_direct(v) {
             return match n {
                 Need::Shadow(v) => self
                     .smap
@@ -782,39 +905,74 @@ impl<'s> AdjointBuilder<'s> {
             .filter(|k| **k == Keep::Recompute)
             .count();
         let ctx = self.synth.ctx;
+        let split = self.aug.is_some();
+        self.split_calls = self.cfg.reverse_post_order().iter().any(|bb| {
+            bb.instructions().into_iter().any(|i| {
+                self.is_reversed(i)
+                    && self.is_module_call(i)
+                    && i.called_function().is_some_and(split_eligible)
+            })
+        });
+        let fwd_fn = self.aug.unwrap_or(self.dst);
+        let rpo = self.cfg.reverse_post_order().to_vec();
+        if split {
+            for bb in &rpo {
+                let f = fwd_fn.append_block(ctx, &bb.name());
+                self.pm.blocks.insert(*bb, f);
+            }
+        }
         let entry = self.dst.append_block(ctx, "adc.entry");
         self.ab.position_at_end(entry);
-        let rpo = self.cfg.reverse_post_order().to_vec();
-        for bb in &rpo {
-            let f = self.dst.append_block(ctx, &bb.name());
-            self.pm.blocks.insert(*bb, f);
+        if !split {
+            for bb in &rpo {
+                let f = self.dst.append_block(ctx, &bb.name());
+                self.pm.blocks.insert(*bb, f);
+            }
         }
         for bb in &rpo {
             let r = self.dst.append_block(ctx, &format!("rev.{}", bb.name()));
             self.rmap.insert(*bb, r);
         }
-        // Parameters.
-        let mut dparams = self.dst.params().into_iter();
+        // Parameters (in split mode the forward sweep has the augmented
+        // primal's, the reverse sweep the adjoint function's).
+        let mut fparams = fwd_fn.params().into_iter();
+        let mut rparams = self.dst.params().into_iter();
         for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
-            let np = dparams.next().expect("gradient signature");
+            let dup = matches!(a, Activity::Dup | Activity::DupNoNeed);
+            let np = fparams.next().expect("gradient signature");
             np.set_name(&p.name());
             self.pm.values.insert(p, np);
-            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-                let s = dparams.next().expect("gradient signature");
+            if dup {
+                let s = fparams.next().expect("gradient signature");
                 s.set_name(&format!("d_{}", p.name()));
                 self.smap.insert(p, s);
+            }
+            if split {
+                let rp = rparams.next().expect("gradient signature");
+                self.rev_args.insert(p, rp);
+                if dup {
+                    let rs = rparams.next().expect("gradient signature");
+                    self.rev_shadow.insert(p, rs);
+                }
             }
             if a == Activity::Active {
                 self.adjoint_slot(p);
             }
         }
+        let mut rest = if split { rparams } else { fparams };
         if self.sig.seeded_return {
-            let d = dparams.next().expect("gradient signature");
+            let d = rest.next().expect("gradient signature");
             d.set_name("d_ret");
             self.d_ret = Some(d);
         }
-        // The tape, if any block keeps values on it.
-        if self.keep.values().any(|k| *k == Keep::Tape) {
+        if split {
+            let fns = self.synth.tape()?;
+            let tf = fwd_fn.params().last().copied().expect("tape parameter");
+            let tr = rest.next().expect("tape parameter");
+            self.tape = Some((tf, fns));
+            self.tape_rev = Some(tr);
+        } else if self.keep.values().any(|k| *k == Keep::Tape) || self.split_calls {
+            // The tape, if any block keeps values on it or a callee will.
             let fns = self.synth.tape()?;
             let chunk_ty =
                 Type(unsafe { llvm_sys::core::LLVMArrayType2(Type::i8(ctx).0, tape::FIRST_CHUNK) });
@@ -825,6 +983,7 @@ impl<'s> AdjointBuilder<'s> {
             let size = Type::i64(ctx).const_int(tape::FIRST_CHUNK as i64);
             self.ab.call(fns.init, &[t, chunk, size]);
             self.tape = Some((t, fns));
+            self.tape_rev = Some(t);
         }
         // Stack slots for values kept across the sweeps.
         let slot_needs: Vec<Need> = self
@@ -852,8 +1011,67 @@ impl<'s> AdjointBuilder<'s> {
         for bb in &rpo {
             self.reverse_block(*bb)?;
         }
-        self.ab.br(self.pm.blocks[&self.entry_bb]);
+        if split {
+            self.enter_split_reverse(&rpo)?;
+        } else {
+            self.ab.br(self.pm.blocks[&self.entry_bb]);
+        }
         Ok(self.stats)
+    }
+
+    fn return_blocks(rpo: &[Block]) -> Vec<Block> {
+        rpo.iter()
+            .copied()
+            .filter(|b| {
+                b.terminator()
+                    .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMRet))
+            })
+            .collect()
+    }
+
+    /// Split mode: the adjoint function starts where the augmented primal
+    /// returned: pop which return it took, seed its value, reverse from there.
+    fn enter_split_reverse(&mut self, rpo: &[Block]) -> Result<()> {
+        let ctx = self.synth.ctx;
+        let rets = Self::return_blocks(rpo);
+        let seeds: Vec<Block> = rets
+            .iter()
+            .map(|r| self.dst.append_block(ctx, &format!("seed.{}", r.name())))
+            .collect();
+        for (r, seed) in rets.iter().zip(&seeds) {
+            self.b.position_at_end(*seed);
+            let t = r.terminator().expect("return");
+            if let (Some(d), 1) = (self.d_ret, t.num_operands()) {
+                self.accumulate(t.operand(0), d);
+            }
+            self.b.br(self.rmap[r]);
+        }
+        match seeds.as_slice() {
+            [] => {
+                self.ab.unreachable();
+            }
+            [one] => {
+                self.ab.br(*one);
+            }
+            many => {
+                let (t, fns) = self.tape_rev_fns();
+                let p = self.ab.call(fns.pop, &[t, Type::i64(ctx).const_int(8)]);
+                let idx = self.ab.load(Type::i32(ctx), p);
+                let cases: Vec<(Value, Block)> = many
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, b)| (Type::i32(ctx).const_int(i as i64), *b))
+                    .collect();
+                self.ab.switch(idx, many[0], &cases);
+            }
+        }
+        Ok(())
+    }
+
+    fn tape_rev_fns(&self) -> (Value, TapeFns) {
+        let (_, fns) = self.tape.expect("tape");
+        (self.tape_rev.expect("tape"), fns)
     }
 
     fn type_size(&self, t: Type) -> u64 {
@@ -905,6 +1123,7 @@ impl<'s> AdjointBuilder<'s> {
                         self.shadow_phis.push((inst, s));
                     }
                 }
+                LLVMCall if self.forward_split_call(inst).is_some() => {}
                 _ => {
                     let c = self.clone_primal(inst);
                     self.forward_shadow(inst, c)?;
@@ -954,7 +1173,21 @@ impl<'s> AdjointBuilder<'s> {
             self.entry_len.insert(h, len);
         }
         // The terminator: returns seed the adjoint sweep and turn around.
-        if term.opcode() == Some(LLVMRet) {
+        if term.opcode() == Some(LLVMRet) && self.aug.is_some() {
+            // Split mode: record which return this was, then return.
+            let rets = Self::return_blocks(self.cfg.reverse_post_order());
+            if rets.len() > 1 {
+                let (t, fns) = self.tape.expect("tape");
+                let i = rets.iter().position(|r| *r == bb).expect("return block");
+                let p = self.b.call(fns.push, &[t, Type::i64(ctx).const_int(8)]);
+                self.b.store(Type::i32(ctx).const_int(i as i64), p);
+            }
+            if term.num_operands() == 1 {
+                self.b.ret(self.primal(term.operand(0)));
+            } else {
+                self.b.ret_void();
+            }
+        } else if term.opcode() == Some(LLVMRet) {
             if term.num_operands() == 1 {
                 let v = term.operand(0);
                 if let Some(d) = self.d_ret {
@@ -1062,9 +1295,9 @@ impl<'s> AdjointBuilder<'s> {
         let mut local: HashMap<Need, Value> = HashMap::new();
         let (layout, size) = self.tape_layout(bb);
         if size > 0 {
-            let (t, fns) = self.tape.as_ref().expect("tape");
+            let (t, fns) = self.tape_rev_fns();
             let len = Type::i64(ctx).const_int(size as i64);
-            let p = self.b.call(fns.pop, &[*t, len]);
+            let p = self.b.call(fns.pop, &[t, len]);
             for (n, off) in layout {
                 let v = self.b.load(self.need_type(n), self.b.byte_gep(p, off));
                 v.set_alignment(8);
@@ -1291,10 +1524,9 @@ impl<'s> AdjointBuilder<'s> {
 
     /// A call of a module function: call its gradient, seeded with the
     /// result's adjoint, and add the returned adjoints to the arguments.
-    fn reverse_call(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
-        let callee = inst.called_function().expect("direct call");
-        let args = inst.call_args();
-        let acts: Vec<Activity> = args
+    /// How a module call's arguments take part (as the callee's activity).
+    fn call_activities(&self, inst: Value) -> Vec<Activity> {
+        inst.call_args()
             .iter()
             .map(|a| {
                 if a.ty().is_pointer() && self.activity.is_varied(*a) {
@@ -1305,8 +1537,44 @@ impl<'s> AdjointBuilder<'s> {
                     Activity::Const
                 }
             })
-            .collect();
-        let (g, sig) = self.synth.gradient_of(callee, &acts);
+            .collect()
+    }
+
+    /// Forward sweep of a module call in split mode: the augmented primal,
+    /// which leaves what its adjoint needs on our tape.
+    fn forward_split_call(&mut self, inst: Value) -> Option<Value> {
+        let callee = inst.called_function()?;
+        if !(self.is_reversed(inst) && self.is_module_call(inst)) {
+            return None;
+        }
+        let acts = self.call_activities(inst);
+        let pair = self.synth.split_of(callee, &acts)?;
+        let (t, _) = self.tape.expect("tape for split calls");
+        let mut args = Vec::new();
+        for (a, act) in inst.call_args().iter().zip(&acts) {
+            args.push(self.primal(*a));
+            if *act == Activity::Dup {
+                args.push(self.smap.get(a).copied().unwrap_or_else(|| a.ty().null()));
+            }
+        }
+        args.push(t);
+        let r = self.b.call(pair.aug, &args);
+        if !inst.ty().is_void() {
+            self.pm.values.insert(inst, r);
+        }
+        Some(r)
+    }
+
+    fn reverse_call(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
+        let callee = inst.called_function().expect("direct call");
+        let args = inst.call_args();
+        let acts = self.call_activities(inst);
+        // Split mode pairs with the augmented primal the forward sweep called.
+        let split = self.synth.split_of(callee, &acts);
+        let (g, sig) = match split {
+            Some(pair) => (pair.rev, grad_signature(callee, &acts)),
+            None => self.synth.gradient_of(callee, &acts),
+        };
         let mut call_args = Vec::new();
         for (a, act) in args.iter().zip(&acts) {
             call_args.push(self.rev_value(Need::Primal(*a), local)?);
@@ -1324,6 +1592,9 @@ impl<'s> AdjointBuilder<'s> {
                 inst.ty().null()
             };
             call_args.push(seed);
+        }
+        if split.is_some() {
+            call_args.push(self.tape_rev.expect("tape for split calls"));
         }
         let r = self.b.call(g, &call_args);
         match sig.adjoints.as_slice() {
@@ -1359,8 +1630,8 @@ impl<'s> AdjointBuilder<'s> {
         let edges: Vec<Block> = if preds.len() == 1 {
             vec![self.b.insert_block()]
         } else if let Some(l) = self.loop_entry.get(&bb) {
-            let (t, fns) = self.tape.as_ref().expect("tape");
-            let now = self.b.call(fns.len, &[*t]);
+            let (t, fns) = self.tape_rev_fns();
+            let now = self.b.call(fns.len, &[t]);
             let at_entry = self.b.load(Type::i64(ctx), self.entry_len_slot[&bb]);
             let first = self
                 .b
@@ -1416,7 +1687,7 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     fn finish_gradient(&mut self) -> Result<()> {
-        if let Some((t, fns)) = &self.tape {
+        if let (Some((t, fns)), None) = (&self.tape, self.aug) {
             self.b.call(fns.free, &[*t]);
         }
         let params = self.src.params();
