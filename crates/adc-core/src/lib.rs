@@ -11,6 +11,7 @@ pub mod forward;
 pub mod info;
 pub mod ir;
 pub mod jit;
+pub mod lower;
 pub mod reverse;
 pub mod rules;
 pub mod signature;
@@ -62,10 +63,14 @@ pub struct Output {
     pub generated: Vec<Generated>,
     /// Tape layout of each gradient function (reverse mode).
     pub tape_stats: Vec<reverse::TapeStats>,
+    /// Enzyme-style call sites replaced (`__enzyme_autodiff`, `__enzyme_fwddiff`).
+    pub lowered_call_sites: usize,
 }
 
 /// Differentiate the requested functions of `module` in place, adding the
-/// derivative functions. The module passes the LLVM verifier afterwards.
+/// derivative functions, and replace Enzyme-style call sites (see [`lower`]);
+/// with no targets it only does the latter. The module passes the LLVM
+/// verifier afterwards.
 pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     let m = module.as_mut_ptr();
     let ctx = module.get_context().raw();
@@ -125,6 +130,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         };
         out.generated.push(gen);
     }
+    out.lowered_call_sites = lower::lower(m, &mut forward, &mut reverse)?;
     forward.finish()?;
     out.tape_stats = reverse.finish()?;
     verify(module)?;

@@ -27,6 +27,15 @@ enum Mode {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Replace Enzyme-style calls (__enzyme_autodiff, __enzyme_fwddiff) with
+    /// calls of derivatives adc generates (`adc grad` does this too).
+    Lower {
+        /// Input module (.bc or .ll).
+        input: PathBuf,
+        /// Output: .bc, .ll, .o (native, PIC) or .s [default: INPUT-adc.o]
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Compare a function's forward and reverse derivatives (adc's, or the
     /// module's own FN_fwd / FN_grad) with central finite differences.
     Check {
@@ -106,6 +115,24 @@ fn default_output(input: &Path) -> PathBuf {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Lower { input, output } => {
+            let output = output.unwrap_or_else(|| default_output(&input));
+            module_io::OutputKind::from_path(&output)?;
+            let ctx = Context::create();
+            let module = module_io::load(&ctx, &input)?;
+            let opts = adc_core::Options {
+                targets: vec![],
+                mode: adc_core::Mode::Reverse,
+                optimize: true,
+            };
+            let out = adc_core::differentiate(&module, &opts)?;
+            module_io::write(&module, &output)?;
+            eprintln!(
+                "adc: replaced {} Enzyme call site(s)",
+                out.lowered_call_sites
+            );
+            Ok(())
+        }
         Command::Check {
             input,
             function,
