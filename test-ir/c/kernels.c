@@ -1,6 +1,7 @@
 /* Forward/reverse-mode test kernels in C (compiled with clang -O2 -g).
  * Each is listed in ../kernels.toml with its signature and test points. */
 #include <math.h>
+#include <stdlib.h>
 
 double arith(double x, double y) { return (x * y - x / y + 3.0) * (x - y) / (1.0 + y * y); }
 
@@ -142,4 +143,14 @@ double select_chain(double x, double y) {
   double a = x < y ? x * y : x + y;
   double b = a > 1.0 ? copysign(a, y) : a * a;
   return b + fabs(x) * y;
+}
+
+/* A scratch buffer on the heap: malloc, fill with active values, reduce, free. */
+double heap_scratch(const double *x, int n) {
+  double *t = malloc(n * sizeof *t);
+  for (int i = 0; i < n; i++) t[i] = sin(x[i]) * x[i];
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += t[i] * t[(i + 1) % n];
+  free(t);
+  return s;
 }

@@ -7,6 +7,7 @@
 double poor_besselj_grad(int nu, double z, double d_ret);
 void sin_dot_grad(const double *x, double *dx, int n, double d_ret);
 double recursive_grad(int n, double x, double d_ret);
+void heap_scratch_grad(const double *x, double *dx, int n, double d_ret);
 
 int main(void) {
   double acc = 0.0;
@@ -18,6 +19,8 @@ int main(void) {
   acc += dx[0] + dx[n - 1];
   /* Split-mode calls: recursion pushes and pops the caller's tape. */
   acc += recursive_grad(14, 0.4, 1.0);
+  /* Heap shadows: allocated zeroed with the primal, freed by the reverse sweep. */
+  for (int rep = 0; rep < 3; rep++) heap_scratch_grad(x, dx, 1000, 1.0);
   free(x);
   free(dx);
   printf("%.17g\n", acc);

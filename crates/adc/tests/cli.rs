@@ -397,7 +397,7 @@ fn reverse_mode_is_clean_under_valgrind() {
     let b = grad_to(
         dir.path(),
         &bitcode("c", "kernels.c", "-g0"),
-        &["sin_dot", "recursive"],
+        &["sin_dot", "recursive", "heap_scratch"],
         "k.o",
         &[],
     );

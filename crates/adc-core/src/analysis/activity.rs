@@ -23,11 +23,49 @@ fn can_carry(v: Value) -> bool {
     t.contains_float() || t.is_pointer()
 }
 
-/// The stack object a pointer is derived from (through GEPs and casts).
+/// How a call allocates or frees memory, for the heap functions adc knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeapFn {
+    /// `malloc(size)`
+    Malloc,
+    /// `calloc(n, size)`
+    Calloc,
+    /// `__rust_alloc(size, align)` / `__rust_alloc_zeroed(size, align)`
+    RustAlloc,
+    /// `free(p)`
+    Free,
+    /// `__rust_dealloc(p, size, align)`
+    RustDealloc,
+}
+
+impl HeapFn {
+    pub fn of(call: Value) -> Option<HeapFn> {
+        if call.opcode() != Some(LLVMOpcode::LLVMCall) {
+            return None;
+        }
+        Some(match call.called_function()?.name().as_str() {
+            "malloc" => HeapFn::Malloc,
+            "calloc" => HeapFn::Calloc,
+            "__rust_alloc" | "__rust_alloc_zeroed" => HeapFn::RustAlloc,
+            "free" => HeapFn::Free,
+            "__rust_dealloc" => HeapFn::RustDealloc,
+            _ => return None,
+        })
+    }
+    pub fn allocates(self) -> bool {
+        matches!(self, HeapFn::Malloc | HeapFn::Calloc | HeapFn::RustAlloc)
+    }
+}
+
+/// The function-local object a pointer is derived from (through GEPs and
+/// casts): a stack slot, or heap memory allocated by this function.
 pub fn underlying_alloca(mut p: Value) -> Option<Value> {
     for _ in 0..64 {
         match p.opcode() {
             Some(LLVMOpcode::LLVMAlloca) => return Some(p),
+            Some(LLVMOpcode::LLVMCall) if HeapFn::of(p).is_some_and(HeapFn::allocates) => {
+                return Some(p)
+            }
             Some(LLVMOpcode::LLVMGetElementPtr)
             | Some(LLVMOpcode::LLVMBitCast)
             | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),

@@ -13,9 +13,10 @@
 mod memory;
 
 use crate::analysis::activity::underlying_alloca;
+use crate::analysis::activity::HeapFn;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
-use crate::ir::clone::PrimalMap;
+use crate::ir::clone::{free_shadow_heap, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
@@ -368,6 +369,20 @@ impl<'s> TangentBuilder<'s> {
             return Ok(());
         };
         let name = callee.name();
+        if let Some(kind) = HeapFn::of(inst) {
+            // Heap memory that will hold derivatives gets a zeroed shadow,
+            // freed with it.
+            self.clone_primal(inst);
+            let pargs: Vec<Value> = args.iter().map(|a| self.primal(*a)).collect();
+            if kind.allocates() && self.activity.is_varied(inst) {
+                let s = zeroed_shadow_heap(&self.b, self.synth.module, kind, &pargs);
+                self.tmap.insert(inst, s);
+            } else if let (false, Some(s)) = (kind.allocates(), self.tangent(args[0])) {
+                // __rust_dealloc(p, size, align): the shadow has the same layout.
+                free_shadow_heap(&self.b, self.synth.module, kind, s, &pargs[1..]);
+            }
+            return Ok(());
+        }
         if let Some(rule) = lookup_call(&name) {
             let c = self.clone_primal(inst);
             if any_varied {

@@ -57,3 +57,59 @@ pub fn zeroed_shadow_alloca(b: &Builder, src: Value, primal_copy: Value) -> Valu
     b.memset(s, Type::i8(ctx).null(), bytes, 1);
     s
 }
+
+/// A zero-filled twin of a heap allocation (`args` are the allocation's own,
+/// as values in the function being built): calloc for malloc and calloc,
+/// `__rust_alloc_zeroed` for Rust's allocator.
+pub fn zeroed_shadow_heap(
+    b: &Builder,
+    m: llvm_sys::prelude::LLVMModuleRef,
+    kind: crate::analysis::activity::HeapFn,
+    args: &[Value],
+) -> Value {
+    use crate::analysis::activity::HeapFn;
+    let ctx = b.context();
+    let i64t = Type::i64(ctx);
+    let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(ctx, 0) });
+    match kind {
+        HeapFn::Calloc => {
+            let f = super::get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
+            b.call(f, args)
+        }
+        HeapFn::RustAlloc => {
+            let f =
+                super::get_or_declare(m, "__rust_alloc_zeroed", Type::function(ptr, &[i64t, i64t]));
+            b.call(f, args)
+        }
+        _ => {
+            let f = super::get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
+            b.call(f, &[args[0], i64t.const_int(1)])
+        }
+    }
+}
+
+/// Free a shadow made by [`zeroed_shadow_heap`]; `args` are the primal
+/// allocation's arguments (Rust's deallocator wants size and alignment).
+pub fn free_shadow_heap(
+    b: &Builder,
+    m: llvm_sys::prelude::LLVMModuleRef,
+    kind: crate::analysis::activity::HeapFn,
+    shadow: Value,
+    args: &[Value],
+) {
+    use crate::analysis::activity::HeapFn;
+    let ctx = b.context();
+    let i64t = Type::i64(ctx);
+    let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(ctx, 0) });
+    if kind == HeapFn::RustAlloc || kind == HeapFn::RustDealloc {
+        let f = super::get_or_declare(
+            m,
+            "__rust_dealloc",
+            Type::function(Type::void(ctx), &[ptr, i64t, i64t]),
+        );
+        b.call(f, &[shadow, args[0], args[1]]);
+    } else {
+        let f = super::get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
+        b.call(f, &[shadow]);
+    }
+}

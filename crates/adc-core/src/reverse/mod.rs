@@ -26,10 +26,10 @@
 
 mod tape;
 
-use crate::analysis::activity::underlying_alloca;
+use crate::analysis::activity::{underlying_alloca, HeapFn};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
 use crate::error::{AdcError, Result};
-use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
+use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
@@ -368,6 +368,7 @@ fn writes_only_stack(f: Function) -> bool {
             Some(LLVMOpcode::LLVMStore) => underlying_alloca(i.operand(1)).is_some(),
             Some(LLVMOpcode::LLVMCall) => match i.called_function() {
                 Some(c) if lookup_call(&c.name()).is_some() => true,
+                _ if HeapFn::of(i).is_some() => true,
                 Some(c) if c.is_intrinsic() => {
                     !c.name().starts_with("llvm.mem") || underlying_alloca(i.operand(0)).is_some()
                 }
@@ -499,6 +500,11 @@ impl<'s> AdjointBuilder<'s> {
                 self.activity.is_varied(inst.operand(1)) && inst.operand(0).ty().contains_float()
             }
             Some(LLVMPHI) | Some(LLVMRet) => false,
+            // A heap allocation with a shadow: its reverse frees the shadow.
+            Some(LLVMCall) if HeapFn::of(inst).is_some_and(HeapFn::allocates) => {
+                self.activity.is_varied(inst)
+            }
+            Some(LLVMCall) if HeapFn::of(inst).is_some() => false,
             Some(LLVMCall)
                 if inst
                     .called_function()
@@ -548,6 +554,12 @@ impl<'s> AdjointBuilder<'s> {
         let mut out = Vec::new();
         match inst.opcode().expect("instruction") {
             LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMCall if HeapFn::of(inst).is_some() => {
+                out.push(Need::Shadow(inst));
+                if HeapFn::of(inst) == Some(HeapFn::RustAlloc) {
+                    out.extend(inst.call_args().into_iter().map(Need::Primal));
+                }
+            }
             LLVMStore => out.push(Need::Shadow(inst.operand(1))),
             LLVMCall if self.is_module_call(inst) => {
                 for a in inst.call_args() {
@@ -1211,6 +1223,15 @@ impl<'s> AdjointBuilder<'s> {
                 let s = zeroed_shadow_alloca(&self.b, inst, c);
                 self.smap.insert(inst, s);
             }
+            LLVMCall
+                if HeapFn::of(inst).is_some_and(HeapFn::allocates)
+                    && self.activity.is_varied(inst) =>
+            {
+                let args: Vec<Value> = inst.call_args().iter().map(|a| self.primal(*a)).collect();
+                let kind = HeapFn::of(inst).expect("heap function");
+                let s = zeroed_shadow_heap(&self.b, self.synth.module, kind, &args);
+                self.smap.insert(inst, s);
+            }
             LLVMGetElementPtr | LLVMBitCast | LLVMAddrSpaceCast
                 if inst.ty().is_pointer() && self.smap.contains_key(&inst.operand(0)) =>
             {
@@ -1341,6 +1362,20 @@ impl<'s> AdjointBuilder<'s> {
         }
         if op == LLVMCall && self.is_module_call(inst) {
             return self.reverse_call(inst, local);
+        }
+        if let Some(kind) = HeapFn::of(inst) {
+            // Undoing the allocation: the shadow has served its last use.
+            let shadow = self.rev_value(Need::Shadow(inst), local)?;
+            let args = match kind {
+                HeapFn::RustAlloc => inst
+                    .call_args()
+                    .iter()
+                    .map(|a| self.rev_value(Need::Primal(*a), local))
+                    .collect::<Result<Vec<_>>>()?,
+                _ => vec![],
+            };
+            free_shadow_heap(&self.b, self.synth.module, kind, shadow, &args);
+            return Ok(());
         }
         // A value: read and clear its adjoint.
         let slot = self.adjoint_slot(inst);
