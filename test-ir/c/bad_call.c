@@ -6,3 +6,13 @@ double uses_mystery(double x) {
   double y = x * x;
   return mystery(y) + x;
 }
+
+/* Memory read both as doubles and as integers: adc cannot tell which bytes of
+ * the copy are floats, and says so instead of guessing. */
+#include <string.h>
+double punned(const double *x, int n) {
+  union { double d[4]; long l[4]; } u;
+  memcpy(&u, x, n * sizeof(double));
+  u.l[0] ^= 1;
+  return u.d[1] * u.d[2] + u.d[0];
+}

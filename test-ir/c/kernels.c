@@ -2,6 +2,7 @@
  * Each is listed in ../kernels.toml with its signature and test points. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 double arith(double x, double y) { return (x * y - x / y + 3.0) * (x - y) / (1.0 + y * y); }
 
@@ -152,5 +153,17 @@ double heap_scratch(const double *x, int n) {
   double s = 0.0;
   for (int i = 0; i < n; i++) s += t[i] * t[(i + 1) % n];
   free(t);
+  return s;
+}
+
+/* Copies active memory with memcpy (adjoints flow back through the copy) and
+ * clears a buffer with memset (which kills what it overwrites). */
+double copy_then_sum(const double *x, int n) {
+  double buf[16], acc[16];
+  memcpy(buf, x, n * sizeof *buf);
+  memset(acc, 0, sizeof acc);
+  for (int i = 0; i < n; i++) acc[i % 4] += buf[i] * buf[i] * x[(i + 1) % n];
+  double s = 0.0;
+  for (int i = 0; i < 4; i++) s += acc[i] * (i + 1);
   return s;
 }

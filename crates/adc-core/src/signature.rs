@@ -54,6 +54,19 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
         | Some(LLVMOpcode::LLVMBitCast)
         | Some(LLVMOpcode::LLVMPHI)
         | Some(LLVMOpcode::LLVMSelect) => points_to_floats(u, depth + 1),
+        // A copy: what the other side holds.
+        Some(LLVMOpcode::LLVMCall)
+            if u.called_function().is_some_and(|f| {
+                f.name().starts_with("llvm.memcpy") || f.name().starts_with("llvm.memmove")
+            }) =>
+        {
+            let other = if u.operand(0) == p {
+                u.operand(1)
+            } else {
+                u.operand(0)
+            };
+            points_to_floats(crate::analysis::types::root_object(other), depth + 1)
+        }
         Some(LLVMOpcode::LLVMCall) => u
             .called_function()
             .map(|f| {

@@ -591,3 +591,23 @@ fn enzyme_call_sites_are_lowered() {
         "{text}"
     );
 }
+
+#[test]
+fn undecidable_memory_types_are_reported_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.o");
+    let bc = bitcode("c", "bad_call.c", "");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "punned",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("in function `punned`"), "{e}");
+    assert!(e.contains("bad_call.c:"), "{e}");
+    assert!(e.contains("llvm.memcpy"), "{e}");
+    assert!(e.contains("cannot tell which bytes hold floats"), "{e}");
+}

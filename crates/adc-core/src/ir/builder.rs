@@ -126,6 +126,16 @@ impl Builder {
     pub fn insert_element(&self, v: Value, e: Value, i: Value) -> Value {
         Value(unsafe { LLVMBuildInsertElement(self.raw, v.0, e.0, i.0, c"".as_ptr()) })
     }
+    /// `&base[i]` for elements of type `elem`.
+    pub fn gep(&self, elem: Type, base: Value, i: Value) -> Value {
+        let mut idx = [i.0];
+        Value(unsafe {
+            LLVMBuildInBoundsGEP2(self.raw, elem.0, base.0, idx.as_mut_ptr(), 1, c"".as_ptr())
+        })
+    }
+    pub fn udiv(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildUDiv(self.raw, a.0, b.0, c"".as_ptr()) })
+    }
     /// `&base[offset]` in bytes.
     pub fn byte_gep(&self, base: Value, offset: u64) -> Value {
         let ctx = self.ctx;

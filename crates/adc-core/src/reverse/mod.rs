@@ -27,6 +27,7 @@
 mod tape;
 
 use crate::analysis::activity::{underlying_alloca, HeapFn};
+use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_heap, PrimalMap};
@@ -310,6 +311,15 @@ enum Keep {
     Recompute,
 }
 
+fn is_mem_intrinsic(inst: Value) -> bool {
+    inst.called_function().is_some_and(|f| {
+        let n = f.name();
+        n.starts_with("llvm.memcpy")
+            || n.starts_with("llvm.memmove")
+            || n.starts_with("llvm.memset")
+    })
+}
+
 /// Cheap pure operations worth recomputing instead of taping.
 fn is_cheap_pure(op: LLVMOpcode) -> bool {
     use LLVMOpcode::*;
@@ -391,6 +401,7 @@ struct AdjointBuilder<'s> {
     ab: Builder,
     entry_bb: Block,
     activity: ActivityAnalysis,
+    types: TypeAnalysis,
     cfg: ControlFlowGraph,
     loops: LoopAnalysis,
     pm: PrimalMap,
@@ -459,6 +470,7 @@ impl<'s> AdjointBuilder<'s> {
             dst,
             sig,
             activity,
+            types: TypeAnalysis::compute(src),
             cfg,
             loops,
             pm: PrimalMap::default(),
@@ -554,6 +566,19 @@ impl<'s> AdjointBuilder<'s> {
         let mut out = Vec::new();
         match inst.opcode().expect("instruction") {
             LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMCall if is_mem_intrinsic(inst) => {
+                let (dst, len) = (inst.operand(0), inst.operand(2));
+                out.push(Need::Shadow(dst));
+                out.push(Need::Primal(len));
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
+                    let src = inst.operand(1);
+                    if let MemoryType::Unknown(why) = self.types.memory_type(&[dst, src]) {
+                        return Err(AdcError::unsupported(inst, format!("cannot tell what this copy moves: {why}")));
+                    }
+                    out.push(Need::Shadow(src));
+                }
+            }
             LLVMCall if HeapFn::of(inst).is_some() => {
                 out.push(Need::Shadow(inst));
                 if HeapFn::of(inst) == Some(HeapFn::RustAlloc) {
@@ -1363,6 +1388,9 @@ impl<'s> AdjointBuilder<'s> {
         if op == LLVMCall && self.is_module_call(inst) {
             return self.reverse_call(inst, local);
         }
+        if is_mem_intrinsic(inst) {
+            return self.reverse_mem_intrinsic(inst, local);
+        }
         if let Some(kind) = HeapFn::of(inst) {
             // Undoing the allocation: the shadow has served its last use.
             let shadow = self.rev_value(Need::Shadow(inst), local)?;
@@ -1445,6 +1473,72 @@ impl<'s> AdjointBuilder<'s> {
             Rule::Linear { .. } => self.reverse_linear(inst, r_bar, local)?,
         }
         Ok(())
+    }
+
+    /// memset kills the adjoints of what it overwrites; memcpy/memmove move
+    /// the destination's adjoints back to the source, element by element of
+    /// the float type the type analysis found, and clear them.
+    fn reverse_mem_intrinsic(
+        &mut self,
+        inst: Value,
+        local: &mut HashMap<Need, Value>,
+    ) -> Result<()> {
+        let ctx = self.synth.ctx;
+        let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+        let (dst, src) = (inst.operand(0), inst.operand(1));
+        let sd = self.rev_value(Need::Shadow(dst), local)?;
+        let len = self.rev_value(Need::Primal(inst.operand(2)), local)?;
+        let zero_dst = |this: &Self| {
+            this.b.memset(sd, Type::i8(ctx).null(), len, 1);
+        };
+        if name.starts_with("llvm.memset") || !self.activity.is_varied(src) {
+            zero_dst(self);
+            return Ok(());
+        }
+        let elem = match self.types.memory_type(&[dst, src]) {
+            MemoryType::Float(t) => t,
+            MemoryType::NoFloats => return Ok(()),
+            MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
+        };
+        let ss = self.rev_value(Need::Shadow(src), local)?;
+        let i64t = Type::i64(ctx);
+        let len = if len.ty() == i64t {
+            len
+        } else {
+            self.b.cast(LLVMOpcode::LLVMZExt, len, i64t)
+        };
+        let n = self
+            .b
+            .udiv(len, i64t.const_int(self.type_size_exact(elem) as i64));
+        let entry = self.b.insert_block();
+        let (head, body, exit) = (
+            self.dst.append_block(ctx, "rev.copy.head"),
+            self.dst.append_block(ctx, "rev.copy.body"),
+            self.dst.append_block(ctx, "rev.copy.exit"),
+        );
+        self.b.br(head);
+        self.b.position_at_end(head);
+        let k = self.b.phi(i64t, "k");
+        let more = self.b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntULT, k, n);
+        self.b.cond_br(more, body, exit);
+        self.b.position_at_end(body);
+        let pd = self.b.gep(elem, sd, k);
+        let ps = self.b.gep(elem, ss, k);
+        let d = self.b.load(elem, pd);
+        self.b.store(elem.null(), pd);
+        let cur = self.b.load(elem, ps);
+        self.b.store(self.b.fadd(cur, d), ps);
+        let next = self.b.add(k, i64t.const_int(1));
+        self.b.br(head);
+        k.add_incoming(i64t.const_int(0), entry);
+        k.add_incoming(next, body);
+        self.b.position_at_end(exit);
+        Ok(())
+    }
+
+    fn type_size_exact(&self, t: Type) -> u64 {
+        let td = unsafe { LLVMGetModuleDataLayout(self.synth.module) };
+        unsafe { LLVMABISizeOfType(td, t.0) }
     }
 
     /// Adjoints of the structural operations: the transposed operation.

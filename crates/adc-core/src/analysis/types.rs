@@ -1,0 +1,91 @@
+//! Type analysis: what kind of scalars a pointer's memory holds.
+//!
+//! With opaque pointers, a `memcpy` does not say whether it copies doubles,
+//! floats or integers, yet reverse mode must add the copied adjoints back as
+//! floats of the right width. adc looks at every load and store made through
+//! pointers derived from the same object (argument, stack slot, heap
+//! allocation, global) in the function and takes their scalar type. When the
+//! uses disagree or there are none, it says so instead of guessing.
+
+use crate::ir::{Function, Type, Value};
+use llvm_sys::LLVMOpcode;
+use std::collections::HashMap;
+
+/// The object a pointer is derived from through GEPs and casts.
+pub fn root_object(mut p: Value) -> Value {
+    for _ in 0..64 {
+        match p.opcode() {
+            Some(LLVMOpcode::LLVMGetElementPtr)
+            | Some(LLVMOpcode::LLVMBitCast)
+            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
+            _ => return p,
+        }
+    }
+    p
+}
+
+/// Scalar types seen in memory, per root object.
+pub struct TypeAnalysis {
+    seen: HashMap<Value, Vec<Type>>,
+}
+
+/// What a pointer's memory holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MemoryType {
+    /// Floats of this type (float or double).
+    Float(Type),
+    /// Only integers or pointers: carries no derivative.
+    NoFloats,
+    /// Cannot be decided; the reason, for the user.
+    Unknown(String),
+}
+
+impl TypeAnalysis {
+    pub fn compute(f: Function) -> Self {
+        let mut seen: HashMap<Value, Vec<Type>> = HashMap::new();
+        for bb in f.blocks() {
+            for i in bb.instructions() {
+                let (ptr, ty) = match i.opcode() {
+                    Some(LLVMOpcode::LLVMLoad) => (i.operand(0), i.ty()),
+                    Some(LLVMOpcode::LLVMStore) => (i.operand(1), i.operand(0).ty()),
+                    _ => continue,
+                };
+                let scalar = ty.scalar();
+                let list = seen.entry(root_object(ptr)).or_default();
+                if !list.contains(&scalar) {
+                    list.push(scalar);
+                }
+            }
+        }
+        TypeAnalysis { seen }
+    }
+
+    /// What the memory behind `ptr` holds, from the loads and stores of its
+    /// object (and of `other`'s, e.g. the other side of a copy).
+    pub fn memory_type(&self, ptrs: &[Value]) -> MemoryType {
+        let mut tys: Vec<Type> = Vec::new();
+        for p in ptrs {
+            for t in self.seen.get(&root_object(*p)).into_iter().flatten() {
+                if !tys.contains(t) {
+                    tys.push(*t);
+                }
+            }
+        }
+        let floats: Vec<Type> = tys
+            .iter()
+            .copied()
+            .filter(|t| t.is_float_scalar())
+            .collect();
+        match floats.as_slice() {
+            [] if tys.is_empty() => MemoryType::Unknown(
+                "no load or store in this function reveals what this memory holds".into(),
+            ),
+            [] => MemoryType::NoFloats,
+            [t] if floats.len() == tys.len() => MemoryType::Float(*t),
+            _ => MemoryType::Unknown(format!(
+                "this memory is accessed as {}: adc cannot tell which bytes hold floats",
+                tys.iter().map(|t| t.print()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+}
