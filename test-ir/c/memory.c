@@ -1,0 +1,66 @@
+/* Memory-heavy kernels: data-dependent control flow, in-place time loops,
+ * structs of arrays, globals, struct results. */
+#include <math.h>
+#include <string.h>
+
+/* Insertion sort of a copy, then a weighted sum: the order (and so the
+ * derivative's pattern) depends on the data. */
+double sorted_weighted(const double *x, int n) {
+  double a[16];
+  for (int i = 0; i < n; i++) a[i] = x[i];
+  for (int i = 1; i < n; i++) {
+    double v = a[i];
+    int j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  double s = 0;
+  for (int i = 0; i < n; i++) s += (i + 1) * a[i] * a[i];
+  return s;
+}
+
+/* A 1D heat stencil over a 4x4 grid stored row-major, updated in place for a
+ * few time steps (old values are overwritten while the adjoint needs them). */
+double stencil_steps(double *u, int steps) {
+  for (int t = 0; t < steps; t++)
+    for (int i = 1; i < 3; i++)
+      for (int j = 1; j < 3; j++)
+        u[i * 4 + j] += 0.1 * (u[(i - 1) * 4 + j] + u[(i + 1) * 4 + j] + u[i * 4 + j - 1] +
+                               u[i * 4 + j + 1] - 4 * u[i * 4 + j]);
+  double s = 0;
+  for (int k = 0; k < 16; k++) s += u[k] * u[k];
+  return s;
+}
+
+/* Struct of arrays: particles with positions and masses; pair energy. */
+struct particles { double x[4]; double m[4]; };
+double particle_energy(const double *xm) {
+  struct particles p;
+  memcpy(&p, xm, sizeof p);
+  double e = 0;
+  for (int i = 0; i < 4; i++)
+    for (int j = i + 1; j < 4; j++) e += p.m[i] * p.m[j] / sqrt(1e-3 + (p.x[i] - p.x[j]) * (p.x[i] - p.x[j]));
+  return e;
+}
+
+/* A global coefficient table read by the kernel. */
+static const double coeff[4] = {0.5, -1.25, 2.0, 0.75};
+double global_poly(double x) {
+  double s = 0;
+  for (int i = 0; i < 4; i++) s = s * x + coeff[i];
+  return s * sin(x);
+}
+
+/* A struct returned through sret by a helper. */
+struct big { double a, b, c, d; };
+__attribute__((noinline)) static struct big make_big(double x, double y) {
+  struct big r = {x * y, x + y, sin(x) * y, x / (1 + y * y)};
+  return r;
+}
+double sret_user(double x, double y) {
+  struct big r = make_big(x, y);
+  return r.a * r.b + r.c - r.d;
+}
