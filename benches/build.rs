@@ -37,8 +37,9 @@ impl Build {
         bc
     }
 
-    /// Differentiate `fns` of `src` in each of `modes` into one object.
-    fn adc(&mut self, src: &str, fns: &[&str], modes: &[Mode]) {
+    /// Differentiate `fns` (name, optional --activity list) of `src` in each
+    /// of `modes` into one object.
+    fn adc(&mut self, src: &str, fns: &[(&str, Option<&str>)], modes: &[Mode]) {
         let bc = self.bitcode(src);
         let ctx = Context::create();
         let module = module_io::load(&ctx, &bc).expect("load bitcode");
@@ -46,9 +47,9 @@ impl Build {
             let opts = adc_core::Options {
                 targets: fns
                     .iter()
-                    .map(|f| adc_core::Target {
+                    .map(|(f, act)| adc_core::Target {
                         name: f.to_string(),
-                        activity: None,
+                        activity: act.map(str::to_string),
                     })
                     .collect(),
                 mode,
@@ -102,10 +103,21 @@ fn main() {
     };
     b.adc(
         "test-ir/c/besselj.c",
-        &["poor_besselj"],
+        &[("poor_besselj", None)],
         &[Mode::Forward, Mode::Reverse],
     );
-    b.adc("test-ir/c/kernels.c", &["sin_dot"], &[Mode::Reverse]);
+    b.adc(
+        "test-ir/c/kernels.c",
+        &[("sin_dot", None)],
+        &[Mode::Reverse],
+    );
+    // GMM: gradient with respect to alphas, means and icf; the data is constant.
+    let gmm = "const,const,const,dup,dup,dup,const,const,const";
+    b.adc(
+        "test-ir/c/gmm.c",
+        &[("gmm_objective", Some(gmm))],
+        &[Mode::Reverse],
+    );
     b.cc("benches/kernels/manual.c");
     std::fs::write(out.join("tape_stats.txt"), &b.stats).unwrap();
     let lib = out.join("libkernels_ad.a");

@@ -52,7 +52,63 @@ fn sin_loop(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, besselj, sin_loop);
+/// The ADBench GMM objective at d = 10, K = 25, n = 1000.
+fn gmm(c: &mut Criterion) {
+    let (d, k, n) = (10usize, 25usize, 1000usize);
+    let icf_sz = d * (d + 1) / 2;
+    let mut state = 0x2545F4914F6CDD1Du64;
+    let mut rnd = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let alphas: Vec<f64> = (0..k).map(|_| rnd()).collect();
+    let means: Vec<f64> = (0..k * d).map(|_| rnd()).collect();
+    let icf: Vec<f64> = (0..k * icf_sz).map(|_| 0.2 * rnd()).collect();
+    let x: Vec<f64> = (0..n * d).map(|_| rnd()).collect();
+    let (mut da, mut dm, mut di) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * icf_sz]);
+    let (d, k, n) = (d as i32, k as i32, n as i32);
+    let mut g = c.benchmark_group("gmm");
+    g.sample_size(30);
+    g.bench_function("primal", |b| {
+        b.iter(|| unsafe {
+            gmm_objective(
+                d,
+                k,
+                n,
+                alphas.as_ptr(),
+                means.as_ptr(),
+                black_box(icf.as_ptr()),
+                x.as_ptr(),
+                1.0,
+                0,
+            )
+        })
+    });
+    g.bench_function("reverse", |b| {
+        b.iter(|| unsafe {
+            gmm_objective_grad(
+                d,
+                k,
+                n,
+                alphas.as_ptr(),
+                da.as_mut_ptr(),
+                means.as_ptr(),
+                dm.as_mut_ptr(),
+                black_box(icf.as_ptr()),
+                di.as_mut_ptr(),
+                x.as_ptr(),
+                1.0,
+                0,
+                1.0,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, besselj, sin_loop, gmm);
 
 /// Mean time (ns) criterion recorded for `path` (group/function[/input]).
 fn mean_ns(path: &str) -> Option<f64> {
@@ -102,6 +158,16 @@ fn main() {
             &format!("sin_dot/primal/{n}"),
         );
     }
+    let rows: Vec<(&str, String)> = ["primal", "reverse"]
+        .iter()
+        .map(|r| (*r, format!("gmm/{r}")))
+        .collect();
+    table(
+        &mut md,
+        "GMM objective, d = 10, K = 25, n = 1000",
+        &rows,
+        "gmm/primal",
+    );
     println!("\ntape bytes per block execution (adc --stats):");
     md.push_str("\n### Tape layout (bytes pushed per execution of each taping block)\n\n| function | bytes |\n|---|---:|\n");
     for line in TAPE_STATS.lines() {

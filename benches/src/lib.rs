@@ -12,6 +12,35 @@ extern "C" {
     pub fn sin_dot(x: *const f64, n: i32) -> f64;
     /// Its gradient by adc (reverse mode): dx += d_ret * grad.
     pub fn sin_dot_grad(x: *const f64, dx: *mut f64, n: i32, d_ret: f64);
+    /// The ADBench GMM objective (test-ir/c/gmm.c).
+    pub fn gmm_objective(
+        d: i32,
+        k: i32,
+        n: i32,
+        alphas: *const f64,
+        means: *const f64,
+        icf: *const f64,
+        x: *const f64,
+        wishart_gamma: f64,
+        wishart_m: i32,
+    ) -> f64;
+    /// Its gradient by adc with respect to alphas, means and icf.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gmm_objective_grad(
+        d: i32,
+        k: i32,
+        n: i32,
+        alphas: *const f64,
+        d_alphas: *mut f64,
+        means: *const f64,
+        d_means: *mut f64,
+        icf: *const f64,
+        d_icf: *mut f64,
+        x: *const f64,
+        wishart_gamma: f64,
+        wishart_m: i32,
+        d_ret: f64,
+    );
     /// The hand-written adjoint (benches/kernels/manual.c).
     pub fn sin_dot_manual_grad(x: *const f64, dx: *mut f64, n: i32, d_ret: f64);
 }

@@ -611,3 +611,41 @@ fn undecidable_memory_types_are_reported_not_guessed() {
     assert!(e.contains("llvm.memcpy"), "{e}");
     assert!(e.contains("cannot tell which bytes hold floats"), "{e}");
 }
+
+/// The ADBench GMM objective: reverse-mode gradient through an unchanged
+/// Enzyme-style call site, against finite differences for every parameter.
+#[test]
+fn gmm_gradient_through_an_enzyme_call_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let bc = dir.path().join("gmm.bc");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{clang} -O2 -c -emit-llvm -I{inc} {src}/gmm.c -o {d}/a.bc && {clang} -O2 -c -emit-llvm -I{inc} {src}/gmm_check.c -o {d}/b.bc && {link} {d}/a.bc {d}/b.bc -o {out}",
+            clang = common::clang().display(),
+            link = llvm_prefix().join("bin/llvm-link").display(),
+            inc = include.display(),
+            src = root().join("test-ir/c").display(),
+            d = dir.path().display(),
+            out = bc.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("gmm.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exe = dir.path().join("gmm");
+    let o = Command::new("cc")
+        .arg(&obj)
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{text}");
+    assert!(text.contains("worst relative error"), "{text}");
+}

@@ -448,7 +448,25 @@ impl<'s> TangentBuilder<'s> {
         {
             return self.visit_mem_intrinsic(inst, name);
         }
-        self.clone_primal(inst);
+        let c = self.clone_primal(inst);
+        if is_vector_reduce_extremum(name) {
+            // max/min of the lanes: the tangent of the lane(s) that won.
+            if let Some(dv) = self.tangent(inst.operand(0)) {
+                let v = self.primal(inst.operand(0));
+                let won = self.b.fcmp(
+                    llvm_sys::LLVMRealPredicate::LLVMRealOEQ,
+                    v,
+                    self.b.splat(c, v.ty()),
+                );
+                let picked = self.b.select(won, dv, v.ty().null());
+                let sum =
+                    crate::ir::intrinsic(self.synth.module, "llvm.vector.reduce.fadd", &[v.ty()])
+                        .ok_or_else(|| AdcError::Llvm("no llvm.vector.reduce.fadd".into()))?;
+                let t = self.b.call(sum, &[inst.ty().const_float(-0.0), picked]);
+                self.tmap.insert(inst, t);
+            }
+            return Ok(());
+        }
         if self.activity.is_varied(inst) && inst.ty().contains_float() {
             return Err(AdcError::unsupported(
                 inst,
@@ -482,6 +500,18 @@ impl<'s> TangentBuilder<'s> {
     fn is_stack_object_varied(&self, p: Value) -> bool {
         underlying_alloca(p).is_some_and(|a| self.activity.is_varied(a))
     }
+}
+
+/// `llvm.vector.reduce.fmax` / `fmin` / `fmaximum` / `fminimum`.
+pub(crate) fn is_vector_reduce_extremum(name: &str) -> bool {
+    [
+        "llvm.vector.reduce.fmax",
+        "llvm.vector.reduce.fmin",
+        "llvm.vector.reduce.fmaximum",
+        "llvm.vector.reduce.fminimum",
+    ]
+    .iter()
+    .any(|p| name == *p || name.starts_with(&format!("{p}.")))
 }
 
 fn opcode_name(op: LLVMOpcode) -> String {

@@ -126,6 +126,15 @@ impl Builder {
     pub fn insert_element(&self, v: Value, e: Value, i: Value) -> Value {
         Value(unsafe { LLVMBuildInsertElement(self.raw, v.0, e.0, i.0, c"".as_ptr()) })
     }
+    /// A vector of type `vty` with every lane `x`.
+    pub fn splat(&self, x: Value, vty: Type) -> Value {
+        let i32t = Type::i32(self.ctx);
+        let mut v = vty.null();
+        for j in 0..vty.vector_size() {
+            v = self.insert_element(v, x, i32t.const_int(j as i64));
+        }
+        v
+    }
     /// `&base[i]` for elements of type `elem`.
     pub fn gep(&self, elem: Type, base: Value, i: Value) -> Value {
         let mut idx = [i.0];

@@ -311,6 +311,11 @@ enum Keep {
     Recompute,
 }
 
+fn is_extremum(inst: Value) -> bool {
+    inst.called_function()
+        .is_some_and(|f| crate::forward::is_vector_reduce_extremum(&f.name()))
+}
+
 fn is_mem_intrinsic(inst: Value) -> bool {
     inst.called_function().is_some_and(|f| {
         let n = f.name();
@@ -566,6 +571,10 @@ impl<'s> AdjointBuilder<'s> {
         let mut out = Vec::new();
         match inst.opcode().expect("instruction") {
             LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMCall if is_extremum(inst) => {
+                out.push(Need::Primal(inst.operand(0)));
+                out.push(Need::Primal(inst));
+            }
             LLVMCall if is_mem_intrinsic(inst) => {
                 let (dst, len) = (inst.operand(0), inst.operand(2));
                 out.push(Need::Shadow(dst));
@@ -1390,6 +1399,24 @@ impl<'s> AdjointBuilder<'s> {
         }
         if is_mem_intrinsic(inst) {
             return self.reverse_mem_intrinsic(inst, local);
+        }
+        if is_extremum(inst) {
+            // The adjoint goes to the lane(s) that won.
+            let slot = self.adjoint_slot(inst);
+            let r_bar = self.b.load(inst.ty(), slot);
+            self.b.store(inst.ty().null(), slot);
+            let v = self.rev_value(Need::Primal(inst.operand(0)), local)?;
+            let r = self.rev_value(Need::Primal(inst), local)?;
+            let won = self.b.fcmp(
+                llvm_sys::LLVMRealPredicate::LLVMRealOEQ,
+                v,
+                self.b.splat(r, v.ty()),
+            );
+            let d = self
+                .b
+                .select(won, self.b.splat(r_bar, v.ty()), v.ty().null());
+            self.accumulate(inst.operand(0), d);
+            return Ok(());
         }
         if let Some(kind) = HeapFn::of(inst) {
             // Undoing the allocation: the shadow has served its last use.
