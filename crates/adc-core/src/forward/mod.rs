@@ -281,7 +281,7 @@ impl<'s> TangentBuilder<'s> {
                                 inst,
                                 format!(
                                     "no derivative rule for the `{}` instruction",
-                                    opcode_name(op)
+                                    crate::ir::opcode_name(op)
                                 ),
                             ))
                         }
@@ -512,9 +512,4 @@ pub(crate) fn is_vector_reduce_extremum(name: &str) -> bool {
     ]
     .iter()
     .any(|p| name == *p || name.starts_with(&format!("{p}.")))
-}
-
-fn opcode_name(op: LLVMOpcode) -> String {
-    let s = format!("{op:?}");
-    s.trim_start_matches("LLVM").to_lowercase()
 }

@@ -516,3 +516,9 @@ pub fn functions(m: LLVMModuleRef) -> Vec<Function> {
     }
     out
 }
+
+/// An opcode as LLVM assembly spells it (`fdiv`, `shufflevector`), for messages.
+pub fn opcode_name(op: LLVMOpcode) -> String {
+    let s = format!("{op:?}");
+    s.trim_start_matches("LLVM").to_lowercase()
+}

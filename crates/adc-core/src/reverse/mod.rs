@@ -642,7 +642,7 @@ impl<'s> AdjointBuilder<'s> {
                             None if op == LLVMCall => {
                                 "indirect call with active arguments: adc needs to see the callee".into()
                             }
-                            None => format!("no derivative rule for the `{}` instruction", opcode_name(op)),
+                            None => format!("no derivative rule for the `{}` instruction", crate::ir::opcode_name(op)),
                         },
                     ))
                 }
@@ -1871,9 +1871,4 @@ impl<'s> AdjointBuilder<'s> {
         };
         Ok(())
     }
-}
-
-fn opcode_name(op: LLVMOpcode) -> String {
-    let s = format!("{op:?}");
-    s.trim_start_matches("LLVM").to_lowercase()
 }
