@@ -4,7 +4,8 @@
 //! floats or integers, yet reverse mode must add the copied adjoints back as
 //! floats of the right width. adc looks at every load and store made through
 //! pointers derived from the same object (argument, stack slot, heap
-//! allocation, global) in the function and takes their scalar type. When the
+//! allocation, global) in the function, and in the functions it passes the
+//! pointer to, and takes their scalar type. When the
 //! uses disagree or there are none, it says so instead of guessing.
 
 use crate::ir::{Function, Type, Value};
@@ -42,18 +43,41 @@ pub enum MemoryType {
 
 impl TypeAnalysis {
     pub fn compute(f: Function) -> Self {
+        Self::compute_depth(f, 4)
+    }
+
+    /// Loads and stores of `f`, and of the functions it passes pointers to
+    /// (down to `depth` calls), attributed to the root objects of `f`.
+    fn compute_depth(f: Function, depth: u32) -> Self {
         let mut seen: HashMap<Value, Vec<Type>> = HashMap::new();
+        let mut add = |root: Value, t: Type| {
+            let list = seen.entry(root).or_default();
+            if !list.contains(&t) {
+                list.push(t);
+            }
+        };
         for bb in f.blocks() {
             for i in bb.instructions() {
-                let (ptr, ty) = match i.opcode() {
-                    Some(LLVMOpcode::LLVMLoad) => (i.operand(0), i.ty()),
-                    Some(LLVMOpcode::LLVMStore) => (i.operand(1), i.operand(0).ty()),
-                    _ => continue,
-                };
-                let scalar = ty.scalar();
-                let list = seen.entry(root_object(ptr)).or_default();
-                if !list.contains(&scalar) {
-                    list.push(scalar);
+                match i.opcode() {
+                    Some(LLVMOpcode::LLVMLoad) => add(root_object(i.operand(0)), i.ty().scalar()),
+                    Some(LLVMOpcode::LLVMStore) => {
+                        add(root_object(i.operand(1)), i.operand(0).ty().scalar())
+                    }
+                    Some(LLVMOpcode::LLVMCall) if depth > 0 => {
+                        let Some(callee) = i.called_function().filter(|c| !c.is_declaration())
+                        else {
+                            continue;
+                        };
+                        let inner = Self::compute_depth(callee, depth - 1);
+                        for (a, p) in i.call_args().into_iter().zip(callee.params()) {
+                            if a.ty().is_pointer() {
+                                for t in inner.seen.get(&p).into_iter().flatten() {
+                                    add(root_object(a), *t);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
