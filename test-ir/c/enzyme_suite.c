@@ -28,6 +28,8 @@ double heap_scratch(const double *x, int n);
 double copy_then_sum(const double *x, int n);
 double particle_energy(const double *xm);
 double stencil_steps(double *u, int steps);
+struct node { double v; struct node *next; };
+double list_sum(const struct node *p);
 
 static int failures;
 static const double H = 1e-4;
@@ -130,6 +132,33 @@ int main(void) {
   double u[16];
   for (int i = 0; i < 16; i++) u[i] = sin(i * 0.7);
   array_kernel("stencil_steps", stencil_n, (void *)stencil_n, u, 16);
+
+  /* A linked list and its shadow list, linked alike. */
+  {
+    struct node l[5], dl[5];
+    for (int i = 0; i < 5; i++) {
+      l[i].v = 0.3 * i - 0.4;
+      l[i].next = i < 4 ? &l[i + 1] : 0;
+      dl[i].v = 0;
+      dl[i].next = i < 4 ? &dl[i + 1] : 0;
+    }
+    __enzyme_autodiff_v((void *)list_sum, enzyme_dup, l, dl);
+    double grad[5];
+    for (int i = 0; i < 5; i++) grad[i] = dl[i].v;
+    for (int i = 0; i < 5; i++) {
+      double v = l[i].v, fs[4], off[4] = {-2, -1, 1, 2};
+      for (int s = 0; s < 4; s++) {
+        l[i].v = v + off[s] * H;
+        fs[s] = list_sum(l);
+      }
+      l[i].v = v;
+      double fd = (fs[0] / 12 - 2 * fs[1] / 3 + 2 * fs[2] / 3 - fs[3] / 12) / H;
+      check("list_sum", "reverse", grad[i], fd);
+      for (int j = 0; j < 5; j++) dl[j].v = i == j;
+      check("list_sum", "forward", __enzyme_fwddiff((void *)list_sum, enzyme_dup, l, dl), fd);
+      for (int j = 0; j < 5; j++) dl[j].v = 0;
+    }
+  }
 
   printf("%s: %d disagreement(s)\n", failures ? "FAIL" : "ok", failures);
   return failures != 0;

@@ -64,3 +64,14 @@ double sret_user(double x, double y) {
   struct big r = make_big(x, y);
   return r.a * r.b + r.c - r.d;
 }
+
+/* Pointer chasing: a linked list whose shadow has the same links. */
+struct node { double v; struct node *next; };
+double list_sum(const struct node *p) {
+  double s = 0;
+  while (p) {
+    s += p->v * p->v * (1 + s * 0.1);
+    p = p->next;
+  }
+  return s;
+}

@@ -670,9 +670,9 @@ fn gmm_gradient_through_an_enzyme_call_site() {
     assert!(text.contains("worst relative error"), "{text}");
 }
 
-/// Sixteen kernels (scalars, integers held constant, recursion, sret,
-/// arrays, heap, memcpy, in-place stencil) through Enzyme call sites in
-/// both modes, each against finite differences.
+/// Seventeen kernels (scalars, integers held constant, recursion, sret,
+/// arrays, heap, memcpy, in-place stencil, a linked list) through Enzyme
+/// call sites in both modes, each against finite differences.
 #[test]
 fn enzyme_style_suite() {
     let dir = tempfile::tempdir().unwrap();
