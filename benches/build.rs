@@ -54,6 +54,7 @@ impl Build {
                     .collect(),
                 mode,
                 optimize: true,
+                type_hint: None,
             };
             let out =
                 adc_core::differentiate(&module, &opts).unwrap_or_else(|e| panic!("adc: {e}"));

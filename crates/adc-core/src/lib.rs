@@ -46,6 +46,8 @@ pub struct Options {
     pub mode: Mode,
     /// Run the O2 cleanup on the result (on by default; off helps debugging).
     pub optimize: bool,
+    /// `--type-hint`: what copies hold when the type analysis cannot tell.
+    pub type_hint: Option<reverse::MemoryHint>,
 }
 
 /// A function adc generated, with its C declarations.
@@ -98,6 +100,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);
+    reverse.type_hint = opts.type_hint;
     let mut out = Output::default();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {

@@ -20,6 +20,12 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum TypeHint {
+    Double,
+    Float,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Mode {
     Reverse,
     Forward,
@@ -94,6 +100,10 @@ enum Command {
         /// Print the tape layout: bytes per block execution, slots, direct uses.
         #[arg(long)]
         stats: bool,
+        /// What memory copies (memcpy) move when adc cannot tell from the
+        /// code: `double` or `float`.
+        #[arg(long, value_enum)]
+        type_hint: Option<TypeHint>,
     },
 }
 
@@ -124,6 +134,7 @@ fn run(cli: Cli) -> Result<()> {
                 targets: vec![],
                 mode: adc_core::Mode::Reverse,
                 optimize: true,
+                type_hint: None,
             };
             let out = adc_core::differentiate(&module, &opts)?;
             module_io::write(&module, &output)?;
@@ -205,6 +216,7 @@ fn run(cli: Cli) -> Result<()> {
             output,
             no_opt,
             stats,
+            type_hint,
         } => {
             if activity.len() > functions.len() {
                 return Err(AdcError::Usage(format!(
@@ -233,6 +245,10 @@ fn run(cli: Cli) -> Result<()> {
                     Mode::Reverse => adc_core::Mode::Reverse,
                 },
                 optimize: !no_opt,
+                type_hint: type_hint.map(|h| match h {
+                    TypeHint::Double => adc_core::reverse::MemoryHint::Double,
+                    TypeHint::Float => adc_core::reverse::MemoryHint::Float,
+                }),
             };
             let out = adc_core::differentiate(&module, &opts)?;
             if let Some(h) = &header {

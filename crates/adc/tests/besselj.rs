@@ -21,6 +21,7 @@ fn check(lang: &str, file: &str, mode: adc_core::Mode) {
         }],
         mode,
         optimize: true,
+        type_hint: None,
     };
     let out = adc_core::differentiate(&module, &opts).unwrap();
     let (name, proto, want) = match mode {
@@ -111,6 +112,7 @@ fn finite_differences_converge_at_their_order_on_besselj() {
         }],
         mode: adc_core::Mode::Forward,
         optimize: true,
+        type_hint: None,
     };
     adc_core::differentiate(&module, &opts).unwrap();
     let jit = adc_core::jit::Jit::new(&module).unwrap();

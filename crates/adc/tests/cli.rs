@@ -610,6 +610,19 @@ fn undecidable_memory_types_are_reported_not_guessed() {
     assert!(e.contains("bad_call.c:"), "{e}");
     assert!(e.contains("llvm.memcpy"), "{e}");
     assert!(e.contains("cannot tell which bytes hold floats"), "{e}");
+    assert!(e.contains("--type-hint double"), "{e}");
+    // With the hint, the copy moves doubles and the gradient is generated.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "punned",
+        "--type-hint",
+        "double",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// Compile C files to bitcode against include/adc.h and link them into one module.

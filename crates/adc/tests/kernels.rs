@@ -236,6 +236,7 @@ fn run_kernel(
             }],
             mode: m,
             optimize: true,
+            type_hint: None,
         };
         adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
     }

@@ -60,6 +60,15 @@ pub struct ReverseSynth {
     /// (source, activity, function to build, its augmented primal in split mode)
     pending: Vec<(Function, Vec<Activity>, Function, Option<Function>)>,
     tape: Option<TapeFns>,
+    /// `--type-hint`: the float type of memory the type analysis cannot decide.
+    pub type_hint: Option<MemoryHint>,
+}
+
+/// A user's answer to "what does this memory hold?" (`--type-hint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryHint {
+    Double,
+    Float,
 }
 
 /// Split mode for calls: the callee's augmented primal runs its forward sweep
@@ -107,6 +116,7 @@ impl ReverseSynth {
             split_done: HashMap::new(),
             pending: Vec::new(),
             tape: None,
+            type_hint: None,
         }
     }
 
@@ -582,8 +592,14 @@ impl<'s> AdjointBuilder<'s> {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
                 if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
                     let src = inst.operand(1);
-                    if let MemoryType::Unknown(why) = self.types.memory_type(&[dst, src]) {
-                        return Err(AdcError::unsupported(inst, format!("cannot tell what this copy moves: {why}")));
+                    if let MemoryType::Unknown(why) = self.copy_type(dst, src) {
+                        return Err(AdcError::unsupported(
+                            inst,
+                            format!(
+                                "cannot tell what this copy moves: {why}; if it moves floats, say which with \
+                                 --type-hint double (or float)"
+                            ),
+                        ));
                     }
                     out.push(Need::Shadow(src));
                 }
@@ -1522,7 +1538,7 @@ impl<'s> AdjointBuilder<'s> {
             zero_dst(self);
             return Ok(());
         }
-        let elem = match self.types.memory_type(&[dst, src]) {
+        let elem = match self.copy_type(dst, src) {
             MemoryType::Float(t) => t,
             MemoryType::NoFloats => return Ok(()),
             MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
@@ -1561,6 +1577,22 @@ impl<'s> AdjointBuilder<'s> {
         k.add_incoming(next, body);
         self.b.position_at_end(exit);
         Ok(())
+    }
+
+    /// What a copy moves: the type analysis' answer, else the user's hint.
+    fn copy_type(&self, dst: Value, src: Value) -> MemoryType {
+        match (self.types.memory_type(&[dst, src]), self.synth.type_hint) {
+            (MemoryType::Unknown(_), Some(h)) => {
+                let ctx = self.synth.ctx;
+                MemoryType::Float(Type(unsafe {
+                    match h {
+                        MemoryHint::Double => llvm_sys::core::LLVMDoubleTypeInContext(ctx),
+                        MemoryHint::Float => llvm_sys::core::LLVMFloatTypeInContext(ctx),
+                    }
+                }))
+            }
+            (t, _) => t,
+        }
     }
 
     fn type_size_exact(&self, t: Type) -> u64 {
