@@ -119,6 +119,11 @@ fn main() {
         &[("gmm_objective", Some(gmm))],
         &[Mode::Reverse],
     );
+    b.adc(
+        "test-ir/c/memory.c",
+        &[("dot_product", None), ("matvec_loss", None)],
+        &[Mode::Reverse],
+    );
     b.cc("benches/kernels/manual.c");
     std::fs::write(out.join("tape_stats.txt"), &b.stats).unwrap();
     let lib = out.join("libkernels_ad.a");

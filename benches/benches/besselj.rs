@@ -108,7 +108,51 @@ fn gmm(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, besselj, sin_loop, gmm);
+/// Dot product (n = 10^4) and ||A x||^2 (n = 300): gradients in both inputs.
+fn dense(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dense");
+    let n = 10_000usize;
+    let a: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+    let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+    let (mut da, mut db) = (vec![0.0; n], vec![0.0; n]);
+    g.bench_function("dot primal", |bn| {
+        bn.iter(|| unsafe { dot_product(black_box(a.as_ptr()), b.as_ptr(), n as i32) })
+    });
+    g.bench_function("dot reverse", |bn| {
+        bn.iter(|| unsafe {
+            dot_product_grad(
+                black_box(a.as_ptr()),
+                da.as_mut_ptr(),
+                b.as_ptr(),
+                db.as_mut_ptr(),
+                n as i32,
+                1.0,
+            )
+        })
+    });
+    let m = 300usize;
+    let big: Vec<f64> = (0..m * m).map(|i| (i as f64 * 0.013).sin()).collect();
+    let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.7).cos()).collect();
+    let (mut dbig, mut dx) = (vec![0.0; m * m], vec![0.0; m]);
+    g.bench_function("matvec primal", |bn| {
+        bn.iter(|| unsafe { matvec_loss(black_box(big.as_ptr()), x.as_ptr(), m as i32) })
+    });
+    g.bench_function("matvec reverse", |bn| {
+        bn.iter(|| unsafe {
+            matvec_loss_grad(
+                black_box(big.as_ptr()),
+                dbig.as_mut_ptr(),
+                x.as_ptr(),
+                dx.as_mut_ptr(),
+                m as i32,
+                1.0,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, besselj, sin_loop, gmm, dense);
 
 /// Mean time (ns) criterion recorded for `path` (group/function[/input]).
 fn mean_ns(path: &str) -> Option<f64> {
@@ -168,6 +212,16 @@ fn main() {
         &rows,
         "gmm/primal",
     );
+    for (title, kernel) in [
+        ("dot product, n = 10^4", "dot"),
+        ("||A x||^2, n = 300", "matvec"),
+    ] {
+        let rows = vec![
+            ("primal", format!("dense/{kernel} primal")),
+            ("reverse", format!("dense/{kernel} reverse")),
+        ];
+        table(&mut md, title, &rows, &format!("dense/{kernel} primal"));
+    }
     println!("\ntape bytes per block execution (adc --stats):");
     md.push_str("\n### Tape layout (bytes pushed per execution of each taping block)\n\n| function | bytes |\n|---|---:|\n");
     for line in TAPE_STATS.lines() {

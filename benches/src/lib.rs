@@ -12,6 +12,26 @@ extern "C" {
     pub fn sin_dot(x: *const f64, n: i32) -> f64;
     /// Its gradient by adc (reverse mode): dx += d_ret * grad.
     pub fn sin_dot_grad(x: *const f64, dx: *mut f64, n: i32, d_ret: f64);
+    /// sum_i a_i b_i (test-ir/c/memory.c) and its gradient by adc.
+    pub fn dot_product(a: *const f64, b: *const f64, n: i32) -> f64;
+    pub fn dot_product_grad(
+        a: *const f64,
+        da: *mut f64,
+        b: *const f64,
+        db: *mut f64,
+        n: i32,
+        d_ret: f64,
+    );
+    /// ||A x||^2 for row-major n x n A (test-ir/c/memory.c) and its gradient by adc.
+    pub fn matvec_loss(a: *const f64, x: *const f64, n: i32) -> f64;
+    pub fn matvec_loss_grad(
+        a: *const f64,
+        da: *mut f64,
+        x: *const f64,
+        dx: *mut f64,
+        n: i32,
+        d_ret: f64,
+    );
     /// The ADBench GMM objective (test-ir/c/gmm.c).
     pub fn gmm_objective(
         d: i32,

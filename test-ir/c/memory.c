@@ -75,3 +75,21 @@ double list_sum(const struct node *p) {
   }
   return s;
 }
+
+/* Dense kernels for the benchmarks: a dot product and the squared norm of a
+ * matrix-vector product (row-major n x n). */
+double dot_product(const double *a, const double *b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+double matvec_loss(const double *A, const double *x, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) {
+    double y = 0;
+    for (int j = 0; j < n; j++) y += A[i * n + j] * x[j];
+    s += y * y;
+  }
+  return s;
+}
