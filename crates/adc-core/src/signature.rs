@@ -42,6 +42,37 @@ impl Activity {
     }
 }
 
+/// Parameter types of a derived function: each of `f`'s parameters, followed
+/// by a twin of the same type where `twin(activity)` (a tangent in forward
+/// mode; a shadow pointer in both modes).
+pub fn params_with_twins(
+    f: Function,
+    acts: &[Activity],
+    twin: impl Fn(Activity) -> bool,
+) -> Vec<Type> {
+    let mut out = Vec::new();
+    for (p, a) in f.params().iter().zip(acts) {
+        out.push(p.ty());
+        if twin(*a) {
+            out.push(p.ty());
+        }
+    }
+    out
+}
+
+/// An internal function `F.adc.KIND.PATTERN` (pattern: one letter per
+/// parameter activity) for a derivative of `f`.
+pub fn add_derived(f: Function, kind: &str, acts: &[Activity], ty: Type) -> Function {
+    let pattern: String = acts.iter().map(|a| a.letter()).collect();
+    let g = crate::ir::add_function(
+        f.module(),
+        &format!("{}.adc.{kind}.{pattern}", f.name()),
+        ty,
+    );
+    g.set_internal();
+    g
+}
+
 /// Whether pointer `p` is used (through GEPs and casts) to load or store floats.
 fn points_to_floats(p: Value, depth: u32) -> bool {
     if depth > 8 {

@@ -20,7 +20,7 @@ use crate::ir::clone::{free_shadow_heap, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
-use crate::signature::Activity;
+use crate::signature::{add_derived, params_with_twins, Activity};
 use llvm_sys::core::{LLVMGetAlignment, LLVMSetAlignment};
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::LLVMOpcode;
@@ -62,25 +62,13 @@ impl ForwardSynth {
         }
         let ret = f.return_type();
         let paired = ret.contains_float() || ret.is_pointer();
-        let mut ptys = Vec::new();
-        for (p, a) in f.params().iter().zip(acts) {
-            ptys.push(p.ty());
-            if a.has_shadow() {
-                ptys.push(p.ty());
-            }
-        }
+        let ptys = params_with_twins(f, acts, Activity::has_shadow);
         let rty = if paired {
             Type::struct_of(self.ctx, &[ret, ret])
         } else {
             ret
         };
-        let pattern: String = acts.iter().map(|a| a.letter()).collect();
-        let g = add_function(
-            self.module,
-            &format!("{}.adc.fwd.{pattern}", f.name()),
-            Type::function(rty, &ptys),
-        );
-        g.set_internal();
+        let g = add_derived(f, "fwd", acts, Type::function(rty, &ptys));
         let sig = TangentSignature {
             params: acts.to_vec(),
             paired_return: paired,

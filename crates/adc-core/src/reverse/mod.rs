@@ -34,7 +34,11 @@ use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_hea
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
-use crate::signature::Activity;
+use crate::signature::{add_derived, params_with_twins, Activity};
+
+fn is_dup(a: Activity) -> bool {
+    matches!(a, Activity::Dup | Activity::DupNoNeed)
+}
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
 use llvm_sys::LLVMOpcode;
@@ -132,13 +136,7 @@ impl ReverseSynth {
         let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(self.ctx, 0) });
         let params = f.params();
         let ret = f.return_type();
-        let mut ptys = Vec::new();
-        for (p, a) in params.iter().zip(acts) {
-            ptys.push(p.ty());
-            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-                ptys.push(p.ty());
-            }
-        }
+        let ptys = params_with_twins(f, acts, is_dup);
         let mut aug_tys = ptys.clone();
         aug_tys.push(ptr);
         let mut rev_tys = ptys;
@@ -149,19 +147,9 @@ impl ReverseSynth {
         let adjoints: Vec<usize> = (0..acts.len())
             .filter(|i| acts[*i] == Activity::Active)
             .collect();
-        let pattern: String = acts.iter().map(|a| a.letter()).collect();
-        let aug = add_function(
-            self.module,
-            &format!("{}.adc.aug.{pattern}", f.name()),
-            Type::function(ret, &aug_tys),
-        );
-        let rev = add_function(
-            self.module,
-            &format!("{}.adc.split_rev.{pattern}", f.name()),
-            Type::function(adjoint_return_type(self.ctx, &params, &adjoints), &rev_tys),
-        );
-        aug.set_internal();
-        rev.set_internal();
+        let aug = add_derived(f, "aug", acts, Type::function(ret, &aug_tys));
+        let rev_ty = Type::function(adjoint_return_type(self.ctx, &params, &adjoints), &rev_tys);
+        let rev = add_derived(f, "split_rev", acts, rev_ty);
         let pair = SplitPair { aug, rev };
         self.split_done.insert(key, pair);
         self.pending.push((f, acts.to_vec(), rev, Some(aug)));
@@ -177,13 +165,7 @@ impl ReverseSynth {
         let ret = f.return_type();
         let seeded = ret.contains_float();
         let params = f.params();
-        let mut ptys = Vec::new();
-        for (p, a) in params.iter().zip(acts) {
-            ptys.push(p.ty());
-            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-                ptys.push(p.ty());
-            }
-        }
+        let mut ptys = params_with_twins(f, acts, is_dup);
         if seeded {
             ptys.push(ret);
         }
@@ -194,13 +176,7 @@ impl ReverseSynth {
             .map(|(i, _)| i)
             .collect();
         let rty = adjoint_return_type(self.ctx, &params, &adjoints);
-        let pattern: String = acts.iter().map(|a| a.letter()).collect();
-        let g = add_function(
-            self.module,
-            &format!("{}.adc.rev.{pattern}", f.name()),
-            Type::function(rty, &ptys),
-        );
-        g.set_internal();
+        let g = add_derived(f, "rev", acts, Type::function(rty, &ptys));
         let sig = GradSignature {
             params: acts.to_vec(),
             seeded_return: seeded,
@@ -1000,7 +976,7 @@ impl<'s> AdjointBuilder<'s> {
         let mut fparams = fwd_fn.params().into_iter();
         let mut rparams = self.dst.params().into_iter();
         for (p, a) in self.src.params().into_iter().zip(self.sig.params.clone()) {
-            let dup = matches!(a, Activity::Dup | Activity::DupNoNeed);
+            let dup = is_dup(a);
             let np = fparams.next().expect("gradient signature");
             np.set_name(&p.name());
             self.pm.values.insert(p, np);
