@@ -12,6 +12,7 @@ use crate::jit::{CallArgs, Jit};
 use crate::signature::Activity;
 use crate::{differentiate, Mode, Options, Target};
 use inkwell::module::Module;
+use llvm_sys::LLVMTypeKind;
 use std::fmt::Write as _;
 
 #[derive(Clone, Debug)]
@@ -48,9 +49,9 @@ fn kinds(f: Function) -> Result<Vec<Kind>> {
             let t = p.ty();
             if t.is_integer() {
                 Ok(Kind::Int)
-            } else if t.is_float_scalar() && t.print() == "double" {
+            } else if t.kind() == LLVMTypeKind::LLVMDoubleTypeKind {
                 Ok(Kind::F64)
-            } else if t.is_float_scalar() {
+            } else if t.kind() == LLVMTypeKind::LLVMFloatTypeKind {
                 Ok(Kind::F32)
             } else {
                 Err(AdcError::Usage(format!(
@@ -110,7 +111,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
             ret.print()
         )));
     }
-    let ret_f32 = ret.print() == "float";
+    let ret_f32 = ret.kind() == LLVMTypeKind::LLVMFloatTypeKind;
     let n_active = kinds.iter().filter(|k| **k != Kind::Int).count();
     if kinds.len() > 6 || n_active > 7 {
         return Err(AdcError::Usage(format!(

@@ -59,20 +59,11 @@ impl HeapFn {
 
 /// The function-local object a pointer is derived from (through GEPs and
 /// casts): a stack slot, or heap memory allocated by this function.
-pub fn underlying_alloca(mut p: Value) -> Option<Value> {
-    for _ in 0..64 {
-        match p.opcode() {
-            Some(LLVMOpcode::LLVMAlloca) => return Some(p),
-            Some(LLVMOpcode::LLVMCall) if HeapFn::of(p).is_some_and(HeapFn::allocates) => {
-                return Some(p)
-            }
-            Some(LLVMOpcode::LLVMGetElementPtr)
-            | Some(LLVMOpcode::LLVMBitCast)
-            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
-            _ => return None,
-        }
-    }
-    None
+pub fn underlying_alloca(p: Value) -> Option<Value> {
+    let root = super::types::root_object(p);
+    let local = root.opcode() == Some(LLVMOpcode::LLVMAlloca)
+        || HeapFn::of(root).is_some_and(HeapFn::allocates);
+    local.then_some(root)
 }
 
 impl ActivityAnalysis {

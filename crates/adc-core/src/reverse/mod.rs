@@ -343,22 +343,6 @@ fn is_cheap_pure(op: LLVMOpcode) -> bool {
     )
 }
 
-/// The argument a pointer is derived from (through GEPs and casts), if any.
-fn based_on_argument(mut p: Value) -> bool {
-    for _ in 0..64 {
-        if p.is_argument() {
-            return true;
-        }
-        match p.opcode() {
-            Some(LLVMOpcode::LLVMGetElementPtr)
-            | Some(LLVMOpcode::LLVMBitCast)
-            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// Whether `f` writes no memory but its own stack objects (so a load from an
 /// argument's memory gives the same value in the reverse sweep).
 fn writes_only_stack(f: Function) -> bool {
@@ -392,7 +376,8 @@ struct AdjointBuilder<'s> {
     ab: Builder,
     entry_bb: Block,
     activity: ActivityAnalysis,
-    types: TypeAnalysis,
+    /// Computed on first use: only copies of active memory need it.
+    types: std::cell::OnceCell<TypeAnalysis>,
     cfg: ControlFlowGraph,
     loops: LoopAnalysis,
     pm: PrimalMap,
@@ -461,7 +446,7 @@ impl<'s> AdjointBuilder<'s> {
             dst,
             sig,
             activity,
-            types: TypeAnalysis::compute(src),
+            types: std::cell::OnceCell::new(),
             cfg,
             loops,
             pm: PrimalMap::default(),
@@ -770,7 +755,7 @@ impl<'s> AdjointBuilder<'s> {
                 let ok = is_cheap_pure(op)
                     || (op == LLVMOpcode::LLVMLoad
                         && stable_memory
-                        && based_on_argument(v.operand(0)));
+                        && crate::analysis::types::root_object(v.operand(0)).is_argument());
                 ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
             }
             Need::Shadow(v) => {
@@ -1557,7 +1542,8 @@ impl<'s> AdjointBuilder<'s> {
 
     /// What a copy moves: the type analysis' answer, else the user's hint.
     fn copy_type(&self, dst: Value, src: Value) -> MemoryType {
-        match (self.types.memory_type(&[dst, src]), self.synth.type_hint) {
+        let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
+        match (types.memory_type(&[dst, src]), self.synth.type_hint) {
             (MemoryType::Unknown(_), Some(h)) => {
                 let ctx = self.synth.ctx;
                 MemoryType::Float(Type(unsafe {
