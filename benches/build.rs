@@ -1,18 +1,201 @@
-//! Builds the benchmark kernels the way a user's build script would: compile
-//! C to bitcode with clang-23, differentiate with adc-core, write native
-//! objects, archive them and link them into the benchmarks. The tape layout
-//! adc reports is saved for the benchmark's summary.
+//! Builds the benchmark kernels listed in `kernels.toml` the way a user's
+//! build script would: compile C to bitcode with clang-23, differentiate with
+//! adc-core, write native objects and archive them. It then generates
+//! `registry.rs`: the extern declarations (read off the generated functions'
+//! LLVM types) and, per kernel and case, the closures criterion times. Adding
+//! a kernel is one entry in `kernels.toml`.
 
 use adc_core::inkwell::context::Context;
+use adc_core::inkwell::module::Module;
+use adc_core::inkwell::types::BasicTypeEnum;
 use adc_core::ir::module_io;
 use adc_core::Mode;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[derive(Deserialize)]
+struct Registry {
+    kernel: Vec<KernelSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KernelSpec {
+    group: String,
+    title: String,
+    source: String,
+    function: String,
+    args: Vec<String>,
+    activity: Option<String>,
+    modes: Vec<String>,
+    #[serde(default)]
+    cases: Vec<BTreeMap<String, i64>>,
+    samples: Option<usize>,
+    #[serde(default)]
+    fd: bool,
+    #[serde(default)]
+    baselines: Vec<Baseline>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Baseline {
+    name: String,
+    symbol: String,
+    like: String,
+    source: String,
+}
+
+/// One parameter of a kernel, as `args` describes it.
+enum Arg {
+    Int(String),
+    F64(f64),
+    Array {
+        len: String,
+        fill: String,
+        scale: f64,
+    },
+}
+
+fn parse_arg(s: &str) -> Arg {
+    fn fail<T>(s: &str) -> T {
+        panic!("kernels.toml: bad argument `{s}`")
+    }
+    let (ty, rest) = s.trim().split_once(' ').unwrap_or_else(|| fail(s));
+    let rest = rest.trim();
+    if ty == "i32" {
+        Arg::Int(rest.to_string())
+    } else if ty == "f64" {
+        Arg::F64(rest.parse().unwrap_or_else(|_| fail(s)))
+    } else if let Some(len) = ty.strip_prefix("f64[").and_then(|t| t.strip_suffix(']')) {
+        let (fill, scale) = match rest.split_once('*') {
+            Some((f, k)) => (f.trim(), k.trim().parse().unwrap_or_else(|_| fail(s))),
+            None => (rest, 1.0),
+        };
+        if !["wave", "rand"].contains(&fill) {
+            fail::<()>(s);
+        }
+        Arg::Array {
+            len: len.to_string(),
+            fill: fill.to_string(),
+            scale,
+        }
+    } else {
+        fail(s)
+    }
+}
+
+/// Integer arithmetic over the case's variables: + - * / and parentheses.
+fn eval(src: &str, vars: &BTreeMap<String, i64>) -> i64 {
+    fn expr(t: &[u8], i: &mut usize, v: &BTreeMap<String, i64>) -> i64 {
+        let mut x = term(t, i, v);
+        while *i < t.len() && (t[*i] == b'+' || t[*i] == b'-') {
+            let op = t[*i];
+            *i += 1;
+            let y = term(t, i, v);
+            x = if op == b'+' { x + y } else { x - y };
+        }
+        x
+    }
+    fn term(t: &[u8], i: &mut usize, v: &BTreeMap<String, i64>) -> i64 {
+        let mut x = atom(t, i, v);
+        while *i < t.len() && (t[*i] == b'*' || t[*i] == b'/') {
+            let op = t[*i];
+            *i += 1;
+            let y = atom(t, i, v);
+            x = if op == b'*' { x * y } else { x / y };
+        }
+        x
+    }
+    fn atom(t: &[u8], i: &mut usize, v: &BTreeMap<String, i64>) -> i64 {
+        if t[*i] == b'(' {
+            *i += 1;
+            let x = expr(t, i, v);
+            assert_eq!(t.get(*i), Some(&b')'), "unbalanced parentheses");
+            *i += 1;
+            return x;
+        }
+        let start = *i;
+        while *i < t.len() && (t[*i].is_ascii_alphanumeric() || t[*i] == b'_') {
+            *i += 1;
+        }
+        let word = std::str::from_utf8(&t[start..*i]).unwrap();
+        word.parse()
+            .ok()
+            .or_else(|| v.get(word).copied())
+            .unwrap_or_else(|| panic!("unknown variable or number `{word}`"))
+    }
+    let t: Vec<u8> = src.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut i = 0;
+    let x = expr(&t, &mut i, vars);
+    assert_eq!(i, t.len(), "kernels.toml: cannot read `{src}`");
+    x
+}
+
 fn run(cmd: &mut Command) {
     let st = cmd.status().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(st.success(), "{cmd:?} failed");
+}
+
+fn mode_of(s: &str) -> Mode {
+    match s {
+        "forward" => Mode::Forward,
+        "reverse" => Mode::Reverse,
+        _ => panic!("kernels.toml: unknown mode `{s}`"),
+    }
+}
+
+fn suffix(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Forward => "_fwd",
+        Mode::Reverse => "_grad",
+    }
+}
+
+/// The Rust spelling of an LLVM parameter or return type.
+fn rust_type(t: BasicTypeEnum) -> String {
+    match t {
+        BasicTypeEnum::FloatType(f) if f == f.get_context().f64_type() => "f64".into(),
+        BasicTypeEnum::FloatType(_) => "f32".into(),
+        BasicTypeEnum::IntType(i) => format!("i{}", i.get_bit_width()),
+        BasicTypeEnum::PointerType(_) => "*mut f64".into(),
+        BasicTypeEnum::StructType(s) => format!("crate::Adjoints<{}>", s.count_fields()),
+        other => panic!("benchmark kernels cannot use values of type {other:?}"),
+    }
+}
+
+/// `extern "C"` declaration of `symbol` with `name`'s LLVM type.
+fn declaration(module: &Module, name: &str, symbol: &str) -> (String, usize) {
+    let f = module
+        .get_function(name)
+        .unwrap_or_else(|| panic!("adc did not generate `{name}`"));
+    let ty = f.get_type();
+    let params: Vec<String> = ty
+        .get_param_types()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| format!("a{i}: {}", rust_type(t.try_into().unwrap())))
+        .collect();
+    let ret = match ty.get_return_type() {
+        Some(t) => format!(" -> {}", rust_type(t)),
+        None => String::new(),
+    };
+    (
+        format!("        pub fn {symbol}({}){ret};\n", params.join(", ")),
+        params.len(),
+    )
+}
+
+/// Whether `name` returns a floating-point value (then reverse mode takes d_ret).
+fn returns_float(module: &Module, name: &str) -> bool {
+    let f = module.get_function(name).unwrap();
+    matches!(
+        f.get_type().get_return_type(),
+        Some(BasicTypeEnum::FloatType(_))
+    )
 }
 
 struct Build {
@@ -20,38 +203,47 @@ struct Build {
     out: PathBuf,
     clang: PathBuf,
     objects: Vec<PathBuf>,
-    stats: String,
+    tape: String,
 }
 
 impl Build {
-    fn bitcode(&self, src: &str) -> PathBuf {
-        let src = self.root.join(src);
-        println!("cargo:rerun-if-changed={}", src.display());
-        let stem = src.file_stem().unwrap().to_str().unwrap();
+    fn watch(&self, src: &str) -> PathBuf {
+        let p = self.root.join(src);
+        println!("cargo:rerun-if-changed={}", p.display());
+        p
+    }
+
+    /// Compile `src` to bitcode, differentiate `fns` (name, activity, modes)
+    /// and write one object; returns the module to read signatures from.
+    fn adc<'c>(
+        &mut self,
+        ctx: &'c Context,
+        src: &str,
+        fns: &[(&str, Option<&str>, Vec<Mode>)],
+    ) -> Module<'c> {
+        let src = self.watch(src);
+        let stem = src.file_stem().unwrap().to_str().unwrap().to_string();
         let bc = self.out.join(format!("{stem}.bc"));
         run(Command::new(&self.clang)
             .args(["-O2", "-c", "-emit-llvm"])
             .arg(&src)
             .arg("-o")
             .arg(&bc));
-        bc
-    }
-
-    /// Differentiate `fns` (name, optional --activity list) of `src` in each
-    /// of `modes` into one object.
-    fn adc(&mut self, src: &str, fns: &[(&str, Option<&str>)], modes: &[Mode]) {
-        let bc = self.bitcode(src);
-        let ctx = Context::create();
-        let module = module_io::load(&ctx, &bc).expect("load bitcode");
-        for &mode in modes {
+        let module = module_io::load(ctx, &bc).expect("load bitcode");
+        for mode in [Mode::Forward, Mode::Reverse] {
+            let targets: Vec<adc_core::Target> = fns
+                .iter()
+                .filter(|(_, _, modes)| modes.contains(&mode))
+                .map(|(f, act, _)| adc_core::Target {
+                    name: f.to_string(),
+                    activity: act.map(str::to_string),
+                })
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
             let opts = adc_core::Options {
-                targets: fns
-                    .iter()
-                    .map(|(f, act)| adc_core::Target {
-                        name: f.to_string(),
-                        activity: act.map(str::to_string),
-                    })
-                    .collect(),
+                targets,
                 mode,
                 optimize: true,
                 type_hint: None,
@@ -60,33 +252,217 @@ impl Build {
                 adc_core::differentiate(&module, &opts).unwrap_or_else(|e| panic!("adc: {e}"));
             for s in out.tape_stats {
                 for (_, bytes) in s.pushed_per_block {
-                    writeln!(self.stats, "{} {bytes}", s.function).unwrap();
+                    writeln!(self.tape, "{} {bytes}", s.function).unwrap();
                 }
             }
         }
-        let obj = self.out.join(format!(
-            "{}_ad.o",
-            bc.file_stem().unwrap().to_str().unwrap()
-        ));
+        let obj = self.out.join(format!("{stem}_ad.o"));
         module_io::write(&module, &obj).expect("write object");
         self.objects.push(obj);
+        module
     }
 
     /// A plain C object (hand-written baselines).
     fn cc(&mut self, src: &str) {
-        let src_path = self.root.join(src);
-        println!("cargo:rerun-if-changed={}", src_path.display());
-        let obj = self.out.join(format!(
-            "{}.o",
-            src_path.file_stem().unwrap().to_str().unwrap()
-        ));
+        let src = self.watch(src);
+        let obj = self
+            .out
+            .join(format!("{}.o", src.file_stem().unwrap().to_str().unwrap()));
         run(Command::new(&self.clang)
             .args(["-O2", "-fPIC", "-c"])
-            .arg(&src_path)
+            .arg(&src)
             .arg("-o")
             .arg(&obj));
         self.objects.push(obj);
     }
+}
+
+/// Rust code for one kernel: a module with its extern declarations and one
+/// `setup_N` per case returning the timed closures.
+fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) -> String {
+    let args: Vec<Arg> = k.args.iter().map(|a| parse_arg(a)).collect();
+    // Activity per parameter: const, active or dup (DESIGN's defaults by type).
+    let acts: Vec<String> = match &k.activity {
+        Some(list) => list.split(',').map(|s| s.trim().to_string()).collect(),
+        None => args
+            .iter()
+            .map(|a| match a {
+                Arg::Int(_) => "const",
+                Arg::F64(_) => "active",
+                Arg::Array { .. } => "dup",
+            })
+            .map(str::to_string)
+            .collect(),
+    };
+    assert_eq!(
+        acts.len(),
+        args.len(),
+        "{}: activity per argument",
+        k.function
+    );
+    let modes: Vec<Mode> = k.modes.iter().map(|m| mode_of(m)).collect();
+    let d_ret = returns_float(module, &k.function);
+
+    let mut decls = String::new();
+    let mut arity = BTreeMap::new();
+    let mut declare = |name: &str, symbol: &str| {
+        let (d, n) = declaration(module, name, symbol);
+        decls.push_str(&d);
+        arity.insert(symbol.to_string(), n);
+    };
+    declare(&k.function, &k.function);
+    for m in &modes {
+        let name = format!("{}{}", k.function, suffix(*m));
+        declare(&name, &name);
+    }
+    for b in &k.baselines {
+        declare(
+            &format!("{}{}", k.function, suffix(mode_of(&b.like))),
+            &b.symbol,
+        );
+    }
+
+    let cases = if k.cases.is_empty() {
+        vec![BTreeMap::new()]
+    } else {
+        k.cases.clone()
+    };
+    let m = format!("k{index}_{}", k.function);
+    writeln!(code, "pub mod {m} {{\n    #![allow(clippy::all, unused_mut, unused_variables)]\n    use std::hint::black_box;\n    extern \"C\" {{\n{decls}    }}").unwrap();
+    let mut case_table = String::new();
+    for (ci, vars) in cases.iter().enumerate() {
+        // Data: one buffer per array argument, filled once per case.
+        writeln!(code, "    pub fn setup_{ci}() -> Vec<crate::Variant> {{").unwrap();
+        writeln!(code, "        let mut rng = crate::Rand::default();").unwrap();
+        let mut lens = vec![0usize; args.len()];
+        for (i, a) in args.iter().enumerate() {
+            if let Arg::Array { len, fill, scale } = a {
+                lens[i] = eval(len, vars) as usize;
+                writeln!(
+                    code,
+                    "        let b{i} = crate::fill({}, \"{fill}\", {scale:?}, &mut rng);",
+                    lens[i]
+                )
+                .unwrap();
+            }
+        }
+        writeln!(code, "        let mut v: Vec<crate::Variant> = Vec::new();").unwrap();
+        // One closure per variant; `call` builds its argument list.
+        let call = |symbol: &str, mode: Option<Mode>, shift: Option<&str>| -> (String, String) {
+            let mut setup = String::new();
+            let mut list = Vec::new();
+            for (i, a) in args.iter().enumerate() {
+                let act = acts[i].as_str();
+                match a {
+                    Arg::Int(e) => list.push(format!("{}i32", eval(e, vars))),
+                    Arg::F64(x) => match shift {
+                        Some(s) if act == "active" => list.push(format!("black_box({x:?} + {s})")),
+                        _ => list.push(format!("black_box({x:?}f64)")),
+                    },
+                    Arg::Array { .. } => {
+                        writeln!(setup, "            let mut b{i} = b{i}.clone();").unwrap();
+                        list.push(format!("black_box(b{i}.as_mut_ptr())"));
+                    }
+                }
+                let twin = match mode {
+                    Some(Mode::Forward) => act != "const",
+                    Some(Mode::Reverse) => act == "dup" || act == "dupnoneed",
+                    None => false,
+                };
+                if twin {
+                    match a {
+                        Arg::Array { .. } => {
+                            let fill = if mode == Some(Mode::Forward) {
+                                1.0
+                            } else {
+                                0.0
+                            };
+                            writeln!(
+                                setup,
+                                "            let mut s{i} = vec![{fill:?}f64; {}];",
+                                lens[i]
+                            )
+                            .unwrap();
+                            list.push(format!("s{i}.as_mut_ptr()"));
+                        }
+                        _ => list.push("1.0".into()),
+                    }
+                }
+            }
+            if mode == Some(Mode::Reverse) && d_ret {
+                list.push("1.0".into());
+            }
+            assert_eq!(
+                list.len(),
+                arity[symbol],
+                "{symbol}: the arguments kernels.toml describes do not match the generated signature"
+            );
+            (setup, format!("{symbol}({})", list.join(", ")))
+        };
+        let timed = |(setup, expr): (String, String)| {
+            format!("{setup}            move || unsafe {{ black_box({expr}); }}")
+        };
+        let mut push = |label: &str, body: String| {
+            writeln!(
+                code,
+                "        v.push((\"{label}\", Box::new({{\n{body}\n        }})));"
+            )
+            .unwrap();
+        };
+        push("primal", timed(call(&k.function, None, None)));
+        for mode in &modes {
+            let label = if *mode == Mode::Forward {
+                "forward"
+            } else {
+                "reverse"
+            };
+            let symbol = format!("{}{}", k.function, suffix(*mode));
+            push(label, timed(call(&symbol, Some(*mode), None)));
+        }
+        for b in &k.baselines {
+            push(
+                &b.name,
+                timed(call(&b.symbol, Some(mode_of(&b.like)), None)),
+            );
+        }
+        if k.fd {
+            assert!(
+                d_ret && args.iter().all(|a| !matches!(a, Arg::Array { .. })),
+                "{}: fd = true needs a float result and scalar arguments",
+                k.function
+            );
+            let (setup, expr) = call(&k.function, None, Some("s"));
+            push(
+                "fd5",
+                format!(
+                    "{setup}            let st = adc_fd::Stencil::central(5, 1).unwrap();\n            move || {{ black_box(st.apply_with_step(&mut |s| unsafe {{ {expr} }}, 0.0, 1e-3)); }}"
+                ),
+            );
+        }
+        writeln!(code, "        v\n    }}").unwrap();
+        let (id, label) = if vars.is_empty() {
+            (String::new(), String::new())
+        } else if vars.len() == 1 {
+            let (name, v) = vars.iter().next().unwrap();
+            (v.to_string(), format!(", {name} = {v}"))
+        } else {
+            let id: Vec<String> = vars.iter().map(|(n, v)| format!("{n}{v}")).collect();
+            let lb: Vec<String> = vars.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+            (id.join("_"), format!(", {}", lb.join(", ")))
+        };
+        writeln!(
+            case_table,
+            "        crate::Case {{ id: \"{id}\", label: \"{label}\", setup: {m}::setup_{ci} }},"
+        )
+        .unwrap();
+    }
+    writeln!(code, "}}").unwrap();
+    format!(
+        "    crate::Kernel {{ group: {:?}, title: {:?}, samples: {}, cases: &[\n{case_table}    ] }},\n",
+        k.group,
+        k.title,
+        k.samples.unwrap_or(100)
+    )
 }
 
 fn main() {
@@ -95,37 +471,66 @@ fn main() {
     let prefix = std::env::var("ADC_LLVM_PREFIX")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join(".toolchain/llvm"));
+    let registry = root.join("benches/kernels.toml");
+    println!("cargo:rerun-if-changed={}", registry.display());
+    let reg: Registry = toml::from_str(&std::fs::read_to_string(&registry).unwrap())
+        .unwrap_or_else(|e| panic!("benches/kernels.toml: {e}"));
     let mut b = Build {
         clang: prefix.join("bin/clang-23"),
         root,
         out: out.clone(),
         objects: vec![],
-        stats: String::new(),
+        tape: String::new(),
     };
-    b.adc(
-        "test-ir/c/besselj.c",
-        &[("poor_besselj", None)],
-        &[Mode::Forward, Mode::Reverse],
-    );
-    b.adc(
-        "test-ir/c/kernels.c",
-        &[("sin_dot", None)],
-        &[Mode::Reverse],
-    );
-    // GMM: gradient with respect to alphas, means and icf; the data is constant.
-    let gmm = "const,const,const,dup,dup,dup,const,const,const";
-    b.adc(
-        "test-ir/c/gmm.c",
-        &[("gmm_objective", Some(gmm))],
-        &[Mode::Reverse],
-    );
-    b.adc(
-        "test-ir/c/memory.c",
-        &[("dot_product", None), ("matvec_loss", None)],
-        &[Mode::Reverse],
-    );
-    b.cc("benches/kernels/manual.c");
-    std::fs::write(out.join("tape_stats.txt"), &b.stats).unwrap();
+
+    // One object per source: every kernel of a source is differentiated in
+    // the same module, so its primal is defined once.
+    let mut sources: Vec<&str> = Vec::new();
+    for k in &reg.kernel {
+        if !sources.contains(&k.source.as_str()) {
+            sources.push(&k.source);
+        }
+    }
+    let mut code = String::from("// Generated by benches/build.rs from benches/kernels.toml.\n\n");
+    let mut table = String::from("pub static KERNELS: &[crate::Kernel] = &[\n");
+    let mut entries = vec![String::new(); reg.kernel.len()];
+    let ctx = Context::create();
+    for src in sources {
+        let ks: Vec<(usize, &KernelSpec)> = reg
+            .kernel
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.source == src)
+            .collect();
+        let fns: Vec<(&str, Option<&str>, Vec<Mode>)> = ks
+            .iter()
+            .map(|(_, k)| {
+                let modes = k.modes.iter().map(|m| mode_of(m)).collect();
+                (k.function.as_str(), k.activity.as_deref(), modes)
+            })
+            .collect();
+        let module = b.adc(&ctx, src, &fns);
+        for (i, k) in ks {
+            entries[i] = generate(k, &module, i, &mut code);
+        }
+    }
+    for e in entries {
+        table.push_str(&e);
+    }
+    table.push_str("];\n");
+    code.push_str(&table);
+    let mut baseline_sources: Vec<&str> = reg
+        .kernel
+        .iter()
+        .flat_map(|k| k.baselines.iter().map(|b| b.source.as_str()))
+        .collect();
+    baseline_sources.sort();
+    baseline_sources.dedup();
+    for s in baseline_sources {
+        b.cc(s);
+    }
+    std::fs::write(out.join("registry.rs"), code).unwrap();
+    std::fs::write(out.join("tape_stats.txt"), &b.tape).unwrap();
     let lib = out.join("libkernels_ad.a");
     let _ = std::fs::remove_file(&lib);
     run(Command::new("ar").arg("crs").arg(&lib).args(&b.objects));
