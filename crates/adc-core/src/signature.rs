@@ -98,6 +98,13 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
             };
             points_to_floats(crate::analysis::types::root_object(other), depth + 1)
         }
+        // adc-runtime routines take only float data by pointer.
+        Some(LLVMOpcode::LLVMCall)
+            if u.called_function()
+                .is_some_and(|f| crate::rules::runtime::is_runtime_routine(&f.name())) =>
+        {
+            true
+        }
         Some(LLVMOpcode::LLVMCall) => u
             .called_function()
             .map(|f| {

@@ -62,7 +62,7 @@ pub fn scale<T: Scalar>(x: MatRef<'_, T>, d: &[f64], rows: bool) -> Mat<T> {
 pub fn add_into<T: Scalar>(mut dst: MatMut<'_, T>, src: MatRef<'_, T>) {
     for j in 0..dst.ncols() {
         for i in 0..dst.nrows() {
-            dst[(i, j)] = dst[(i, j)] + src[(i, j)];
+            dst[(i, j)] += src[(i, j)];
         }
     }
 }

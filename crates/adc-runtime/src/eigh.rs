@@ -61,7 +61,7 @@ pub fn vjp<T: Scalar>(
     };
     if let Some(eb) = e_bar {
         for i in 0..n {
-            g[(i, i)] = g[(i, i)] + T::from_re(eb[i]);
+            g[(i, i)] += T::from_re(eb[i]);
         }
     }
     herm_part(mm(mm(d.u.as_ref(), g.as_ref()).as_ref(), uh.as_ref()).as_ref())

@@ -28,7 +28,7 @@ pub fn primal<T: Scalar>(a: MatRef<'_, T>) -> Qr<T> {
     for i in 0..k {
         let p = r[(i, i)].phase();
         for row in 0..q.nrows() {
-            q[(row, i)] = q[(row, i)] * p;
+            q[(row, i)] *= p;
         }
         for col in 0..r.ncols() {
             r[(i, col)] = p.cj() * r[(i, col)];

@@ -3,7 +3,7 @@
 
 use faer::c64;
 use faer::traits::ComplexField;
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
 /// An element type: `f64` or [`c64`] (C's `double _Complex`).
 pub trait Scalar:
@@ -17,6 +17,8 @@ pub trait Scalar:
     + Mul<Output = Self>
     + Div<Output = Self>
     + Neg<Output = Self>
+    + AddAssign
+    + MulAssign
 {
     fn cj(self) -> Self;
     fn re(self) -> f64;

@@ -129,9 +129,9 @@ pub fn vjp<T: Scalar>(
         let j = Mat::from_fn(k, k, |a, b| ju[(a, b)] * T::from_re(f[(a, b)]));
         for a in 0..k {
             for b in 0..k {
-                g[(a, b)] = g[(a, b)] + (j[(a, b)] + j[(b, a)].cj()) * T::from_re(s[b]);
+                g[(a, b)] += (j[(a, b)] + j[(b, a)].cj()) * T::from_re(s[b]);
             }
-            g[(a, a)] = g[(a, a)] + T::from_im(ju[(a, a)].im() * sinv[a]);
+            g[(a, a)] += T::from_im(ju[(a, a)].im() * sinv[a]);
         }
         if u.nrows() > k {
             // (I - U U^H) U_bar S^-1 V^H
@@ -144,7 +144,7 @@ pub fn vjp<T: Scalar>(
         let kk = Mat::from_fn(k, k, |a, b| jv[(a, b)] * T::from_re(f[(a, b)]));
         for a in 0..k {
             for b in 0..k {
-                g[(a, b)] = g[(a, b)] + T::from_re(s[a]) * (kk[(a, b)] + kk[(b, a)].cj());
+                g[(a, b)] += T::from_re(s[a]) * (kk[(a, b)] + kk[(b, a)].cj());
             }
         }
         if v.nrows() > k {

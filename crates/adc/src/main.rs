@@ -65,6 +65,10 @@ enum Command {
         #[arg(long, default_value_t = 1e-6)]
         tol: f64,
     },
+    /// Print the linker arguments for programs whose derivatives call
+    /// adc-runtime (linear algebra): the static library next to this binary
+    /// and the system libraries it needs.
+    LinkFlags,
     /// Print a function's IR with the activity of each instruction and why.
     Info {
         /// Input module (.bc or .ll).
@@ -118,6 +122,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// `libadc_runtime.a` is built next to `adc` (same cargo profile directory);
+/// Rust's standard library in it needs these system libraries.
+fn link_flags() -> Result<String> {
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    let lib = dir.join("libadc_runtime.a");
+    if !lib.exists() {
+        anyhow::bail!(
+            "{} not found: build the runtime with `cargo build -p adc-runtime` (same profile as adc)",
+            lib.display()
+        );
+    }
+    Ok(format!(
+        "{} -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc",
+        lib.display()
+    ))
+}
+
 fn default_output(input: &Path) -> PathBuf {
     let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
     input.with_file_name(format!("{stem}-adc.o"))
@@ -125,6 +147,10 @@ fn default_output(input: &Path) -> PathBuf {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::LinkFlags => {
+            println!("{}", link_flags()?);
+            Ok(())
+        }
         Command::Lower { input, output } => {
             let output = output.unwrap_or_else(|| default_output(&input));
             module_io::OutputKind::from_path(&output)?;

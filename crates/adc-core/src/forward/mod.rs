@@ -19,6 +19,7 @@ use crate::error::{AdcError, Result};
 use crate::ir::clone::{free_shadow_heap, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
 use llvm_sys::core::{LLVMGetAlignment, LLVMSetAlignment};
@@ -385,6 +386,19 @@ impl<'s> TangentBuilder<'s> {
         }
         if !any_varied {
             self.clone_primal(inst);
+            return Ok(());
+        }
+        if is_runtime_routine(&name) {
+            // The jvp computes the primal outputs and their tangents.
+            let jvp = runtime_form(callee, RuntimeForm::Jvp);
+            let mut call_args = Vec::new();
+            for a in &args {
+                call_args.push(self.primal(*a));
+                if a.ty().is_pointer() {
+                    call_args.push(self.tangent(*a).unwrap_or_else(|| a.ty().null()));
+                }
+            }
+            self.b.call(jvp, &call_args);
             return Ok(());
         }
         if callee.is_declaration() {

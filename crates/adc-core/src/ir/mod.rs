@@ -455,6 +455,10 @@ impl Type {
         let mut f: Vec<_> = fields.iter().map(|t| t.0).collect();
         Type(unsafe { LLVMStructTypeInContext(ctx, f.as_mut_ptr(), f.len() as u32, 0) })
     }
+    /// The opaque pointer type (address space 0).
+    pub fn ptr(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMPointerTypeInContext(ctx, 0) })
+    }
     pub fn void(ctx: LLVMContextRef) -> Type {
         Type(unsafe { LLVMVoidTypeInContext(ctx) })
     }

@@ -33,6 +33,7 @@ use crate::error::{AdcError, Result};
 use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
 
@@ -284,6 +285,8 @@ enum Need {
     /// its exits: the reverse header is in the loop's first iteration when
     /// the tape is back to that length (no per-iteration branch record).
     LoopEntry(Block),
+    /// The tape an adc-runtime routine's `_aug` returned at this call.
+    CallTape(Value),
 }
 
 /// Where a needed value is kept between the sweeps.
@@ -345,6 +348,12 @@ fn is_cheap_pure(op: LLVMOpcode) -> bool {
 
 /// Whether `f` writes no memory but its own stack objects (so a load from an
 /// argument's memory gives the same value in the reverse sweep).
+/// A call of an adc-runtime routine (see [`crate::rules::runtime`]).
+fn is_runtime_call(inst: Value) -> bool {
+    inst.called_function()
+        .is_some_and(|f| is_runtime_routine(&f.name()))
+}
+
 fn writes_only_stack(f: Function) -> bool {
     f.blocks()
         .into_iter()
@@ -395,6 +404,8 @@ struct AdjointBuilder<'s> {
     loop_entry: HashMap<Block, crate::analysis::loops::SimpleLoop>,
     /// forward: tape length at loop entry; reverse: its stack slot
     entry_len: HashMap<Block, Value>,
+    /// Tape pointers of adc-runtime calls, from their `_aug` in the forward sweep.
+    call_tapes: HashMap<Value, Value>,
     entry_len_slot: HashMap<Block, Value>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
@@ -460,6 +471,7 @@ impl<'s> AdjointBuilder<'s> {
             pred_index: HashMap::new(),
             loop_entry: HashMap::new(),
             entry_len: HashMap::new(),
+            call_tapes: HashMap::new(),
             entry_len_slot: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
@@ -503,7 +515,7 @@ impl<'s> AdjointBuilder<'s> {
             }
             Some(LLVMCall) => {
                 self.activity.is_active(inst)
-                    || (self.is_module_call(inst)
+                    || ((self.is_module_call(inst) || is_runtime_call(inst))
                         && inst
                             .call_args()
                             .iter()
@@ -572,6 +584,15 @@ impl<'s> AdjointBuilder<'s> {
                 }
             }
             LLVMStore => out.push(Need::Shadow(inst.operand(1))),
+            LLVMCall if is_runtime_call(inst) => {
+                out.push(Need::CallTape(inst));
+                for a in inst.call_args() {
+                    out.push(Need::Primal(a));
+                    if a.ty().is_pointer() && self.activity.is_varied(a) {
+                        out.push(Need::Shadow(a));
+                    }
+                }
+            }
             LLVMCall if self.is_module_call(inst) => {
                 for a in inst.call_args() {
                     out.push(Need::Primal(a));
@@ -630,7 +651,7 @@ impl<'s> AdjointBuilder<'s> {
             .into_iter()
             .filter(|n| match n {
                 Need::Primal(v) | Need::Shadow(v) => !self.is_direct(*v),
-                Need::PredIndex(_) | Need::LoopEntry(_) => true,
+                Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => true,
             })
             .collect())
     }
@@ -694,6 +715,7 @@ impl<'s> AdjointBuilder<'s> {
                 let def_block = match n {
                     Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
                     Need::PredIndex(b) | Need::LoopEntry(b) => b,
+                    Need::CallTape(c) => c.parent_block(),
                 };
                 // Split mode has no frame shared by the sweeps: all on the tape.
                 let k = if self.loops.in_loop(def_block) || self.aug.is_some() {
@@ -776,7 +798,7 @@ impl<'s> AdjointBuilder<'s> {
                     out
                 })
             }
-            Need::PredIndex(_) | Need::LoopEntry(_) => None,
+            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => None,
         }
     }
 
@@ -803,6 +825,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::Shadow(v) => self.smap[&v],
             Need::PredIndex(b) => self.pred_index[&b],
             Need::LoopEntry(h) => self.entry_len[&h],
+            Need::CallTape(c) => self.call_tapes[&c],
         }
     }
 
@@ -815,7 +838,9 @@ impl<'s> AdjointBuilder<'s> {
             let (v, shadow) = match n {
                 Need::Primal(v) => (v, false),
                 Need::Shadow(v) => (v, true),
-                Need::PredIndex(_) | Need::LoopEntry(_) => unreachable!("branch records are kept"),
+                Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => {
+                    unreachable!("branch records and call tapes are kept")
+                }
             };
             let c = v.clone_detached();
             for i in 0..v.num_operands() {
@@ -833,11 +858,11 @@ impl<'s> AdjointBuilder<'s> {
         }
         let v = match n {
             Need::Primal(v) | Need::Shadow(v) => v,
-            Need::PredIndex(_) | Need::LoopEntry(_) => {
+            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => {
                 return local
                     .get(&n)
                     .copied()
-                    .ok_or_else(|| self.internal("branch record"))
+                    .ok_or_else(|| self.internal("branch record or call tape"))
             }
         };
         if self.aug.is_some() && v.is_argument() {
@@ -1108,6 +1133,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::Primal(v) | Need::Shadow(v) => v.ty(),
             Need::PredIndex(_) => Type::i32(self.synth.ctx),
             Need::LoopEntry(_) => Type::i64(self.synth.ctx),
+            Need::CallTape(_) => Type::ptr(self.synth.ctx),
         }
     }
 
@@ -1147,6 +1173,9 @@ impl<'s> AdjointBuilder<'s> {
                     }
                 }
                 LLVMCall if self.forward_split_call(inst).is_some() => {}
+                LLVMCall if is_runtime_call(inst) && self.is_reversed(inst) => {
+                    self.forward_runtime_call(inst)
+                }
                 _ => {
                     let c = self.clone_primal(inst);
                     self.forward_shadow(inst, c)?;
@@ -1164,6 +1193,7 @@ impl<'s> AdjointBuilder<'s> {
                         Need::Primal(v) | Need::Shadow(v) => v.parent_block() == bb,
                         Need::PredIndex(b) => *b == bb,
                         Need::LoopEntry(_) => self.needs[&bb].contains(n),
+                        Need::CallTape(c) => c.parent_block() == bb,
                     }
             })
             .map(|(n, _)| *n)
@@ -1373,6 +1403,9 @@ impl<'s> AdjointBuilder<'s> {
         }
         if op == LLVMCall && self.is_module_call(inst) {
             return self.reverse_call(inst, local);
+        }
+        if op == LLVMCall && is_runtime_call(inst) {
+            return self.reverse_runtime_call(inst, local);
         }
         if is_mem_intrinsic(inst) {
             return self.reverse_mem_intrinsic(inst, local);
@@ -1713,6 +1746,41 @@ impl<'s> AdjointBuilder<'s> {
             self.pm.values.insert(inst, r);
         }
         Some(r)
+    }
+
+    /// Forward sweep of an adc-runtime routine: its `_aug` form, whose tape
+    /// the reverse sweep hands to `_vjp`.
+    fn forward_runtime_call(&mut self, inst: Value) {
+        let callee = inst.called_function().expect("direct call");
+        let aug = runtime_form(callee, RuntimeForm::Aug);
+        let args: Vec<Value> = inst.call_args().iter().map(|a| self.primal(*a)).collect();
+        let t = self.b.call(aug, &args);
+        self.call_tapes.insert(inst, t);
+    }
+
+    /// Reverse sweep of an adc-runtime routine: its `_vjp` moves the output
+    /// shadows' adjoints to the input shadows (inactive pointers: null).
+    fn reverse_runtime_call(
+        &mut self,
+        inst: Value,
+        local: &mut HashMap<Need, Value>,
+    ) -> Result<()> {
+        let callee = inst.called_function().expect("direct call");
+        let vjp = runtime_form(callee, RuntimeForm::Vjp);
+        let mut args = Vec::new();
+        for a in inst.call_args() {
+            args.push(self.rev_value(Need::Primal(a), local)?);
+            if a.ty().is_pointer() {
+                args.push(if self.activity.is_varied(a) {
+                    self.rev_value(Need::Shadow(a), local)?
+                } else {
+                    a.ty().null()
+                });
+            }
+        }
+        args.push(self.rev_value(Need::CallTape(inst), local)?);
+        self.b.call(vjp, &args);
+        Ok(())
     }
 
     fn reverse_call(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {

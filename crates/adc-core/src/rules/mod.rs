@@ -12,6 +12,7 @@
 
 pub mod emit;
 pub mod expr;
+pub mod runtime;
 pub mod table;
 
 pub use expr::Expr;
