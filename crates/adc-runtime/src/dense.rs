@@ -20,6 +20,34 @@ pub fn mm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
     c
 }
 
+/// `a * b^H` without materializing `b^H`.
+pub fn mm_nh<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
+    let mut c = Mat::zeros(a.nrows(), b.nrows());
+    matmul(
+        c.as_mut(),
+        Accum::Replace,
+        a,
+        b.adjoint(),
+        T::from_re(1.0),
+        faer::get_global_parallelism(),
+    );
+    c
+}
+
+/// `a^H * b` without materializing `a^H`.
+pub fn mm_hn<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
+    let mut c = Mat::zeros(a.ncols(), b.ncols());
+    matmul(
+        c.as_mut(),
+        Accum::Replace,
+        a.adjoint(),
+        b,
+        T::from_re(1.0),
+        faer::get_global_parallelism(),
+    );
+    c
+}
+
 /// `c += alpha * a * b`.
 pub fn mm_acc<T: Scalar>(c: MatMut<'_, T>, a: MatRef<'_, T>, b: MatRef<'_, T>, alpha: f64) {
     matmul(

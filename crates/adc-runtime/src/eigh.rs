@@ -7,7 +7,7 @@
 //! vjp: A_bar = herm(U (diag(E_bar) + F o (U^H U_bar)) U^H), the adjoint of the
 //! jvp under <X, Y> = Re tr(X^H Y) (notes, "Symmetric Eigen decomposition").
 
-use crate::dense::{adj, herm_part, mm};
+use crate::dense::{herm_part, mm, mm_hn, mm_nh};
 use crate::spectral::f_matrix;
 use crate::Scalar;
 use faer::{Mat, MatRef, Side};
@@ -30,9 +30,8 @@ pub fn primal<T: Scalar>(a: MatRef<'_, T>) -> Option<Eigh<T>> {
 
 /// (dE, dU) for the tangent `da`.
 pub fn jvp<T: Scalar>(d: &Eigh<T>, da: MatRef<'_, T>, eps: f64) -> (Vec<f64>, Mat<T>) {
-    let uh = adj(d.u.as_ref());
     let p = mm(
-        mm(uh.as_ref(), herm_part(da).as_ref()).as_ref(),
+        mm_hn(d.u.as_ref(), herm_part(da).as_ref()).as_ref(),
         d.u.as_ref(),
     );
     let f = f_matrix(&d.e, eps);
@@ -50,10 +49,9 @@ pub fn vjp<T: Scalar>(
     eps: f64,
 ) -> Mat<T> {
     let n = d.e.len();
-    let uh = adj(d.u.as_ref());
     let mut g = match u_bar {
         Some(ub) => {
-            let j = mm(uh.as_ref(), ub);
+            let j = mm_hn(d.u.as_ref(), ub);
             let f = f_matrix(&d.e, eps);
             Mat::from_fn(n, n, |i, k| j[(i, k)] * T::from_re(f[(i, k)]))
         }
@@ -64,5 +62,5 @@ pub fn vjp<T: Scalar>(
             g[(i, i)] += T::from_re(eb[i]);
         }
     }
-    herm_part(mm(mm(d.u.as_ref(), g.as_ref()).as_ref(), uh.as_ref()).as_ref())
+    herm_part(mm_nh(mm(d.u.as_ref(), g.as_ref()).as_ref(), d.u.as_ref()).as_ref())
 }

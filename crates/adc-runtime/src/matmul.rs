@@ -3,7 +3,7 @@
 //! The callers pass `op(A)` and `op(B)` as views (a transpose is a stride
 //! swap), so the rules see a plain product.
 
-use crate::dense::{adj, mm, mm_acc};
+use crate::dense::{mm, mm_acc, mm_hn, mm_nh};
 use crate::Scalar;
 use faer::{Mat, MatRef};
 
@@ -30,5 +30,5 @@ pub fn jvp<T: Scalar>(
 
 /// (A_bar, B_bar) for the output adjoint `dc`.
 pub fn vjp<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, dc: MatRef<'_, T>) -> (Mat<T>, Mat<T>) {
-    (mm(dc, adj(b).as_ref()), mm(adj(a).as_ref(), dc))
+    (mm_nh(dc, b), mm_hn(a, dc))
 }

@@ -11,7 +11,7 @@
 //! R2 = Q^H Y, so dR2 = dQ^H Y + Q^H dY, Y_bar = Q R2_bar and X sees
 //! Q_bar + Y R2_bar^H.
 
-use crate::dense::{adj, axpy, mm};
+use crate::dense::{adj, axpy, mm, mm_hn, mm_nh};
 use crate::Scalar;
 use faer::{Mat, MatRef};
 
@@ -58,7 +58,7 @@ fn square_jvp<T: Scalar>(
 ) -> (Mat<T>, Mat<T>) {
     let n = r.nrows();
     let x = right_solve(da, r);
-    let dc = mm(adj(q).as_ref(), x.as_ref());
+    let dc = mm_hn(q, x.as_ref());
     let drr = Mat::from_fn(n, n, |i, j| {
         if i < j {
             dc[(i, j)] + dc[(j, i)].cj()
@@ -80,11 +80,7 @@ fn square_vjp<T: Scalar>(
     rb: MatRef<'_, T>,
 ) -> Mat<T> {
     let n = r.nrows();
-    let m = axpy(
-        mm(r, adj(rb).as_ref()).as_ref(),
-        -1.0,
-        mm(adj(qb).as_ref(), q).as_ref(),
-    );
+    let m = axpy(mm_nh(r, rb).as_ref(), -1.0, mm_hn(qb, q).as_ref());
     let c = Mat::from_fn(n, n, |i, j| {
         if i > j {
             m[(i, j)]
@@ -107,7 +103,7 @@ pub fn jvp<T: Scalar>(d: &Qr<T>, a: MatRef<'_, T>, da: MatRef<'_, T>) -> (Mat<T>
     let r1 = d.r.as_ref().subcols(0, m);
     let (dq, dr1) = square_jvp(d.q.as_ref(), r1, da.subcols(0, m));
     let y = a.subcols(m, n - m);
-    let mut dr2 = mm(adj(dq.as_ref()).as_ref(), y);
+    let mut dr2 = mm_hn(dq.as_ref(), y);
     crate::dense::mm_acc(
         dr2.as_mut(),
         adj(d.q.as_ref()).as_ref(),
@@ -141,7 +137,7 @@ pub fn vjp<T: Scalar>(
     let y = a.subcols(m, n - m);
     let rb2 = rb.subcols(m, n - m);
     let yb = mm(d.q.as_ref(), rb2);
-    let qb2 = axpy(qb, 1.0, mm(y, adj(rb2).as_ref()).as_ref());
+    let qb2 = axpy(qb, 1.0, mm_nh(y, rb2).as_ref());
     let xb = square_vjp(
         d.q.as_ref(),
         d.r.as_ref().subcols(0, m),

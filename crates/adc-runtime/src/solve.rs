@@ -4,7 +4,7 @@
 //! solve:  dX = A^-1 (dB - dA X);  B_bar = A^-H X_bar,  A_bar = -B_bar X^H
 //! logdet: d log|det A| = Re tr(A^-1 dA);  A_bar = y_bar A^-H
 
-use crate::dense::{adj, axpy, mm};
+use crate::dense::{axpy, mm, mm_nh};
 use crate::Scalar;
 use faer::linalg::solvers::{DenseSolveCore, PartialPivLu, Solve};
 use faer::{Mat, MatRef};
@@ -42,7 +42,7 @@ pub fn solve_jvp<T: Scalar>(
 /// (A_bar, B_bar) for `x_bar`.
 pub fn solve_vjp<T: Scalar>(f: &Lu<T>, x: MatRef<'_, T>, x_bar: MatRef<'_, T>) -> (Mat<T>, Mat<T>) {
     let bb = f.lu.solve_adjoint(x_bar);
-    let ab = mm(bb.as_ref(), adj(x).as_ref());
+    let ab = mm_nh(bb.as_ref(), x);
     (
         axpy(
             Mat::zeros(ab.nrows(), ab.ncols()).as_ref(),

@@ -15,7 +15,7 @@
 //! max(m, n) * 2^-52 * s_max), so rules that need 1/s of a zero singular
 //! value drop that term; losses of S alone stay exact.
 
-use crate::dense::{adj, mm, scale};
+use crate::dense::{mm, mm_hn, mm_nh, scale};
 use crate::spectral::f_matrix;
 use crate::Scalar;
 use faer::{Mat, MatRef};
@@ -57,9 +57,8 @@ pub fn primal<T: Scalar>(a: MatRef<'_, T>) -> Option<Svd<T>> {
 pub fn jvp<T: Scalar>(d: &Svd<T>, da: MatRef<'_, T>, eps: f64) -> (Mat<T>, Vec<f64>, Mat<T>) {
     let k = d.s.len();
     let (u, v) = (d.u.as_ref(), d.v.as_ref());
-    let uh = adj(u);
     let dav = mm(da, v);
-    let p = mm(uh.as_ref(), dav.as_ref());
+    let p = mm_hn(u, dav.as_ref());
     let f = d.f(eps);
     let sinv = d.s_inv();
     let ds = (0..k).map(|i| p[(i, i)].re()).collect();
@@ -88,14 +87,9 @@ pub fn jvp<T: Scalar>(d: &Svd<T>, da: MatRef<'_, T>, eps: f64) -> (Mat<T>, Vec<f
     }
     if v.nrows() > k {
         // (I - V V^H) dA^H U S^-1 = (dA^H U - V P^H) S^-1
-        let dahu = mm(adj(da).as_ref(), u);
+        let dahu = mm_hn(da, u);
         let r = scale(
-            crate::dense::axpy(
-                dahu.as_ref(),
-                -1.0,
-                mm(v, adj(p.as_ref()).as_ref()).as_ref(),
-            )
-            .as_ref(),
+            crate::dense::axpy(dahu.as_ref(), -1.0, mm_nh(v, p.as_ref()).as_ref()).as_ref(),
             &sinv,
             false,
         );
@@ -125,7 +119,7 @@ pub fn vjp<T: Scalar>(
     }
     let mut out: Mat<T> = Mat::zeros(u.nrows(), v.nrows());
     if let Some(ub) = u_bar {
-        let ju = mm(adj(u).as_ref(), ub);
+        let ju = mm_hn(u, ub);
         let j = Mat::from_fn(k, k, |a, b| ju[(a, b)] * T::from_re(f[(a, b)]));
         for a in 0..k {
             for b in 0..k {
@@ -136,11 +130,11 @@ pub fn vjp<T: Scalar>(
         if u.nrows() > k {
             // (I - U U^H) U_bar S^-1 V^H
             let r = crate::dense::axpy(ub, -1.0, mm(u, ju.as_ref()).as_ref());
-            out = mm(scale(r.as_ref(), &sinv, false).as_ref(), adj(v).as_ref());
+            out = mm_nh(scale(r.as_ref(), &sinv, false).as_ref(), v);
         }
     }
     if let Some(vb) = v_bar {
-        let jv = mm(adj(v).as_ref(), vb);
+        let jv = mm_hn(v, vb);
         let kk = Mat::from_fn(k, k, |a, b| jv[(a, b)] * T::from_re(f[(a, b)]));
         for a in 0..k {
             for b in 0..k {
@@ -150,10 +144,10 @@ pub fn vjp<T: Scalar>(
         if v.nrows() > k {
             // U S^-1 V_bar^H (I - V V^H) = U S^-1 (V_bar - V Jv)^H
             let r = crate::dense::axpy(vb, -1.0, mm(v, jv.as_ref()).as_ref());
-            let t = mm(scale(u, &sinv, false).as_ref(), adj(r.as_ref()).as_ref());
+            let t = mm_nh(scale(u, &sinv, false).as_ref(), r.as_ref());
             out = crate::dense::axpy(out.as_ref(), 1.0, t.as_ref());
         }
     }
-    let core = mm(mm(u, g.as_ref()).as_ref(), adj(v).as_ref());
+    let core = mm_nh(mm(u, g.as_ref()).as_ref(), v);
     crate::dense::axpy(out.as_ref(), 1.0, core.as_ref())
 }
