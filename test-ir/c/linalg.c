@@ -68,3 +68,15 @@ double complex_svd_loss(const adc_c64 *A, int64_t m, int64_t n) {
     }
   return loss;
 }
+
+/* A chain of three n x n matrices by einsum (n <= NMAX), its trace by
+ * einsum, and a sum of squares: loss = tr(ABC) + sum (ABC)_il^2 / 4. */
+double einsum_chain(const double *A, const double *B, const double *C, int64_t n) {
+  int64_t shape[2] = {n, n};
+  double P[NMAX * NMAX], tr;
+  adc_einsum_f64("ij,jk,kl->il", A, shape, B, shape, C, shape, P);
+  adc_einsum_f64("ii->", P, shape, 0, 0, 0, 0, &tr);
+  double loss = tr;
+  for (int64_t i = 0; i < n * n; i++) loss += 0.25 * P[i] * P[i];
+  return loss;
+}

@@ -16,6 +16,12 @@ double complex_svd_loss(const adc_c64 *A, int64_t m, int64_t n);
 void complex_svd_loss_grad(const adc_c64 *A, adc_c64 *dA, int64_t m, int64_t n, double d_ret);
 double complex_svd_loss_fwd(const adc_c64 *A, const adc_c64 *dA, int64_t m, int64_t n);
 
+double einsum_chain(const double *A, const double *B, const double *C, int64_t n);
+void einsum_chain_grad(const double *A, double *dA, const double *B, double *dB, const double *C, double *dC,
+                       int64_t n, double d_ret);
+double einsum_chain_fwd(const double *A, const double *dA, const double *B, const double *dB, const double *C,
+                        const double *dC, int64_t n);
+
 static double worst;
 static int checked;
 
@@ -33,6 +39,8 @@ static double *B_fixed;
 static double f_svd(const double *x) { return svd_of_product(x, x + N * N, N); }
 static double f_spec(const double *x) { return spectral_mix(x, N); }
 static double f_cplx(const double *x) { return complex_svd_loss((const adc_c64 *)x, M, N); }
+
+static double f_ein(const double *x) { return einsum_chain(x, x + N * N, x + 2 * N * N, N); }
 
 static double fd(loss_fn f, double *x, int len, const double *dir) {
   static const double w[] = {-1, 9, -45, 0, 45, -9, 1};
@@ -65,6 +73,9 @@ static void check(const char *name, loss_fn f, double *x, int len, double *grad,
 
 static double fwd_svd(const double *x, const double *d) { return svd_of_product_fwd(x, d, x + N * N, d + N * N, N); }
 static double fwd_spec(const double *x, const double *d) { return spectral_mix_fwd(x, d, N); }
+static double fwd_ein(const double *x, const double *d) {
+  return einsum_chain_fwd(x, d, x + N * N, d + N * N, x + 2 * N * N, d + 2 * N * N, N);
+}
 static double fwd_cplx(const double *x, const double *d) {
   return complex_svd_loss_fwd((const adc_c64 *)x, (const adc_c64 *)d, M, N);
 }
@@ -92,6 +103,12 @@ int main(void) {
     complex_svd_loss_grad((const adc_c64 *)x, (adc_c64 *)g, M, N, 1.0);
     check(shape ? "complex_svd 2x3" : "complex_svd 3x2", f_cplx, x, 2 * M * N, g, fwd_cplx);
   }
+  /* einsum chain and trace, n = 3 */
+  N = 3;
+  for (int i = 0; i < 3 * N * N; i++) x[i] = 0.6 * sin(0.8 * i + 0.5);
+  memset(g, 0, sizeof g);
+  einsum_chain_grad(x, g, x + N * N, g + N * N, x + 2 * N * N, g + 2 * N * N, N, 1.0);
+  check("einsum_chain", f_ein, x, 3 * N * N, g, fwd_ein);
   printf("%d derivatives checked, worst relative error %.2e\n", checked, worst);
   return worst > 1e-7;
 }

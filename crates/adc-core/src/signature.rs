@@ -103,7 +103,12 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
             if u.called_function()
                 .is_some_and(|f| crate::rules::runtime::is_runtime_routine(&f.name())) =>
         {
-            true
+            let r = crate::rules::runtime::lookup_runtime(&u.called_function().unwrap().name())
+                .unwrap();
+            u.call_args()
+                .iter()
+                .enumerate()
+                .any(|(i, a)| *a == p && !r.non_float_params.contains(&i))
         }
         Some(LLVMOpcode::LLVMCall) => u
             .called_function()

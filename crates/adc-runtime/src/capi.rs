@@ -20,9 +20,9 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::dense::{add_into, view, view_mut};
-use crate::{eigh, matmul, qr, solve, svd, Scalar};
+use crate::{eigh, einsum, matmul, qr, solve, svd, Scalar};
 use faer::{Mat, MatMut, MatRef};
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void, CStr};
 
 type Dim = i64;
 
@@ -711,6 +711,188 @@ unsafe fn logdet_vjp<T: Scalar>(
     accumulate(da, lda, solve::logdet_vjp(&lu, yb[0]).as_ref());
 }
 
+// ---- einsum: out = einsum(spec, A[, B[, C]]), shapes given per operand ----
+
+struct EinsumTape<T: Scalar> {
+    spec: einsum::Spec,
+    dims: std::collections::BTreeMap<u8, usize>,
+    ops: Vec<einsum::Tensor<T>>,
+}
+
+/// Read the spec and the operands it names (unused operand pointers may be null).
+unsafe fn einsum_read<T: Scalar>(
+    spec: *const c_char,
+    ops: [(*const T, *const Dim); 3],
+) -> Option<EinsumTape<T>> {
+    let text = CStr::from_ptr(spec).to_string_lossy();
+    let parsed = einsum::Spec::parse(&text).and_then(|sp| {
+        let mut tensors = Vec::new();
+        for (labels, (p, shape)) in sp.inputs.iter().zip(ops) {
+            if p.is_null() || shape.is_null() {
+                return Err(format!(
+                    "einsum `{text}`: operand {} is null",
+                    tensors.len()
+                ));
+            }
+            let dims: Vec<usize> = std::slice::from_raw_parts(shape, labels.len())
+                .iter()
+                .map(|&d| u(d))
+                .collect();
+            let n = dims.iter().product();
+            tensors.push(einsum::Tensor {
+                shape: dims,
+                data: std::slice::from_raw_parts(p, n).to_vec(),
+            });
+        }
+        let shapes: Vec<&[usize]> = tensors.iter().map(|t| t.shape.as_slice()).collect();
+        let dims = sp.dims(&shapes)?;
+        Ok(EinsumTape {
+            spec: sp,
+            dims,
+            ops: tensors,
+        })
+    });
+    match parsed {
+        Ok(t) => Some(t),
+        Err(e) => {
+            eprintln!("adc-runtime: {e}");
+            None
+        }
+    }
+}
+
+impl<T: Scalar> EinsumTape<T> {
+    fn out_len(&self) -> usize {
+        self.spec.output.iter().map(|l| self.dims[l]).product()
+    }
+    fn eval(&self) -> einsum::Tensor<T> {
+        let refs: Vec<&einsum::Tensor<T>> = self.ops.iter().collect();
+        einsum::eval(&self.spec, &refs, &self.dims)
+    }
+}
+
+unsafe fn write_slice<T: Scalar>(p: *mut T, v: &[T]) {
+    if !p.is_null() {
+        std::slice::from_raw_parts_mut(p, v.len()).copy_from_slice(v);
+    }
+}
+
+unsafe fn einsum_primal<T: Scalar>(
+    spec: *const c_char,
+    a: *const T,
+    sa: *const Dim,
+    b: *const T,
+    sb: *const Dim,
+    c: *const T,
+    sc: *const Dim,
+    out: *mut T,
+) {
+    if let Some(t) = einsum_read(spec, [(a, sa), (b, sb), (c, sc)]) {
+        write_slice(out, &t.eval().data);
+    }
+}
+
+unsafe fn einsum_jvp<T: Scalar>(
+    spec: *const c_char,
+    _dspec: *const c_char,
+    a: *const T,
+    da: *const T,
+    sa: *const Dim,
+    _dsa: *const Dim,
+    b: *const T,
+    db: *const T,
+    sb: *const Dim,
+    _dsb: *const Dim,
+    c: *const T,
+    dc: *const T,
+    sc: *const Dim,
+    _dsc: *const Dim,
+    out: *mut T,
+    dout: *mut T,
+) {
+    let Some(t) = einsum_read(spec, [(a, sa), (b, sb), (c, sc)]) else {
+        return;
+    };
+    write_slice(out, &t.eval().data);
+    let tangents: Vec<Option<einsum::Tensor<T>>> = [da, db, dc]
+        .iter()
+        .zip(&t.ops)
+        .map(|(p, op)| {
+            (!p.is_null()).then(|| einsum::Tensor {
+                shape: op.shape.clone(),
+                data: std::slice::from_raw_parts(*p, op.data.len()).to_vec(),
+            })
+        })
+        .collect();
+    let trefs: Vec<Option<&einsum::Tensor<T>>> = tangents.iter().map(|x| x.as_ref()).collect();
+    let refs: Vec<&einsum::Tensor<T>> = t.ops.iter().collect();
+    write_slice(dout, &einsum::jvp(&t.spec, &refs, &trefs, &t.dims).data);
+}
+
+unsafe fn einsum_aug<T: Scalar>(
+    spec: *const c_char,
+    a: *const T,
+    sa: *const Dim,
+    b: *const T,
+    sb: *const Dim,
+    c: *const T,
+    sc: *const Dim,
+    out: *mut T,
+) -> *mut c_void {
+    let Some(t) = einsum_read(spec, [(a, sa), (b, sb), (c, sc)]) else {
+        return std::ptr::null_mut();
+    };
+    write_slice(out, &t.eval().data);
+    tape(t)
+}
+
+unsafe fn einsum_vjp<T: Scalar>(
+    _spec: *const c_char,
+    _dspec: *const c_char,
+    _a: *const T,
+    da: *mut T,
+    _sa: *const Dim,
+    _dsa: *const Dim,
+    _b: *const T,
+    db: *mut T,
+    _sb: *const Dim,
+    _dsb: *const Dim,
+    _c: *const T,
+    dc: *mut T,
+    _sc: *const Dim,
+    _dsc: *const Dim,
+    _out: *mut T,
+    dout: *mut T,
+    t: *mut c_void,
+) {
+    let Some(t) = untape::<EinsumTape<T>>(t) else {
+        return;
+    };
+    if dout.is_null() {
+        return;
+    }
+    let bar = std::slice::from_raw_parts_mut(dout, t.out_len());
+    let oshape = t.spec.output.iter().map(|l| t.dims[l]).collect();
+    let out_bar = einsum::Tensor {
+        shape: oshape,
+        data: bar.to_vec(),
+    };
+    bar.fill(T::from_re(0.0));
+    let refs: Vec<&einsum::Tensor<T>> = t.ops.iter().collect();
+    for (k, p) in [da, db, dc].into_iter().enumerate().take(t.ops.len()) {
+        if p.is_null() {
+            continue;
+        }
+        let g = einsum::vjp(&t.spec, &refs, &out_bar, k, &t.dims);
+        for (s, v) in std::slice::from_raw_parts_mut(p, g.data.len())
+            .iter_mut()
+            .zip(g.data)
+        {
+            *s += v;
+        }
+    }
+}
+
 /// The exported symbols of one element type: `adc_ROUTINE_SUFFIX`, `..._jvp`,
 /// `..._aug`, `..._vjp` (see the module documentation and include/adc.h).
 macro_rules! export {
@@ -718,7 +900,7 @@ macro_rules! export {
         #[allow(clippy::too_many_arguments, clippy::missing_safety_doc)]
         pub mod $m {
             use super::Dim;
-            use std::ffi::c_void;
+            use std::ffi::{c_char, c_void};
             type T = $T;
             #[export_name = concat!("adc_matmul_", $s, "")]
             pub unsafe extern "C" fn matmul_primal(
@@ -1068,6 +1250,80 @@ macro_rules! export {
                 tape: *mut c_void,
             ) {
                 super::logdet_vjp::<T>(n, a, da, lda, out, dout, tape)
+            }
+
+            #[export_name = concat!("adc_einsum_", $s)]
+            pub unsafe extern "C" fn einsum_primal(
+                spec: *const c_char,
+                a: *const T,
+                sa: *const Dim,
+                b: *const T,
+                sb: *const Dim,
+                c: *const T,
+                sc: *const Dim,
+                out: *mut T,
+            ) {
+                super::einsum_primal::<T>(spec, a, sa, b, sb, c, sc, out)
+            }
+            #[export_name = concat!("adc_einsum_", $s, "_jvp")]
+            pub unsafe extern "C" fn einsum_jvp(
+                spec: *const c_char,
+                dspec: *const c_char,
+                a: *const T,
+                da: *const T,
+                sa: *const Dim,
+                dsa: *const Dim,
+                b: *const T,
+                db: *const T,
+                sb: *const Dim,
+                dsb: *const Dim,
+                c: *const T,
+                dc: *const T,
+                sc: *const Dim,
+                dsc: *const Dim,
+                out: *mut T,
+                dout: *mut T,
+            ) {
+                super::einsum_jvp::<T>(
+                    spec, dspec, a, da, sa, dsa, b, db, sb, dsb, c, dc, sc, dsc, out, dout,
+                )
+            }
+            #[export_name = concat!("adc_einsum_", $s, "_aug")]
+            pub unsafe extern "C" fn einsum_aug(
+                spec: *const c_char,
+                a: *const T,
+                sa: *const Dim,
+                b: *const T,
+                sb: *const Dim,
+                c: *const T,
+                sc: *const Dim,
+                out: *mut T,
+            ) -> *mut c_void {
+                super::einsum_aug::<T>(spec, a, sa, b, sb, c, sc, out)
+            }
+            #[export_name = concat!("adc_einsum_", $s, "_vjp")]
+            pub unsafe extern "C" fn einsum_vjp(
+                spec: *const c_char,
+                dspec: *const c_char,
+                a: *const T,
+                da: *mut T,
+                sa: *const Dim,
+                dsa: *const Dim,
+                b: *const T,
+                db: *mut T,
+                sb: *const Dim,
+                dsb: *const Dim,
+                c: *const T,
+                dc: *mut T,
+                sc: *const Dim,
+                dsc: *const Dim,
+                out: *mut T,
+                dout: *mut T,
+                tape: *mut c_void,
+            ) {
+                super::einsum_vjp::<T>(
+                    spec, dspec, a, da, sa, dsa, b, db, sb, dsb, c, dc, sc, dsc, out, dout, tape,
+                )
             }
         }
     };

@@ -14,6 +14,7 @@
 pub mod capi;
 pub mod dense;
 pub mod eigh;
+pub mod einsum;
 pub mod matmul;
 pub mod qr;
 mod scalar;

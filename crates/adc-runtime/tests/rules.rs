@@ -4,7 +4,7 @@
 //! eigenvectors and singular vectors are gauge invariant; real and complex;
 //! square, tall and wide.
 
-use adc_runtime::{c64, eigh, matmul, qr, solve, svd, Scalar};
+use adc_runtime::{c64, eigh, einsum, matmul, qr, solve, svd, Scalar};
 use faer::{Mat, MatRef};
 
 /// Deterministic uniform numbers in [-0.5, 0.5).
@@ -345,4 +345,132 @@ fn solve_and_logdet_rules() {
             check_solve::<f64>(r, 5, 3)
         }
     });
+}
+
+/// einsum by brute force over every label assignment.
+fn naive_einsum<T: Scalar>(
+    spec: &einsum::Spec,
+    ops: &[&einsum::Tensor<T>],
+    dims: &std::collections::BTreeMap<u8, usize>,
+) -> Vec<T> {
+    let labels: Vec<u8> = dims.keys().copied().collect();
+    let sizes: Vec<usize> = labels.iter().map(|l| dims[l]).collect();
+    let flat = |ls: &[u8], idx: &[usize]| {
+        ls.iter().fold(0, |acc, l| {
+            acc * dims[l] + idx[labels.iter().position(|x| x == l).unwrap()]
+        })
+    };
+    let osize: usize = spec.output.iter().map(|l| dims[l]).product();
+    let mut out = vec![T::from_re(0.0); osize];
+    let mut idx = vec![0; labels.len()];
+    for _ in 0..sizes.iter().product::<usize>() {
+        let mut p = T::from_re(1.0);
+        for (t, ls) in ops.iter().zip(&spec.inputs) {
+            p *= t.data[flat(ls, &idx)];
+        }
+        out[flat(&spec.output, &idx)] += p;
+        for k in (0..idx.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < sizes[k] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+    out
+}
+
+fn check_einsum<T: Random>(r: &mut Rng, s: &str) {
+    let spec = einsum::Spec::parse(s).unwrap();
+    let size = |l: u8| 2 + (l as usize % 3);
+    let shapes: Vec<Vec<usize>> = spec
+        .inputs
+        .iter()
+        .map(|ls| ls.iter().map(|&l| size(l)).collect())
+        .collect();
+    let shape_refs: Vec<&[usize]> = shapes.iter().map(|v| v.as_slice()).collect();
+    let dims = spec.dims(&shape_refs).unwrap();
+    let rt = |r: &mut Rng, sh: &[usize]| einsum::Tensor {
+        shape: sh.to_vec(),
+        data: (0..sh.iter().product())
+            .map(|_| T::rand(r))
+            .collect::<Vec<T>>(),
+    };
+    let ops: Vec<einsum::Tensor<T>> = shapes.iter().map(|sh| rt(r, sh)).collect();
+    let dops: Vec<einsum::Tensor<T>> = shapes.iter().map(|sh| rt(r, sh)).collect();
+    let refs: Vec<&einsum::Tensor<T>> = ops.iter().collect();
+    let out = einsum::eval(&spec, &refs, &dims);
+    let want = naive_einsum(&spec, &refs, &dims);
+    for (a, b) in out.data.iter().zip(&want) {
+        assert!(
+            (*a - *b).abs2().sqrt() < 1e-12,
+            "einsum {s}: {a:?} vs {b:?}"
+        );
+    }
+    let oshape: Vec<usize> = spec.output.iter().map(|l| dims[l]).collect();
+    let w = rt(r, &oshape);
+    let dotv = |x: &[T], y: &[T]| {
+        x.iter()
+            .zip(y)
+            .map(|(a, b)| (a.cj() * *b).re())
+            .sum::<f64>()
+    };
+    let loss = |t: f64| {
+        let moved: Vec<einsum::Tensor<T>> = ops
+            .iter()
+            .zip(&dops)
+            .map(|(o, d)| einsum::Tensor {
+                shape: o.shape.clone(),
+                data: o
+                    .data
+                    .iter()
+                    .zip(&d.data)
+                    .map(|(a, b)| *a + T::from_re(t) * *b)
+                    .collect(),
+            })
+            .collect();
+        let mr: Vec<&einsum::Tensor<T>> = moved.iter().collect();
+        dotv(&w.data, &einsum::eval(&spec, &mr, &dims).data)
+    };
+    let want = fd(&mut |t| loss(t));
+    let dr: Vec<Option<&einsum::Tensor<T>>> = dops.iter().map(Some).collect();
+    let jvp = einsum::jvp(&spec, &refs, &dr, &dims);
+    close(
+        &format!("einsum {s} jvp"),
+        dotv(&w.data, &jvp.data),
+        want,
+        1e-8,
+    );
+    let vjp: f64 = (0..ops.len())
+        .map(|k| dotv(&einsum::vjp(&spec, &refs, &w, k, &dims).data, &dops[k].data))
+        .sum();
+    close(&format!("einsum {s} vjp"), vjp, want, 1e-8);
+}
+
+#[test]
+fn einsum_rules() {
+    for s in [
+        "ij,jk->ik",
+        "bij,bjk->bik",
+        "ii->",
+        "ii->i",
+        "i,i->",
+        "i,j->ij",
+        "ij->ji",
+        "ij->",
+        "ij,ij->ij",
+        "ij,jk,kl->il",
+        "abc,cd,db->a",
+        "ijk,jl->ilk",
+        "ij,jk",
+        "ab,bc,cd",
+    ] {
+        both(|r, cplx| {
+            if cplx {
+                check_einsum::<c64>(r, s)
+            } else {
+                check_einsum::<f64>(r, s)
+            }
+        });
+    }
 }

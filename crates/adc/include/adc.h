@@ -198,6 +198,41 @@ void *adc_logdet_c64_aug(int64_t n, const adc_c64 *A, int64_t lda, double *out);
 void adc_logdet_c64_vjp(int64_t n, const adc_c64 *A, adc_c64 *dA, int64_t lda, double *out, double *dout,
                         void *tape);
 
+
+/* out = einsum(spec, A[, B[, C]]): spec like "ij,jk->ik", "bij,bjk->bik",
+ * "ii->", "ij,jk,kl->il" (1 to 3 operands, letters; a label repeated in an
+ * operand takes its diagonal; labels not in the output are summed; without
+ * "->" the output is the labels occurring once, alphabetically). sX holds
+ * the dimensions of operand X (one per label); unused operands and their
+ * shapes are NULL. Tensors are dense row-major; out has the output's shape.
+ * Contractions run pairwise through matrix products, cheapest pair first. In
+ * the derived forms the shadows of spec and of the shape arrays are ignored
+ * (pass NULL). A bad spec prints a message to stderr and writes nothing. */
+void adc_einsum_f64(const char *spec, const double *A, const int64_t *sa, const double *B, const int64_t *sb,
+                    const double *C, const int64_t *sc, double *out);
+void adc_einsum_f64_jvp(const char *spec, const char *dspec, const double *A, const double *dA, const int64_t *sa,
+                        const int64_t *dsa, const double *B, const double *dB, const int64_t *sb,
+                        const int64_t *dsb, const double *C, const double *dC, const int64_t *sc,
+                        const int64_t *dsc, double *out, double *dout);
+void *adc_einsum_f64_aug(const char *spec, const double *A, const int64_t *sa, const double *B, const int64_t *sb,
+                         const double *C, const int64_t *sc, double *out);
+void adc_einsum_f64_vjp(const char *spec, const char *dspec, const double *A, double *dA, const int64_t *sa,
+                        const int64_t *dsa, const double *B, double *dB, const int64_t *sb, const int64_t *dsb,
+                        const double *C, double *dC, const int64_t *sc, const int64_t *dsc, double *out,
+                        double *dout, void *tape);
+void adc_einsum_c64(const char *spec, const adc_c64 *A, const int64_t *sa, const adc_c64 *B, const int64_t *sb,
+                    const adc_c64 *C, const int64_t *sc, adc_c64 *out);
+void adc_einsum_c64_jvp(const char *spec, const char *dspec, const adc_c64 *A, const adc_c64 *dA,
+                        const int64_t *sa, const int64_t *dsa, const adc_c64 *B, const adc_c64 *dB,
+                        const int64_t *sb, const int64_t *dsb, const adc_c64 *C, const adc_c64 *dC,
+                        const int64_t *sc, const int64_t *dsc, adc_c64 *out, adc_c64 *dout);
+void *adc_einsum_c64_aug(const char *spec, const adc_c64 *A, const int64_t *sa, const adc_c64 *B,
+                         const int64_t *sb, const adc_c64 *C, const int64_t *sc, adc_c64 *out);
+void adc_einsum_c64_vjp(const char *spec, const char *dspec, const adc_c64 *A, adc_c64 *dA, const int64_t *sa,
+                        const int64_t *dsa, const adc_c64 *B, adc_c64 *dB, const int64_t *sb,
+                        const int64_t *dsb, const adc_c64 *C, adc_c64 *dC, const int64_t *sc,
+                        const int64_t *dsc, adc_c64 *out, adc_c64 *dout, void *tape);
+
 #ifdef __cplusplus
 }
 #endif

@@ -695,7 +695,7 @@ fn enzyme_style_suite() {
 }
 
 /// C that calls adc-runtime (matmul then SVD; eigen, QR, solve and
-/// log|det|; complex SVD tall and wide): adc calls the routines' jvp and
+/// log|det|; complex SVD tall and wide; an einsum chain and trace): adc calls the routines' jvp and
 /// aug/vjp rules, the object links against the runtime with `adc
 /// link-flags`, and every derivative in both modes matches a finite
 /// difference.
@@ -703,7 +703,12 @@ fn enzyme_style_suite() {
 fn linear_algebra_intrinsics_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
     let bc = linked_bitcode(dir.path(), &["linalg.c"]);
-    let fns = ["svd_of_product", "spectral_mix", "complex_svd_loss"];
+    let fns = [
+        "svd_of_product",
+        "spectral_mix",
+        "complex_svd_loss",
+        "einsum_chain",
+    ];
     let fwd = grad_to(dir.path(), &bc, &fns, "fwd.bc", &["--mode", "forward"]);
     let obj = grad_to(dir.path(), &fwd, &fns, "linalg.o", &[]);
     let flags = adc(&["link-flags"]);
@@ -725,5 +730,5 @@ fn linear_algebra_intrinsics_in_both_modes() {
     let run = Command::new(&exe).output().unwrap();
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{text}");
-    assert!(text.contains("66 derivatives checked"), "{text}");
+    assert!(text.contains("95 derivatives checked"), "{text}");
 }

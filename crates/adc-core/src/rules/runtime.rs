@@ -9,24 +9,51 @@
 
 use crate::ir::{get_or_declare, Function, Type};
 
+/// A runtime routine: its primal's name, and which pointer parameters do
+/// not hold float data (einsum's subscript string and shape arrays); those
+/// get null shadows and never make a parameter duplicated by default.
+pub struct RuntimeRoutine {
+    pub name: &'static str,
+    pub non_float_params: &'static [usize],
+}
+
+const fn routine(name: &'static str) -> RuntimeRoutine {
+    RuntimeRoutine {
+        name,
+        non_float_params: &[],
+    }
+}
+
 /// The runtime's primal routines (include/adc.h documents their arguments).
-pub static RUNTIME_ROUTINES: &[&str] = &[
-    "adc_matmul_f64",
-    "adc_matmul_c64",
-    "adc_eigh_f64",
-    "adc_eigh_c64",
-    "adc_svd_f64",
-    "adc_svd_c64",
-    "adc_qr_f64",
-    "adc_qr_c64",
-    "adc_solve_f64",
-    "adc_solve_c64",
-    "adc_logdet_f64",
-    "adc_logdet_c64",
+pub static RUNTIME_ROUTINES: &[RuntimeRoutine] = &[
+    routine("adc_matmul_f64"),
+    routine("adc_matmul_c64"),
+    routine("adc_eigh_f64"),
+    routine("adc_eigh_c64"),
+    routine("adc_svd_f64"),
+    routine("adc_svd_c64"),
+    routine("adc_qr_f64"),
+    routine("adc_qr_c64"),
+    routine("adc_solve_f64"),
+    routine("adc_solve_c64"),
+    routine("adc_logdet_f64"),
+    routine("adc_logdet_c64"),
+    RuntimeRoutine {
+        name: "adc_einsum_f64",
+        non_float_params: &[0, 2, 4, 6],
+    },
+    RuntimeRoutine {
+        name: "adc_einsum_c64",
+        non_float_params: &[0, 2, 4, 6],
+    },
 ];
 
+pub fn lookup_runtime(name: &str) -> Option<&'static RuntimeRoutine> {
+    RUNTIME_ROUTINES.iter().find(|r| r.name == name)
+}
+
 pub fn is_runtime_routine(name: &str) -> bool {
-    RUNTIME_ROUTINES.contains(&name)
+    lookup_runtime(name).is_some()
 }
 
 /// Which derived form of a routine.
