@@ -562,7 +562,7 @@ fn check_fails_on_a_wrong_hand_written_derivative() {
 #[test]
 fn enzyme_call_sites_are_lowered() {
     let dir = tempfile::tempdir().unwrap();
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let include = root().join("crates/adc-runtime/include");
     let bc = dir.path().join("e.bc");
     let o = Command::new(common::clang())
         .args(["-O2", "-c", "-emit-llvm", "-I"])
@@ -627,7 +627,7 @@ fn undecidable_memory_types_are_reported_not_guessed() {
 
 /// Compile C files to bitcode against include/adc.h and link them into one module.
 fn linked_bitcode(dir: &Path, files: &[&str]) -> std::path::PathBuf {
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let include = root().join("crates/adc-runtime/include");
     let mut parts = Vec::new();
     for f in files {
         let out = dir.join(format!("{f}.bc"));
@@ -715,7 +715,7 @@ fn linear_algebra_intrinsics_in_both_modes() {
     assert!(flags.status.success(), "{}", stderr(&flags));
     let flags = String::from_utf8(flags.stdout).unwrap();
     let exe = dir.path().join("linalg");
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let include = root().join("crates/adc-runtime/include");
     let o = Command::new("cc")
         .arg("-I")
         .arg(&include)
