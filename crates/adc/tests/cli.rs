@@ -732,3 +732,32 @@ fn linear_algebra_intrinsics_in_both_modes() {
     assert!(run.status.success(), "{text}");
     assert!(text.contains("95 derivatives checked"), "{text}");
 }
+
+/// Rust calling adc-runtime through `extern "C"`: compiled by rustc,
+/// differentiated in both modes, linked with `adc link-flags`, checked
+/// against finite differences by a C driver.
+#[test]
+fn rust_input_calling_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "linalg.rs", "");
+    let f = ["rust_gram_logdet"];
+    let fwd = grad_to(dir.path(), &bc, &f, "fwd.bc", &["--mode", "forward"]);
+    let obj = grad_to(dir.path(), &fwd, &f, "rust_linalg.o", &[]);
+    let flags = adc(&["link-flags"]);
+    assert!(flags.status.success(), "{}", stderr(&flags));
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let exe = dir.path().join("rust_linalg");
+    let o = Command::new("cc")
+        .arg(root().join("test-ir/c/rust_linalg_main.c"))
+        .arg(&obj)
+        .args(flags.split_whitespace())
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{text}");
+    assert!(text.contains("worst relative error"), "{text}");
+}
