@@ -313,13 +313,17 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
         if s.pushed_per_block.is_empty() {
             println!("  nothing on the tape");
         }
-        for (block, bytes) in &s.pushed_per_block {
+        for (k, (block, bytes)) in s.pushed_per_block.iter().enumerate() {
             let block = if block.is_empty() {
                 "(unnamed)"
             } else {
                 block.as_str()
             };
             println!("  block {block:<16} {bytes:>4} bytes per execution");
+            // Recorded alongside, one entry per taping block.
+            for w in s.pushed_values.get(k).map(|(_, w)| w.as_slice()).unwrap_or(&[]) {
+                println!("      {w}");
+            }
         }
         println!(
             "  values stored on the tape: {}, in stack slots: {}, recomputed: {}",

@@ -148,6 +148,14 @@ impl LoopAnalysis {
         self.simple.get(&h)
     }
 
+    /// The innermost loop in loop-simplify form whose body holds `b`.
+    pub fn innermost_simple(&self, b: Block) -> Option<&SimpleLoop> {
+        self.simple
+            .values()
+            .filter(|l| l.body.contains(&b))
+            .min_by_key(|l| l.body.len())
+    }
+
     /// Whether `b` can run more than once per call.
     pub fn in_loop(&self, b: Block) -> bool {
         self.in_cycle.contains(&b)

@@ -104,6 +104,8 @@ pub struct TapeStats {
     pub function: String,
     /// Bytes pushed per execution of each block that pushes (in loops).
     pub pushed_per_block: Vec<(String, u64)>,
+    /// What each of those blocks pushes, one line per value (`--stats`).
+    pub pushed_values: Vec<(String, Vec<String>)>,
     /// Values kept in stack slots (blocks that run once).
     pub slots: usize,
     /// Values (and branch records) pushed on the tape.
@@ -289,6 +291,19 @@ enum Need {
     CallTape(Value),
 }
 
+impl Need {
+    /// One line for `--stats`: what is kept and why it is needed.
+    fn describe(&self) -> String {
+        match self {
+            Need::Primal(v) => format!("value     {}", v.print()),
+            Need::Shadow(v) => format!("shadow of {}", v.print()),
+            Need::PredIndex(b) => format!("which predecessor entered block {}", b.name()),
+            Need::LoopEntry(b) => format!("tape length at entry of the loop at {}", b.name()),
+            Need::CallTape(c) => format!("runtime tape of {}", c.print()),
+        }
+    }
+}
+
 /// Where a needed value is kept between the sweeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Keep {
@@ -407,6 +422,12 @@ struct AdjointBuilder<'s> {
     /// Tape pointers of adc-runtime calls, from their `_aug` in the forward sweep.
     call_tapes: HashMap<Value, Value>,
     entry_len_slot: HashMap<Block, Value>,
+    /// Loop-invariant needs moved out of loops (see `plan_hoisting`): the
+    /// blocks that read them from a slot, the exit blocks whose reverse
+    /// stores them there, and the slots.
+    hoisted: HashMap<Block, Vec<Need>>,
+    hoist_store: HashMap<Block, Vec<Need>>,
+    hoist_slot: HashMap<Need, Value>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -473,6 +494,9 @@ impl<'s> AdjointBuilder<'s> {
             entry_len: HashMap::new(),
             call_tapes: HashMap::new(),
             entry_len_slot: HashMap::new(),
+            hoisted: HashMap::new(),
+            hoist_store: HashMap::new(),
+            hoist_slot: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
             d_ret: None,
@@ -727,8 +751,59 @@ impl<'s> AdjointBuilder<'s> {
             }
             self.needs.insert(bb, list);
         }
+        self.plan_hoisting();
         self.plan_loop_entries();
         Ok(())
+    }
+
+    /// A taped value a loop uses but defines outside itself is the same in
+    /// every iteration: push it once per loop execution, at the loop's exits,
+    /// instead of once per iteration. The exit's reverse block pops it into a
+    /// slot that the loop's reverse blocks read. Repeated until no need
+    /// moves, so a value invariant in a loop nest leaves every level.
+    fn plan_hoisting(&mut self) {
+        if self.aug.is_some() {
+            return; // split mode keeps no frame across its reverse function's blocks
+        }
+        let def_block = |n: &Need| match n {
+            Need::Primal(v) | Need::Shadow(v) => Some(v.parent_block()),
+            _ => None,
+        };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for bb in self.cfg.reverse_post_order().to_vec() {
+                let Some(l) = self.loops.innermost_simple(bb).cloned() else {
+                    continue;
+                };
+                let movable: Vec<Need> = self.needs[&bb]
+                    .iter()
+                    .copied()
+                    .filter(|n| {
+                        self.keep.get(n) == Some(&Keep::Tape)
+                            && def_block(n).is_some_and(|d| !l.body.contains(&d))
+                    })
+                    .collect();
+                for n in movable {
+                    self.needs.get_mut(&bb).expect("planned").retain(|m| *m != n);
+                    let h = self.hoisted.entry(bb).or_default();
+                    if !h.contains(&n) {
+                        h.push(n);
+                    }
+                    for e in &l.exits {
+                        let ne = self.needs.get_mut(e).expect("planned");
+                        if !ne.contains(&n) {
+                            ne.push(n);
+                        }
+                        let st = self.hoist_store.entry(*e).or_default();
+                        if !st.contains(&n) {
+                            st.push(n);
+                        }
+                    }
+                    changed = true;
+                }
+            }
+        }
     }
 
     /// Replace the per-iteration predecessor record of simple loop headers
@@ -1047,6 +1122,15 @@ impl<'s> AdjointBuilder<'s> {
             self.stats.slots += 1;
         }
 
+        let mut hoisted: Vec<Need> = self.hoisted.values().flatten().copied().collect();
+        hoisted.dedup();
+        for n in hoisted {
+            if !self.hoist_slot.contains_key(&n) {
+                let s = self.ab.alloca(self.need_type(n));
+                s.set_name("hoisted");
+                self.hoist_slot.insert(n, s);
+            }
+        }
         for h in self.loop_entry.keys().copied().collect::<Vec<_>>() {
             let s = self.ab.alloca(Type::i64(ctx));
             s.set_name("loop.entry.len");
@@ -1207,6 +1291,8 @@ impl<'s> AdjointBuilder<'s> {
             let (t, fns) = self.tape.as_ref().expect("tape");
             let len = Type::i64(ctx).const_int(size as i64);
             let p = self.b.call(fns.push, &[*t, len]);
+            let what: Vec<String> = layout.iter().map(|(n, _)| n.describe()).collect();
+            self.stats.pushed_values.push((bb.name(), what));
             for (n, off) in layout {
                 let v = self.forward_value(n);
                 let s = self.b.store(v, self.b.byte_gep(p, off));
@@ -1369,6 +1455,19 @@ impl<'s> AdjointBuilder<'s> {
         for n in self.needs[&bb].clone() {
             if self.keep[&n] == Keep::Slot {
                 let v = self.b.load(self.need_type(n), self.slot[&n]);
+                local.insert(n, v);
+            }
+        }
+        // Loop-invariant values: an exit stores what it popped for the loop
+        // it leaves; the loop's blocks read them back.
+        for n in self.hoist_store.get(&bb).cloned().unwrap_or_default() {
+            if let Some(v) = local.get(&n) {
+                self.b.store(*v, self.hoist_slot[&n]);
+            }
+        }
+        for n in self.hoisted.get(&bb).cloned().unwrap_or_default() {
+            if !local.contains_key(&n) {
+                let v = self.b.load(self.need_type(n), self.hoist_slot[&n]);
                 local.insert(n, v);
             }
         }
