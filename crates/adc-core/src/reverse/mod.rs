@@ -428,6 +428,10 @@ struct AdjointBuilder<'s> {
     hoisted: HashMap<Block, Vec<Need>>,
     hoist_store: HashMap<Block, Vec<Need>>,
     hoist_slot: HashMap<Need, Value>,
+    /// Induction variables of loops with a LoopEntry, recomputed in the
+    /// reverse sweep (see `plan_induction_variables`): per header, the phi
+    /// need and its step, subtracted from its slot on the reverse back edge.
+    ivs: HashMap<Block, Vec<(Need, i64)>>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -497,6 +501,7 @@ impl<'s> AdjointBuilder<'s> {
             hoisted: HashMap::new(),
             hoist_store: HashMap::new(),
             hoist_slot: HashMap::new(),
+            ivs: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
             d_ret: None,
@@ -753,7 +758,98 @@ impl<'s> AdjointBuilder<'s> {
         }
         self.plan_hoisting();
         self.plan_loop_entries();
+        self.plan_induction_variables();
         Ok(())
+    }
+
+    /// `phi [start, preheader], [phi + C, latch]` in the header of `l`: C.
+    fn affine_step(phi: Value, l: &crate::analysis::loops::SimpleLoop) -> Option<i64> {
+        if phi.opcode() != Some(LLVMOpcode::LLVMPHI)
+            || phi.parent_block() != l.header
+            || !phi.ty().is_integer()
+            || phi.count_incoming() != 2
+        {
+            return None;
+        }
+        let (next, _) = (0..2)
+            .map(|i| phi.incoming(i))
+            .find(|(_, b)| *b == l.latch)?;
+        if next.opcode() != Some(LLVMOpcode::LLVMAdd) {
+            return None;
+        }
+        let (a, b) = (next.operand(0), next.operand(1));
+        let c = if a == phi { b } else if b == phi { a } else { return None };
+        unsafe {
+            if llvm_sys::core::LLVMIsAConstantInt(c.0).is_null() {
+                return None;
+            }
+            Some(llvm_sys::core::LLVMConstIntGetSExtValue(c.0))
+        }
+    }
+
+    /// An affine induction variable of a loop whose reverse finds its first
+    /// iteration by tape length need not be taped every iteration: its last
+    /// value is pushed once at the loop's exits, and the reverse loop steps
+    /// it back by the step on each back edge. Kept only while the loop still
+    /// pushes every iteration (the tape-length test needs that).
+    fn plan_induction_variables(&mut self) {
+        if self.aug.is_some() {
+            return;
+        }
+        for (h, l) in self.loop_entry.clone() {
+            let mut ivs: Vec<(Need, i64)> = Vec::new();
+            for b in &l.body {
+                for n in &self.needs[b] {
+                    if let Need::Primal(v) = n {
+                        if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n) {
+                            if let Some(step) = Self::affine_step(*v, &l) {
+                                ivs.push((*n, step));
+                            }
+                        }
+                    }
+                }
+            }
+            if ivs.is_empty() {
+                continue;
+            }
+            let is_iv = |n: &Need| ivs.iter().any(|(m, _)| m == n);
+            let still_pushes = |b: &Block| {
+                self.needs[b].iter().any(|n| {
+                    !is_iv(n)
+                        && !matches!(n, Need::PredIndex(_))
+                        && self.keep.get(n) == Some(&Keep::Tape)
+                })
+            };
+            if !(still_pushes(&l.header) || still_pushes(&l.latch)) {
+                continue;
+            }
+            for b in &l.body {
+                let had: Vec<Need> = self.needs[b].iter().copied().filter(|n| is_iv(n)).collect();
+                if had.is_empty() {
+                    continue;
+                }
+                self.needs.get_mut(b).expect("planned").retain(|n| !is_iv(n));
+                let hl = self.hoisted.entry(*b).or_default();
+                for n in had {
+                    if !hl.contains(&n) {
+                        hl.push(n);
+                    }
+                }
+            }
+            for e in &l.exits {
+                for (n, _) in &ivs {
+                    let ne = self.needs.get_mut(e).expect("planned");
+                    if !ne.contains(n) {
+                        ne.push(*n);
+                    }
+                    let st = self.hoist_store.entry(*e).or_default();
+                    if !st.contains(n) {
+                        st.push(*n);
+                    }
+                }
+            }
+            self.ivs.insert(h, ivs);
+        }
     }
 
     /// A taped value a loop uses but defines outside itself is the same in
@@ -814,10 +910,14 @@ impl<'s> AdjointBuilder<'s> {
             let Some(l) = self.loops.simple_loop(bb).cloned() else {
                 continue;
             };
-            let pushes = self.needs[&bb]
-                .iter()
-                .any(|n| !matches!(n, Need::PredIndex(_)) && self.keep[n] == Keep::Tape);
-            if !pushes {
+            // Every complete iteration runs the header and the latch; one of
+            // them pushing makes the tape length count iterations.
+            let pushes = |b: &Block| {
+                self.needs[b]
+                    .iter()
+                    .any(|n| !matches!(n, Need::PredIndex(_)) && self.keep[n] == Keep::Tape)
+            };
+            if !(pushes(&bb) || pushes(&l.latch)) {
                 continue;
             }
             self.needs
@@ -1980,6 +2080,15 @@ impl<'s> AdjointBuilder<'s> {
         };
         for (pred, edge) in preds.iter().zip(edges) {
             self.b.position_at_end(edge);
+            // Back to the previous iteration: step the induction variables back.
+            if self.loop_entry.get(&bb).is_some_and(|l| l.latch == *pred) {
+                for (n, step) in self.ivs.get(&bb).cloned().unwrap_or_default() {
+                    let ty = self.need_type(n);
+                    let v = self.b.load(ty, self.hoist_slot[&n]);
+                    let prev = self.b.sub(v, ty.const_int(step));
+                    self.b.store(prev, self.hoist_slot[&n]);
+                }
+            }
             // Read all phi adjoints, clear them, then pass them on (phis are parallel).
             let mut bars = Vec::new();
             for &phi in &phis {
