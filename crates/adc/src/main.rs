@@ -321,7 +321,12 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
             };
             println!("  block {block:<16} {bytes:>4} bytes per execution");
             // Recorded alongside, one entry per taping block.
-            for w in s.pushed_values.get(k).map(|(_, w)| w.as_slice()).unwrap_or(&[]) {
+            for w in s
+                .pushed_values
+                .get(k)
+                .map(|(_, w)| w.as_slice())
+                .unwrap_or(&[])
+            {
                 println!("      {w}");
             }
         }

@@ -778,7 +778,13 @@ impl<'s> AdjointBuilder<'s> {
             return None;
         }
         let (a, b) = (next.operand(0), next.operand(1));
-        let c = if a == phi { b } else if b == phi { a } else { return None };
+        let c = if a == phi {
+            b
+        } else if b == phi {
+            a
+        } else {
+            return None;
+        };
         unsafe {
             if llvm_sys::core::LLVMIsAConstantInt(c.0).is_null() {
                 return None;
@@ -801,7 +807,8 @@ impl<'s> AdjointBuilder<'s> {
             for b in &l.body {
                 for n in &self.needs[b] {
                     if let Need::Primal(v) = n {
-                        if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n) {
+                        if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n)
+                        {
                             if let Some(step) = Self::affine_step(*v, &l) {
                                 ivs.push((*n, step));
                             }
@@ -828,7 +835,10 @@ impl<'s> AdjointBuilder<'s> {
                 if had.is_empty() {
                     continue;
                 }
-                self.needs.get_mut(b).expect("planned").retain(|n| !is_iv(n));
+                self.needs
+                    .get_mut(b)
+                    .expect("planned")
+                    .retain(|n| !is_iv(n));
                 let hl = self.hoisted.entry(*b).or_default();
                 for n in had {
                     if !hl.contains(&n) {
@@ -881,7 +891,10 @@ impl<'s> AdjointBuilder<'s> {
                     })
                     .collect();
                 for n in movable {
-                    self.needs.get_mut(&bb).expect("planned").retain(|m| *m != n);
+                    self.needs
+                        .get_mut(&bb)
+                        .expect("planned")
+                        .retain(|m| *m != n);
                     let h = self.hoisted.entry(bb).or_default();
                     if !h.contains(&n) {
                         h.push(n);
@@ -1566,9 +1579,8 @@ impl<'s> AdjointBuilder<'s> {
             }
         }
         for n in self.hoisted.get(&bb).cloned().unwrap_or_default() {
-            if !local.contains_key(&n) {
-                let v = self.b.load(self.need_type(n), self.hoist_slot[&n]);
-                local.insert(n, v);
+            if let std::collections::hash_map::Entry::Vacant(e) = local.entry(n) {
+                e.insert(self.b.load(self.need_type(n), self.hoist_slot[&n]));
             }
         }
         // Leaving a loop backwards: remember where its first iteration ends.
