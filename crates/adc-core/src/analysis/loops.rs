@@ -148,6 +148,11 @@ impl LoopAnalysis {
         self.simple.get(&h)
     }
 
+    /// Every loop in loop-simplify form.
+    pub fn simple_loops(&self) -> impl Iterator<Item = &SimpleLoop> {
+        self.simple.values()
+    }
+
     /// The innermost loop in loop-simplify form whose body holds `b`.
     pub fn innermost_simple(&self, b: Block) -> Option<&SimpleLoop> {
         self.simple

@@ -432,6 +432,10 @@ struct AdjointBuilder<'s> {
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
     /// need and its step, subtracted from its slot on the reverse back edge.
     ivs: HashMap<Block, Vec<(Need, i64)>>,
+    /// Merge blocks whose predecessor follows from a branch condition
+    /// (triangles and diamonds): the condition, and the predecessor index
+    /// when it is true and when it is false.
+    pred_by_cond: HashMap<Block, (Value, usize, usize)>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -502,6 +506,7 @@ impl<'s> AdjointBuilder<'s> {
             hoist_store: HashMap::new(),
             hoist_slot: HashMap::new(),
             ivs: HashMap::new(),
+            pred_by_cond: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
             d_ret: None,
@@ -721,8 +726,19 @@ impl<'s> AdjointBuilder<'s> {
                 }
             }
             if distinct_preds(&self.cfg, bb).len() > 1 {
-                list.push(Need::PredIndex(bb));
-                seen.insert(Need::PredIndex(bb));
+                match self.pred_by_condition(bb) {
+                    Some((c, t, f)) => {
+                        self.pred_by_cond.insert(bb, (c, t, f));
+                        let n = Need::Primal(c);
+                        if !self.is_direct(c) && seen.insert(n) {
+                            list.push(n);
+                        }
+                    }
+                    None => {
+                        list.push(Need::PredIndex(bb));
+                        seen.insert(Need::PredIndex(bb));
+                    }
+                }
             }
             // Classify; recomputed values bring their operands along.
             let mut i = 0;
@@ -760,6 +776,53 @@ impl<'s> AdjointBuilder<'s> {
         self.plan_loop_entries();
         self.plan_induction_variables();
         Ok(())
+    }
+
+    /// For a merge block with two predecessors that both come from one
+    /// conditional branch: the condition, and the predecessor index taken
+    /// when it is true and when it is false. Shapes: A -> bb with
+    /// A -> S -> bb (triangle), A -> S1 -> bb and A -> S2 -> bb (diamond),
+    /// where S may also be a loop (its preheader entered from A, its only
+    /// exit falling through to bb: the guard that skips a loop). The
+    /// condition is usually cheap to recompute, so the reverse sweep needs
+    /// no branch record. Not for loop headers.
+    fn pred_by_condition(&self, bb: Block) -> Option<(Value, usize, usize)> {
+        if self.loops.simple_loop(bb).is_some() {
+            return None;
+        }
+        let preds = distinct_preds(&self.cfg, bb);
+        if preds.len() != 2 {
+            return None;
+        }
+        // Where a predecessor that only falls through to `bb` was entered
+        // from: (branching block, its successor on the way).
+        let origin = |p: Block| -> Option<(Block, Block)> {
+            if p.successors().len() != 1 {
+                return None;
+            }
+            let mut entry = p;
+            if let Some(l) = self.loops.simple_loops().find(|l| l.exits == [p]) {
+                entry = l.preheader;
+            }
+            let ps = self.cfg.predecessors(entry);
+            (ps.len() == 1).then(|| (ps[0], entry))
+        };
+        // (branch block, successor leading to preds[0], to preds[1])
+        let (a, via) = match (origin(preds[0]), origin(preds[1])) {
+            (Some((a0, s0)), Some((a1, s1))) if a0 == a1 => (a0, [s0, s1]),
+            (Some((a0, s0)), _) if a0 == preds[1] => (a0, [s0, bb]),
+            (_, Some((a1, s1))) if a1 == preds[0] => (a1, [bb, s1]),
+            _ => return None,
+        };
+        let term = a.terminator()?;
+        if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
+            return None;
+        }
+        let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
+        let succ = a.successors(); // [if true, if false]
+        let index_via = |s: Block| via.iter().position(|v| *v == s);
+        let (t, f) = (index_via(succ[0])?, index_via(succ[1])?);
+        (t != f).then_some((cond, t, f))
     }
 
     /// `phi [start, preheader], [phi + C, latch]` in the header of `l`: C.
@@ -2077,7 +2140,15 @@ impl<'s> AdjointBuilder<'s> {
                 .map(|p| if *p == l.preheader { to_pre } else { to_latch })
                 .collect()
         } else {
-            let idx = self.rev_value(Need::PredIndex(bb), local)?;
+            let idx = match self.pred_by_cond.get(&bb).copied() {
+                Some((c, t, f)) => {
+                    let cv = self.rev_value(Need::Primal(c), local)?;
+                    let i32t = Type::i32(ctx);
+                    self.b
+                        .select(cv, i32t.const_int(t as i64), i32t.const_int(f as i64))
+                }
+                None => self.rev_value(Need::PredIndex(bb), local)?,
+            };
             let blocks: Vec<Block> = (0..preds.len())
                 .map(|i| {
                     self.dst
