@@ -761,3 +761,46 @@ fn rust_input_calling_the_runtime() {
     assert!(run.status.success(), "{text}");
     assert!(text.contains("worst relative error"), "{text}");
 }
+
+/// The loop of sum sin(x_i) x_(i+1) (unrolled twice by clang) pushes only
+/// its two sin values per iteration: the loop counters are pushed once, at
+/// the loop's exit, and stepped back in the reverse loop.
+#[test]
+fn loop_counters_are_not_taped_every_iteration() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "kernels.c", "");
+    let out = dir.path().join("k.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "sin_dot",
+        "--stats",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    // Blocks as (bytes, pushed values).
+    let mut blocks: Vec<(u64, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.trim().strip_prefix("block ") {
+            let bytes = rest
+                .split_whitespace()
+                .rev()
+                .nth(3)
+                .unwrap()
+                .parse()
+                .unwrap();
+            blocks.push((bytes, Vec::new()));
+        } else if line.starts_with("      ") {
+            blocks.last_mut().unwrap().1.push(line.trim().to_string());
+        }
+    }
+    let body = blocks
+        .iter()
+        .find(|(_, v)| v.iter().any(|l| l.contains("@sin")))
+        .unwrap_or_else(|| panic!("no block pushes sin values:\n{text}"));
+    assert_eq!(body.0, 16, "{text}");
+    assert!(body.1.iter().all(|l| l.contains("@sin")), "{text}");
+}
