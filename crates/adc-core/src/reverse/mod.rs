@@ -794,12 +794,10 @@ impl<'s> AdjointBuilder<'s> {
         if preds.len() != 2 {
             return None;
         }
-        // Where a predecessor that only falls through to `bb` was entered
-        // from: (branching block, its successor on the way).
+        // Where a predecessor was entered from when its region has a single
+        // way in: (branching block, its successor on the way). Reaching `bb`
+        // from `p` then means that branch went that way.
         let origin = |p: Block| -> Option<(Block, Block)> {
-            if p.successors().len() != 1 {
-                return None;
-            }
             let mut entry = p;
             if let Some(l) = self.loops.simple_loops().find(|l| l.exits == [p]) {
                 entry = l.preheader;
