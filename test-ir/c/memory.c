@@ -93,3 +93,17 @@ double matvec_loss(const double *A, const double *x, int n) {
   }
   return s;
 }
+
+/* File-scope scratch memory used by this function only: written with active
+ * values, read back, overwritten (shadow globals, cleared on entry). */
+static double scratch[8];
+static double scratch_acc;
+double scratch_global(const double *x, int n) {
+  for (int i = 0; i < n; i++) scratch[i] = sin(x[i]) * x[i];
+  scratch_acc = 0;
+  for (int i = 0; i < n; i++) scratch_acc += scratch[i] * scratch[(i + 1) % n];
+  for (int i = 0; i < n; i++) scratch[i] = scratch[i] * scratch_acc;
+  double s = 0;
+  for (int i = 0; i < n; i++) s += scratch[i];
+  return s + scratch_acc * scratch_acc;
+}

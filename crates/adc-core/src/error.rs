@@ -84,8 +84,8 @@ impl AdcError {
         AdcError::unsupported(
             inst,
             "stores an active value into memory that has no shadow \
-             (a global, or a pointer parameter marked const): its derivative would be lost; \
-             mark the pointer `dup`",
+             (a global that other functions also use, or a pointer parameter marked const): \
+             its derivative would be lost; mark the pointer `dup`",
         )
     }
 }

@@ -804,3 +804,27 @@ fn loop_counters_are_not_taped_every_iteration() {
     assert_eq!(body.0, 16, "{text}");
     assert!(body.1.iter().all(|l| l.contains("@sin")), "{text}");
 }
+
+/// A global that another function also reads cannot get an exact shadow:
+/// storing an active value into it is an error naming the store (a global
+/// only the function uses gets a shadow: kernel `scratch_global`).
+#[test]
+fn active_store_into_a_shared_global_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "global_shared.c", "");
+    let out = dir.path().join("g.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "gwrite",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = assert_clean_failure(&o, &out);
+    assert!(
+        err.contains("store double") && err.contains("@acc"),
+        "{err}"
+    );
+    assert!(err.contains("global"), "{err}");
+}

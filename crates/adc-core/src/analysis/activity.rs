@@ -92,6 +92,12 @@ impl ActivityAnalysis {
                         if u.operand(0) == v {
                             if let Some(a) = underlying_alloca(u.operand(1)) {
                                 mark(a, &mut varied, &mut work);
+                            } else {
+                                // A global only this function uses: a shadow global.
+                                let g = super::types::root_object(u.operand(1));
+                                if crate::ir::globals::local_to(g, f) {
+                                    mark(g, &mut varied, &mut work);
+                                }
                             }
                         }
                     }
@@ -159,6 +165,18 @@ impl ActivityAnalysis {
     /// Whether `v` needs an adjoint: varied and useful.
     pub fn is_active(&self, v: Value) -> bool {
         self.varied.contains(&v) && self.useful.contains(&v)
+    }
+
+    /// Writable globals that carry derivatives (each gets a shadow global).
+    pub fn varied_globals(&self) -> Vec<Value> {
+        let mut g: Vec<Value> = self
+            .varied
+            .iter()
+            .copied()
+            .filter(|v| crate::ir::globals::is_writable_global(*v))
+            .collect();
+        g.sort_by_key(|v| v.name());
+        g
     }
 
     /// Whether `v` carries a derivative.

@@ -176,6 +176,15 @@ impl<'s> TangentBuilder<'s> {
                 self.tmap.insert(p, t);
             }
         }
+        // Globals written with active values: their shadows start at zero.
+        if let Some(first) = rpo.first() {
+            self.b.position_at_end(self.pm.blocks[first]);
+            for g in self.activity.varied_globals() {
+                let s = crate::ir::globals::shadow_global(g);
+                crate::ir::globals::clear_shadow(&self.b, g, s);
+                self.tmap.insert(g, s);
+            }
+        }
         for bb in rpo {
             self.b.position_at_end(self.pm.blocks[&bb]);
             for inst in bb.instructions() {

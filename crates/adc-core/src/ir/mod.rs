@@ -12,6 +12,7 @@
 pub mod builder;
 pub mod clone;
 pub mod debug_loc;
+pub mod globals;
 pub mod module_io;
 pub mod passes;
 

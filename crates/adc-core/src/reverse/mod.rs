@@ -1310,6 +1310,14 @@ impl<'s> AdjointBuilder<'s> {
             s.set_name("loop.entry.len");
             self.entry_len_slot.insert(h, s);
         }
+        // Globals written with active values: their shadows start at zero
+        // when the forward sweep does.
+        self.b.position_at_end(self.pm.blocks[&rpo[0]]);
+        for g in self.activity.varied_globals() {
+            let s = crate::ir::globals::shadow_global(g);
+            crate::ir::globals::clear_shadow(&self.b, g, s);
+            self.smap.insert(g, s);
+        }
         for bb in &rpo {
             self.forward_block(*bb)?;
         }
