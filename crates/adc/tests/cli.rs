@@ -694,6 +694,34 @@ fn enzyme_style_suite() {
     assert!(text.contains("ok: 0 disagreement(s)"), "{text}");
 }
 
+/// Differentiate `fns` in forward then reverse mode into one object, link it
+/// with the C `driver` (test-ir/c) and adc-runtime as `adc link-flags` says,
+/// run it, and return its output (its exit status says whether its own
+/// checks passed).
+fn both_modes_linked_with_runtime(dir: &Path, bc: &Path, fns: &[&str], driver: &str) -> String {
+    let fwd = grad_to(dir, bc, fns, "fwd.bc", &["--mode", "forward"]);
+    let obj = grad_to(dir, &fwd, fns, "both.o", &[]);
+    let flags = adc(&["link-flags"]);
+    assert!(flags.status.success(), "{}", stderr(&flags));
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let exe = dir.join("prog");
+    let o = Command::new("cc")
+        .arg("-I")
+        .arg(root().join("crates/adc-runtime/include"))
+        .arg(root().join("test-ir/c").join(driver))
+        .arg(&obj)
+        .args(flags.split_whitespace())
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{text}");
+    text
+}
+
 /// C that calls adc-runtime (matmul then SVD; eigen, QR, solve and
 /// log|det|; complex SVD tall and wide; an einsum chain and trace): adc calls the routines' jvp and
 /// aug/vjp rules, the object links against the runtime with `adc
@@ -709,27 +737,7 @@ fn linear_algebra_intrinsics_in_both_modes() {
         "complex_svd_loss",
         "einsum_chain",
     ];
-    let fwd = grad_to(dir.path(), &bc, &fns, "fwd.bc", &["--mode", "forward"]);
-    let obj = grad_to(dir.path(), &fwd, &fns, "linalg.o", &[]);
-    let flags = adc(&["link-flags"]);
-    assert!(flags.status.success(), "{}", stderr(&flags));
-    let flags = String::from_utf8(flags.stdout).unwrap();
-    let exe = dir.path().join("linalg");
-    let include = root().join("crates/adc-runtime/include");
-    let o = Command::new("cc")
-        .arg("-I")
-        .arg(&include)
-        .arg(root().join("test-ir/c/linalg_main.c"))
-        .arg(&obj)
-        .args(flags.split_whitespace())
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text}");
+    let text = both_modes_linked_with_runtime(dir.path(), &bc, &fns, "linalg_main.c");
     assert!(text.contains("95 derivatives checked"), "{text}");
 }
 
@@ -741,24 +749,7 @@ fn rust_input_calling_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("rust", "linalg.rs", "");
     let f = ["rust_gram_logdet"];
-    let fwd = grad_to(dir.path(), &bc, &f, "fwd.bc", &["--mode", "forward"]);
-    let obj = grad_to(dir.path(), &fwd, &f, "rust_linalg.o", &[]);
-    let flags = adc(&["link-flags"]);
-    assert!(flags.status.success(), "{}", stderr(&flags));
-    let flags = String::from_utf8(flags.stdout).unwrap();
-    let exe = dir.path().join("rust_linalg");
-    let o = Command::new("cc")
-        .arg(root().join("test-ir/c/rust_linalg_main.c"))
-        .arg(&obj)
-        .args(flags.split_whitespace())
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text}");
+    let text = both_modes_linked_with_runtime(dir.path(), &bc, &f, "rust_linalg_main.c");
     assert!(text.contains("worst relative error"), "{text}");
 }
 
