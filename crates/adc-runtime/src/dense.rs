@@ -4,60 +4,59 @@
 
 use crate::Scalar;
 use faer::linalg::matmul::matmul;
+use faer::traits::Conjugate;
 use faer::{Accum, Mat, MatMut, MatRef};
 
-/// `a * b` by faer's matrix multiplication.
-pub fn mm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
-    let mut c = Mat::zeros(a.nrows(), b.ncols());
-    matmul(
-        c.as_mut(),
-        Accum::Replace,
-        a,
-        b,
-        T::from_re(1.0),
-        faer::get_global_parallelism(),
-    );
-    c
-}
-
-/// `a * b^H` without materializing `b^H`.
-pub fn mm_nh<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
-    let mut c = Mat::zeros(a.nrows(), b.nrows());
-    matmul(
-        c.as_mut(),
-        Accum::Replace,
-        a,
-        b.adjoint(),
-        T::from_re(1.0),
-        faer::get_global_parallelism(),
-    );
-    c
-}
-
-/// `a^H * b` without materializing `a^H`.
-pub fn mm_hn<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
-    let mut c = Mat::zeros(a.ncols(), b.ncols());
-    matmul(
-        c.as_mut(),
-        Accum::Replace,
-        a.adjoint(),
-        b,
-        T::from_re(1.0),
-        faer::get_global_parallelism(),
-    );
-    c
-}
-
-/// `c += alpha * a * b`.
-pub fn mm_acc<T: Scalar>(c: MatMut<'_, T>, a: MatRef<'_, T>, b: MatRef<'_, T>, alpha: f64) {
+/// `c = beta c + alpha a b` by faer's matrix multiplication; `a` and `b`
+/// may be adjoint views (no copy).
+fn gemm<T: Scalar, L, R>(
+    c: MatMut<'_, T>,
+    beta: Accum,
+    a: MatRef<'_, L>,
+    b: MatRef<'_, R>,
+    alpha: f64,
+) where
+    L: Conjugate<Canonical = T>,
+    R: Conjugate<Canonical = T>,
+{
     matmul(
         c,
-        Accum::Add,
+        beta,
         a,
         b,
         T::from_re(alpha),
         faer::get_global_parallelism(),
     );
+}
+
+/// `a * b`.
+pub fn mm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
+    let mut c = Mat::zeros(a.nrows(), b.ncols());
+    gemm(c.as_mut(), Accum::Replace, a, b, 1.0);
+    c
+}
+
+/// `a * b^H`.
+pub fn mm_nh<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
+    let mut c = Mat::zeros(a.nrows(), b.nrows());
+    gemm(c.as_mut(), Accum::Replace, a, b.adjoint(), 1.0);
+    c
+}
+
+/// `a^H * b`.
+pub fn mm_hn<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
+    let mut c = Mat::zeros(a.ncols(), b.ncols());
+    gemm(c.as_mut(), Accum::Replace, a.adjoint(), b, 1.0);
+    c
+}
+
+/// `c += alpha * a * b`; `a` and `b` may be adjoint views (`x.adjoint()`).
+pub fn mm_add<T: Scalar, L, R>(c: MatMut<'_, T>, a: MatRef<'_, L>, b: MatRef<'_, R>, alpha: f64)
+where
+    L: Conjugate<Canonical = T>,
+    R: Conjugate<Canonical = T>,
+{
+    gemm(c, Accum::Add, a, b, alpha);
 }
 
 /// The conjugate transpose, materialized.
@@ -119,9 +118,4 @@ pub unsafe fn view_mut<'a, T: Scalar>(
     ld: usize,
 ) -> MatMut<'a, T> {
     MatMut::from_raw_parts_mut(p, rows, cols, ld as isize, 1)
-}
-
-/// Copy `src` into `dst` (same shape).
-pub fn copy_into<T: Scalar>(mut dst: MatMut<'_, T>, src: MatRef<'_, T>) {
-    dst.copy_from(src);
 }

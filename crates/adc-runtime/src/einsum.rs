@@ -295,14 +295,14 @@ pub fn vjp<T: Scalar>(
     dims: &BTreeMap<u8, usize>,
 ) -> Tensor<T> {
     let mut inputs = Vec::new();
-    let mut args = Vec::new();
-    let conj: Vec<Tensor<T>> = ops.iter().map(|t| t.conj()).collect();
-    for (i, c) in conj.iter().enumerate() {
-        if i != k {
+    let others: Vec<Tensor<T>> = (0..ops.len())
+        .filter(|i| *i != k)
+        .map(|i| {
             inputs.push(spec.inputs[i].clone());
-            args.push(c);
-        }
-    }
+            ops[i].conj()
+        })
+        .collect();
+    let mut args: Vec<&Tensor<T>> = others.iter().collect();
     inputs.push(spec.output.clone());
     args.push(out_bar);
     let s = Spec {

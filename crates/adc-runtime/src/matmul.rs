@@ -3,7 +3,7 @@
 //! The callers pass `op(A)` and `op(B)` as views (a transpose is a stride
 //! swap), so the rules see a plain product.
 
-use crate::dense::{mm, mm_acc, mm_hn, mm_nh};
+use crate::dense::{mm, mm_add, mm_hn, mm_nh};
 use crate::Scalar;
 use faer::{Mat, MatRef};
 
@@ -20,10 +20,10 @@ pub fn jvp<T: Scalar>(
 ) -> Mat<T> {
     let mut dc = Mat::zeros(a.nrows(), b.ncols());
     if let Some(da) = da {
-        mm_acc(dc.as_mut(), da, b, 1.0);
+        mm_add(dc.as_mut(), da, b, 1.0);
     }
     if let Some(db) = db {
-        mm_acc(dc.as_mut(), a, db, 1.0);
+        mm_add(dc.as_mut(), a, db, 1.0);
     }
     dc
 }

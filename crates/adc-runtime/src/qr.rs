@@ -11,7 +11,7 @@
 //! R2 = Q^H Y, so dR2 = dQ^H Y + Q^H dY, Y_bar = Q R2_bar and X sees
 //! Q_bar + Y R2_bar^H.
 
-use crate::dense::{adj, axpy, mm, mm_hn, mm_nh};
+use crate::dense::{adj, mm, mm_add, mm_hn, mm_nh};
 use crate::Scalar;
 use faer::{Mat, MatRef};
 
@@ -69,7 +69,8 @@ fn square_jvp<T: Scalar>(
         }
     });
     let dr = mm(drr.as_ref(), r);
-    let dq = axpy(x.as_ref(), -1.0, mm(q, drr.as_ref()).as_ref());
+    let mut dq = x;
+    mm_add(dq.as_mut(), q, drr.as_ref(), -1.0);
     (dq, dr)
 }
 
@@ -80,7 +81,8 @@ fn square_vjp<T: Scalar>(
     rb: MatRef<'_, T>,
 ) -> Mat<T> {
     let n = r.nrows();
-    let m = axpy(mm_nh(r, rb).as_ref(), -1.0, mm_hn(qb, q).as_ref());
+    let mut m = mm_nh(r, rb);
+    mm_add(m.as_mut(), qb.adjoint(), q, -1.0);
     let c = Mat::from_fn(n, n, |i, j| {
         if i > j {
             m[(i, j)]
@@ -90,7 +92,8 @@ fn square_vjp<T: Scalar>(
             T::from_re(m[(i, i)].re())
         }
     });
-    let b = axpy(qb, 1.0, mm(q, c.as_ref()).as_ref());
+    let mut b = qb.to_owned();
+    mm_add(b.as_mut(), q, c.as_ref(), 1.0);
     right_solve_adj(b.as_ref(), r)
 }
 
@@ -104,12 +107,7 @@ pub fn jvp<T: Scalar>(d: &Qr<T>, a: MatRef<'_, T>, da: MatRef<'_, T>) -> (Mat<T>
     let (dq, dr1) = square_jvp(d.q.as_ref(), r1, da.subcols(0, m));
     let y = a.subcols(m, n - m);
     let mut dr2 = mm_hn(dq.as_ref(), y);
-    crate::dense::mm_acc(
-        dr2.as_mut(),
-        adj(d.q.as_ref()).as_ref(),
-        da.subcols(m, n - m),
-        1.0,
-    );
+    mm_add(dr2.as_mut(), d.q.adjoint(), da.subcols(m, n - m), 1.0);
     let dr = Mat::from_fn(
         m,
         n,
@@ -137,7 +135,8 @@ pub fn vjp<T: Scalar>(
     let y = a.subcols(m, n - m);
     let rb2 = rb.subcols(m, n - m);
     let yb = mm(d.q.as_ref(), rb2);
-    let qb2 = axpy(qb, 1.0, mm_nh(y, rb2).as_ref());
+    let mut qb2 = qb.to_owned();
+    mm_add(qb2.as_mut(), y, rb2.adjoint(), 1.0);
     let xb = square_vjp(
         d.q.as_ref(),
         d.r.as_ref().subcols(0, m),

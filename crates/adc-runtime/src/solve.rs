@@ -4,7 +4,7 @@
 //! solve:  dX = A^-1 (dB - dA X);  B_bar = A^-H X_bar,  A_bar = -B_bar X^H
 //! logdet: d log|det A| = Re tr(A^-1 dA);  A_bar = y_bar A^-H
 
-use crate::dense::{axpy, mm, mm_nh};
+use crate::dense::mm_add;
 use crate::Scalar;
 use faer::linalg::solvers::{DenseSolveCore, PartialPivLu, Solve};
 use faer::{Mat, MatRef};
@@ -34,7 +34,7 @@ pub fn solve_jvp<T: Scalar>(
         None => Mat::zeros(x.nrows(), x.ncols()),
     };
     if let Some(da) = da {
-        rhs = axpy(rhs.as_ref(), -1.0, mm(da, x).as_ref());
+        mm_add(rhs.as_mut(), da, x, -1.0);
     }
     f.lu.solve(rhs.as_ref())
 }
@@ -42,15 +42,9 @@ pub fn solve_jvp<T: Scalar>(
 /// (A_bar, B_bar) for `x_bar`.
 pub fn solve_vjp<T: Scalar>(f: &Lu<T>, x: MatRef<'_, T>, x_bar: MatRef<'_, T>) -> (Mat<T>, Mat<T>) {
     let bb = f.lu.solve_adjoint(x_bar);
-    let ab = mm_nh(bb.as_ref(), x);
-    (
-        axpy(
-            Mat::zeros(ab.nrows(), ab.ncols()).as_ref(),
-            -1.0,
-            ab.as_ref(),
-        ),
-        bb,
-    )
+    let mut ab = Mat::zeros(x.nrows(), x.nrows());
+    mm_add(ab.as_mut(), bb.as_ref(), x.adjoint(), -1.0);
+    (ab, bb)
 }
 
 /// log |det A| (-inf for singular A).

@@ -15,7 +15,7 @@
 //! max(m, n) * 2^-52 * s_max), so rules that need 1/s of a zero singular
 //! value drop that term; losses of S alone stay exact.
 
-use crate::dense::{mm, mm_hn, mm_nh, scale};
+use crate::dense::{add_into, mm, mm_add, mm_hn, scale};
 use crate::spectral::f_matrix;
 use crate::Scalar;
 use faer::{Mat, MatRef};
@@ -78,22 +78,15 @@ pub fn jvp<T: Scalar>(d: &Svd<T>, da: MatRef<'_, T>, eps: f64) -> (Mat<T>, Vec<f
     let mut du = mm(u, dc.as_ref());
     let mut dv = mm(v, dw.as_ref());
     if u.nrows() > k {
-        let r = scale(
-            crate::dense::axpy(dav.as_ref(), -1.0, mm(u, p.as_ref()).as_ref()).as_ref(),
-            &sinv,
-            false,
-        );
-        du = crate::dense::axpy(du.as_ref(), 1.0, r.as_ref());
+        let mut r = dav;
+        mm_add(r.as_mut(), u, p.as_ref(), -1.0);
+        add_into(du.as_mut(), scale(r.as_ref(), &sinv, false).as_ref());
     }
     if v.nrows() > k {
         // (I - V V^H) dA^H U S^-1 = (dA^H U - V P^H) S^-1
-        let dahu = mm_hn(da, u);
-        let r = scale(
-            crate::dense::axpy(dahu.as_ref(), -1.0, mm_nh(v, p.as_ref()).as_ref()).as_ref(),
-            &sinv,
-            false,
-        );
-        dv = crate::dense::axpy(dv.as_ref(), 1.0, r.as_ref());
+        let mut r = mm_hn(da, u);
+        mm_add(r.as_mut(), v, p.adjoint(), -1.0);
+        add_into(dv.as_mut(), scale(r.as_ref(), &sinv, false).as_ref());
     }
     (du, ds, dv)
 }
@@ -129,8 +122,14 @@ pub fn vjp<T: Scalar>(
         }
         if u.nrows() > k {
             // (I - U U^H) U_bar S^-1 V^H
-            let r = crate::dense::axpy(ub, -1.0, mm(u, ju.as_ref()).as_ref());
-            out = mm_nh(scale(r.as_ref(), &sinv, false).as_ref(), v);
+            let mut r = ub.to_owned();
+            mm_add(r.as_mut(), u, ju.as_ref(), -1.0);
+            mm_add(
+                out.as_mut(),
+                scale(r.as_ref(), &sinv, false).as_ref(),
+                v.adjoint(),
+                1.0,
+            );
         }
     }
     if let Some(vb) = v_bar {
@@ -143,11 +142,16 @@ pub fn vjp<T: Scalar>(
         }
         if v.nrows() > k {
             // U S^-1 V_bar^H (I - V V^H) = U S^-1 (V_bar - V Jv)^H
-            let r = crate::dense::axpy(vb, -1.0, mm(v, jv.as_ref()).as_ref());
-            let t = mm_nh(scale(u, &sinv, false).as_ref(), r.as_ref());
-            out = crate::dense::axpy(out.as_ref(), 1.0, t.as_ref());
+            let mut r = vb.to_owned();
+            mm_add(r.as_mut(), v, jv.as_ref(), -1.0);
+            mm_add(
+                out.as_mut(),
+                scale(u, &sinv, false).as_ref(),
+                r.adjoint(),
+                1.0,
+            );
         }
     }
-    let core = mm_nh(mm(u, g.as_ref()).as_ref(), v);
-    crate::dense::axpy(out.as_ref(), 1.0, core.as_ref())
+    mm_add(out.as_mut(), mm(u, g.as_ref()).as_ref(), v.adjoint(), 1.0);
+    out
 }

@@ -659,10 +659,16 @@ fn lower_link_run(dir: &Path, bc: &Path) -> String {
     let obj = dir.join("lowered.o");
     let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    cc_and_run(dir, [obj.as_os_str(), "-lm".as_ref()])
+}
+
+/// Link `args` with cc into `dir/prog`, run it, and return its output; its
+/// exit status says whether its own checks passed.
+fn cc_and_run<'a>(dir: &Path, args: impl IntoIterator<Item = &'a std::ffi::OsStr>) -> String {
     let exe = dir.join("prog");
     let o = Command::new("cc")
-        .arg(&obj)
-        .args(["-lm", "-o"])
+        .args(args)
+        .arg("-o")
         .arg(&exe)
         .output()
         .unwrap();
@@ -704,22 +710,16 @@ fn both_modes_linked_with_runtime(dir: &Path, bc: &Path, fns: &[&str], driver: &
     let flags = adc(&["link-flags"]);
     assert!(flags.status.success(), "{}", stderr(&flags));
     let flags = String::from_utf8(flags.stdout).unwrap();
-    let exe = dir.join("prog");
-    let o = Command::new("cc")
-        .arg("-I")
-        .arg(root().join("crates/adc-runtime/include"))
-        .arg(root().join("test-ir/c").join(driver))
-        .arg(&obj)
-        .args(flags.split_whitespace())
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let text = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{text}");
-    text
+    let include = root().join("crates/adc-runtime/include");
+    let driver = root().join("test-ir/c").join(driver);
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "-I".as_ref(),
+        include.as_os_str(),
+        driver.as_os_str(),
+        obj.as_os_str(),
+    ];
+    args.extend(flags.split_whitespace().map(std::ffi::OsStr::new));
+    cc_and_run(dir, args)
 }
 
 /// C that calls adc-runtime (matmul then SVD; eigen, QR, solve and

@@ -76,6 +76,9 @@ impl ActivityAnalysis {
                 work.push(p);
             }
         }
+        // Whether a global may get a shadow, decided once per global (the
+        // check walks the call graph).
+        let mut local_globals: std::collections::HashMap<Value, bool> = Default::default();
         let mark = |v: Value, varied: &mut HashSet<Value>, work: &mut Vec<Value>| {
             if varied.insert(v) {
                 work.push(v);
@@ -95,7 +98,10 @@ impl ActivityAnalysis {
                             } else {
                                 // A global only this function uses: a shadow global.
                                 let g = super::types::root_object(u.operand(1));
-                                if crate::ir::globals::local_to(g, f) {
+                                let local = *local_globals
+                                    .entry(g)
+                                    .or_insert_with(|| crate::ir::globals::local_to(g, f));
+                                if local {
                                     mark(g, &mut varied, &mut work);
                                 }
                             }

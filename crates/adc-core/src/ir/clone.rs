@@ -70,7 +70,7 @@ pub fn zeroed_shadow_heap(
     use crate::analysis::activity::HeapFn;
     let ctx = b.context();
     let i64t = Type::i64(ctx);
-    let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(ctx, 0) });
+    let ptr = Type::ptr(ctx);
     match kind {
         HeapFn::Calloc => {
             let f = super::get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
@@ -100,7 +100,7 @@ pub fn free_shadow_heap(
     use crate::analysis::activity::HeapFn;
     let ctx = b.context();
     let i64t = Type::i64(ctx);
-    let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(ctx, 0) });
+    let ptr = Type::ptr(ctx);
     if kind == HeapFn::RustAlloc || kind == HeapFn::RustDealloc {
         let f = super::get_or_declare(
             m,

@@ -136,7 +136,7 @@ impl ReverseSynth {
         if let Some(p) = self.split_done.get(&key) {
             return Some(*p);
         }
-        let ptr = Type(unsafe { llvm_sys::core::LLVMPointerTypeInContext(self.ctx, 0) });
+        let ptr = Type::ptr(self.ctx);
         let params = f.params();
         let ret = f.return_type();
         let ptys = params_with_twins(f, acts, is_dup);
@@ -214,9 +214,7 @@ impl ReverseSynth {
         let ret = Type(unsafe { llvm_sys::core::LLVMGetReturnType(inner.0) });
         let b = Builder::new(self.ctx);
         if sig.adjoints.len() >= 3 {
-            let mut ptys = vec![Type(unsafe {
-                llvm_sys::core::LLVMPointerTypeInContext(self.ctx, 0)
-            })];
+            let mut ptys = vec![Type::ptr(self.ctx)];
             ptys.extend(inner.params());
             let w = add_function(
                 self.module,
@@ -893,33 +891,30 @@ impl<'s> AdjointBuilder<'s> {
             }
             for b in &l.body {
                 let had: Vec<Need> = self.needs[b].iter().copied().filter(|n| is_iv(n)).collect();
-                if had.is_empty() {
-                    continue;
-                }
-                self.needs
-                    .get_mut(b)
-                    .expect("planned")
-                    .retain(|n| !is_iv(n));
-                let hl = self.hoisted.entry(*b).or_default();
                 for n in had {
-                    if !hl.contains(&n) {
-                        hl.push(n);
-                    }
-                }
-            }
-            for e in &l.exits {
-                for (n, _) in &ivs {
-                    let ne = self.needs.get_mut(e).expect("planned");
-                    if !ne.contains(n) {
-                        ne.push(*n);
-                    }
-                    let st = self.hoist_store.entry(*e).or_default();
-                    if !st.contains(n) {
-                        st.push(*n);
-                    }
+                    self.move_to_exits(n, *b, &l);
                 }
             }
             self.ivs.insert(h, ivs);
+        }
+    }
+
+    /// Keep `n` at the exits of `l` instead of in `bb` (in `l`): each exit's
+    /// reverse block stores it in a slot, which `bb`'s reverse block reads.
+    fn move_to_exits(&mut self, n: Need, bb: Block, l: &crate::analysis::loops::SimpleLoop) {
+        fn push_new(v: &mut Vec<Need>, n: Need) {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        self.needs
+            .get_mut(&bb)
+            .expect("planned")
+            .retain(|m| *m != n);
+        push_new(self.hoisted.entry(bb).or_default(), n);
+        for e in &l.exits {
+            push_new(self.needs.get_mut(e).expect("planned"), n);
+            push_new(self.hoist_store.entry(*e).or_default(), n);
         }
     }
 
@@ -952,24 +947,7 @@ impl<'s> AdjointBuilder<'s> {
                     })
                     .collect();
                 for n in movable {
-                    self.needs
-                        .get_mut(&bb)
-                        .expect("planned")
-                        .retain(|m| *m != n);
-                    let h = self.hoisted.entry(bb).or_default();
-                    if !h.contains(&n) {
-                        h.push(n);
-                    }
-                    for e in &l.exits {
-                        let ne = self.needs.get_mut(e).expect("planned");
-                        if !ne.contains(&n) {
-                            ne.push(n);
-                        }
-                        let st = self.hoist_store.entry(*e).or_default();
-                        if !st.contains(&n) {
-                            st.push(n);
-                        }
-                    }
+                    self.move_to_exits(n, bb, &l);
                     changed = true;
                 }
             }
