@@ -286,7 +286,7 @@ fn compile_and_link(dir: &Path, objects: &[&Path], driver: &str, exe: &str) -> s
         .arg(dir)
         .arg(root().join("test-ir/c").join(driver))
         .args(objects)
-        .args(["-lm", "-o"])
+        .args(["-lm", "-pthread", "-o"])
         .arg(&out)
         .output()
         .unwrap();

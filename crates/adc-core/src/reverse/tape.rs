@@ -60,6 +60,8 @@ pub fn link(m: LLVMModuleRef, ctx: LLVMContextRef) -> Result<TapeFns> {
         Ok::<_, AdcError>(f)
     };
     f("adc.tape.grow")?;
+    f("adc.tape.keep")?;
+    f("adc.tape.make_key")?;
     let ty = unsafe { LLVMGetTypeByName2(ctx, c"adc.tape".as_ptr()) };
     if ty.is_null() {
         return Err(AdcError::Llvm("missing %adc.tape".into()));
