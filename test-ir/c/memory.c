@@ -107,3 +107,34 @@ double scratch_global(const double *x, int n) {
   for (int i = 0; i < n; i++) s += scratch[i];
   return s + scratch_acc * scratch_acc;
 }
+
+/* A stack table filled once and then only read: its loads are loaded again
+ * by the reverse sweep (no tape); the second table is rewritten after it is
+ * read, so its loads must be kept. */
+double table_reads(const double *x, int n) {
+  double t[8], u[8];
+  for (int i = 0; i < n; i++) t[i] = exp(x[i]);
+  double s = 0;
+  for (int r = 0; r < 3; r++) {
+    for (int i = 0; i < n; i++) u[i] = t[i] * x[(i + r) % n];
+    for (int i = 0; i < n; i++) s += u[i] * u[(i + 1) % n] * t[i];
+  }
+  return s;
+}
+
+/* A function that only reads its argument, called in split mode, and the
+ * caller then overwrites that memory: the callee's reverse sweep must not
+ * read the argument again (it changed after the call). */
+__attribute__((noinline)) static double sin_weighted(const double *p, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += sin(p[i]) * p[i];
+  return s;
+}
+double read_then_overwrite(double *x, int n) {
+  double s = 0;
+  for (int r = 0; r < 3; r++) {
+    s += sin_weighted(x, n) * (r + 1);
+    for (int i = 0; i < n; i++) x[i] = x[i] * x[i] * 0.5 + 0.1;
+  }
+  return s;
+}

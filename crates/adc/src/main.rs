@@ -314,12 +314,7 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
             println!("  nothing on the tape");
         }
         for (k, (block, bytes)) in s.pushed_per_block.iter().enumerate() {
-            let block = if block.is_empty() {
-                "(unnamed)"
-            } else {
-                block.as_str()
-            };
-            println!("  block {block:<16} {bytes:>4} bytes per execution");
+            println!("  block {block:<24} {bytes:>4} bytes per execution");
             // Recorded alongside, one entry per taping block.
             for w in s
                 .pushed_values

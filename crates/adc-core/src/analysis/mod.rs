@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod cfg;
 pub mod loops;
+pub mod memory;
 pub mod types;
 
 pub use activity::ActivityAnalysis;

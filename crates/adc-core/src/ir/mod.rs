@@ -326,6 +326,33 @@ impl Block {
     pub fn as_value(self) -> Value {
         Value(unsafe { LLVMBasicBlockAsValue(self.0) })
     }
+    /// How LLVM prints the block's label (`%12` when it has no name), and
+    /// the source line of its first instruction that has one: for messages.
+    pub fn label(self) -> String {
+        let name = self.name();
+        let label = if name.is_empty() {
+            // LLVM numbers unnamed blocks only when printing the block.
+            let text = self.as_value().print();
+            let first = text.trim_start_matches('\n').lines().next().unwrap_or("");
+            match first.split_once(':') {
+                Some((n, _)) if !n.is_empty() => format!("%{n}"),
+                _ => "(unnamed)".to_string(),
+            }
+        } else {
+            format!("%{name}")
+        };
+        match self
+            .instructions()
+            .into_iter()
+            .find_map(debug_loc::SourceLoc::of)
+        {
+            Some(l) => {
+                let file = l.file.rsplit('/').next().unwrap_or(&l.file).to_string();
+                format!("{label} ({file}:{})", l.line)
+            }
+            None => label,
+        }
+    }
     pub fn name(self) -> String {
         let p = unsafe { LLVMGetBasicBlockName(self.0) };
         if p.is_null() {

@@ -27,6 +27,7 @@
 mod tape;
 
 use crate::analysis::activity::{underlying_alloca, HeapFn};
+use crate::analysis::memory::MemoryWrites;
 use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
 use crate::error::{AdcError, Result};
@@ -295,8 +296,8 @@ impl Need {
         match self {
             Need::Primal(v) => format!("value     {}", v.print()),
             Need::Shadow(v) => format!("shadow of {}", v.print()),
-            Need::PredIndex(b) => format!("which predecessor entered block {}", b.name()),
-            Need::LoopEntry(b) => format!("tape length at entry of the loop at {}", b.name()),
+            Need::PredIndex(b) => format!("which predecessor entered block {}", b.label()),
+            Need::LoopEntry(b) => format!("tape length at entry of the loop at {}", b.label()),
             Need::CallTape(c) => format!("runtime tape of {}", c.print()),
         }
     }
@@ -308,8 +309,8 @@ enum Keep {
     Slot,
     Tape,
     /// Recomputed in the reverse block from its own (kept) operands:
-    /// address arithmetic, integer ops, casts, and loads of memory the
-    /// function never writes.
+    /// address arithmetic, integer ops, casts, and loads of memory that
+    /// nothing after them writes (see [`MemoryWrites`]).
     Recompute,
 }
 
@@ -356,36 +357,21 @@ fn is_cheap_pure(op: LLVMOpcode) -> bool {
             | LLVMOr
             | LLVMXor
             | LLVMICmp
+            | LLVMInsertElement
+            | LLVMExtractElement
+            | LLVMShuffleVector
     )
 }
 
-/// Whether `f` writes no memory but its own stack objects (so a load from an
-/// argument's memory gives the same value in the reverse sweep).
+fn is_lifetime_marker(inst: Value) -> bool {
+    inst.called_function()
+        .is_some_and(|f| f.is_intrinsic() && f.name().starts_with("llvm.lifetime"))
+}
+
 /// A call of an adc-runtime routine (see [`crate::rules::runtime`]).
 fn is_runtime_call(inst: Value) -> bool {
     inst.called_function()
         .is_some_and(|f| is_runtime_routine(&f.name()))
-}
-
-fn writes_only_stack(f: Function) -> bool {
-    f.blocks()
-        .into_iter()
-        .flat_map(|b| b.instructions())
-        .all(|i| match i.opcode() {
-            Some(LLVMOpcode::LLVMStore) => underlying_alloca(i.operand(1)).is_some(),
-            Some(LLVMOpcode::LLVMCall) => match i.called_function() {
-                Some(c) if lookup_call(&c.name()).is_some() => true,
-                _ if HeapFn::of(i).is_some() => true,
-                Some(c) if c.is_intrinsic() => {
-                    !c.name().starts_with("llvm.mem") || underlying_alloca(i.operand(0)).is_some()
-                }
-                _ => false,
-            },
-            Some(LLVMOpcode::LLVMInvoke)
-            | Some(LLVMOpcode::LLVMAtomicRMW)
-            | Some(LLVMOpcode::LLVMAtomicCmpXchg) => false,
-            _ => true,
-        })
 }
 
 struct AdjointBuilder<'s> {
@@ -430,6 +416,10 @@ struct AdjointBuilder<'s> {
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
     /// need and its step, subtracted from its slot on the reverse back edge.
     ivs: HashMap<Block, Vec<(Need, i64)>>,
+    /// Loops (by header) whose reverse finds the first iteration by an
+    /// induction variable that has stepped back to its start: (the IV, its
+    /// start value).
+    counted: HashMap<Block, (Value, Value)>,
     /// Merge blocks whose predecessor follows from a branch condition
     /// (triangles and diamonds): the condition, and the predecessor index
     /// when it is true and when it is false.
@@ -504,6 +494,7 @@ impl<'s> AdjointBuilder<'s> {
             hoist_store: HashMap::new(),
             hoist_slot: HashMap::new(),
             ivs: HashMap::new(),
+            counted: HashMap::new(),
             pred_by_cond: HashMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
@@ -700,7 +691,7 @@ impl<'s> AdjointBuilder<'s> {
             }
             return Ok(());
         }
-        let stable = writes_only_stack(self.src);
+        let memory = MemoryWrites::compute(self.src, &self.cfg);
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
             let mut seen = HashSet::new();
@@ -746,7 +737,7 @@ impl<'s> AdjointBuilder<'s> {
                 if self.keep.contains_key(&n) && self.keep[&n] != Keep::Recompute {
                     continue;
                 }
-                if let Some(ops) = self.recompute_operands(n, stable) {
+                if let Some(ops) = self.recompute_operands(n, &memory) {
                     self.keep.insert(n, Keep::Recompute);
                     for o in ops {
                         if seen.insert(o) {
@@ -773,6 +764,7 @@ impl<'s> AdjointBuilder<'s> {
         self.plan_hoisting();
         self.plan_loop_entries();
         self.plan_induction_variables();
+        self.plan_counted_loops();
         Ok(())
     }
 
@@ -899,6 +891,122 @@ impl<'s> AdjointBuilder<'s> {
         }
     }
 
+    /// A loop that pushes nothing in its header or latch still needs to know,
+    /// in reverse, when it is back at its first iteration; without the tape
+    /// length it would record the header's predecessor every iteration. An
+    /// affine induction variable (constant step, no wrap) says it as well:
+    /// its last value is kept once at the exits, stepped back on each
+    /// reverse back edge, and the first iteration is where it equals its
+    /// start. Its other taped induction variables are stepped back too.
+    fn plan_counted_loops(&mut self) {
+        if self.aug.is_some() {
+            return;
+        }
+        for h in self.cfg.reverse_post_order().to_vec() {
+            let Some(l) = self.loops.simple_loop(h).cloned() else {
+                continue;
+            };
+            let record = Need::PredIndex(h);
+            // Candidates: loops that record the header's predecessor, and
+            // loops that measure the tape only because their header or
+            // latch pushes induction variables (which this plan moves out).
+            let only_ivs = |b: &Block| {
+                self.needs[b].iter().all(|n| {
+                    self.keep.get(n) != Some(&Keep::Tape)
+                        || matches!(n, Need::Primal(v) if Self::affine_step(*v, &l).is_some())
+                })
+            };
+            let by_tape_length = self.loop_entry.contains_key(&h)
+                && !self.ivs.contains_key(&h)
+                && only_ivs(&h)
+                && only_ivs(&l.latch);
+            if !(by_tape_length || self.needs[&h].contains(&record)) || self.ivs.contains_key(&h) {
+                continue;
+            }
+            let start_of = |phi: Value| {
+                (0..2)
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| *b == l.preheader)
+                    .map(|(v, _)| v)
+            };
+            // The counter: an IV whose start the reverse sweep can read.
+            let counter = h.instructions().into_iter().find_map(|phi| {
+                let step = Self::affine_step(phi, &l)?;
+                let next = (0..2)
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| *b == l.latch)?
+                    .0;
+                let no_wrap = unsafe {
+                    llvm_sys::core::LLVMGetNUW(next.0) != 0
+                        || llvm_sys::core::LLVMGetNSW(next.0) != 0
+                };
+                let start = start_of(phi)?;
+                let readable = self.is_direct(start)
+                    || matches!(
+                        self.keep.get(&Need::Primal(start)),
+                        None | Some(Keep::Slot | Keep::Tape)
+                    );
+                (step != 0 && no_wrap && readable).then_some((phi, step, start))
+            });
+            let Some((phi, step, start)) = counter else {
+                continue;
+            };
+            self.needs
+                .get_mut(&h)
+                .expect("planned")
+                .retain(|n| *n != record);
+            self.keep.remove(&record);
+            if self.loop_entry.remove(&h).is_some() {
+                let n = Need::LoopEntry(h);
+                self.keep.remove(&n);
+                for e in &l.exits {
+                    self.needs.get_mut(e).expect("planned").retain(|m| *m != n);
+                }
+            }
+            let outer = l.exits.iter().any(|e| self.loops.in_loop(*e));
+            let kind = if outer { Keep::Tape } else { Keep::Slot };
+            let mut ivs = vec![(Need::Primal(phi), step)];
+            for b in &l.body {
+                for n in self.needs[b].clone() {
+                    if let Need::Primal(v) = n {
+                        if v != phi && self.keep.get(&n) == Some(&Keep::Tape) {
+                            if let Some(step) = Self::affine_step(v, &l) {
+                                if !ivs.contains(&(n, step)) {
+                                    ivs.push((n, step));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for &(n, _) in &ivs {
+                self.keep.entry(n).or_insert(kind);
+                for b in l.body.iter().copied().collect::<Vec<_>>() {
+                    if self.needs[&b].contains(&n) {
+                        self.move_to_exits(n, b, &l);
+                    }
+                }
+                self.move_to_exits(n, h, &l);
+            }
+            if !self.is_direct(start) {
+                let n = Need::Primal(start);
+                let d = start.parent_block();
+                let kind = if self.loops.in_loop(d) {
+                    Keep::Tape
+                } else {
+                    Keep::Slot
+                };
+                let k = *self.keep.entry(n).or_insert(kind);
+                self.needs.get_mut(&h).expect("planned").push(n);
+                if k == Keep::Tape {
+                    self.move_to_exits(n, h, &l);
+                }
+            }
+            self.ivs.insert(h, ivs);
+            self.counted.insert(h, (phi, start));
+        }
+    }
+
     /// Keep `n` at the exits of `l` instead of in `bb` (in `l`): each exit's
     /// reverse block stores it in a slot, which `bb`'s reverse block reads.
     fn move_to_exits(&mut self, n: Need, bb: Block, l: &crate::analysis::loops::SimpleLoop) {
@@ -996,15 +1104,15 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// If `n` can be recomputed in the reverse sweep, the needs it brings.
-    fn recompute_operands(&self, n: Need, stable_memory: bool) -> Option<Vec<Need>> {
+    fn recompute_operands(&self, n: Need, memory: &MemoryWrites) -> Option<Vec<Need>> {
         let not_direct = |v: &Value| !self.is_direct(*v);
         match n {
             Need::Primal(v) => {
                 let op = v.opcode()?;
                 let ok = is_cheap_pure(op)
                     || (op == LLVMOpcode::LLVMLoad
-                        && stable_memory
-                        && crate::analysis::types::root_object(v.operand(0)).is_argument());
+                        && self.aug.is_none()
+                        && memory.unchanged_after(v));
                 ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
             }
             Need::Shadow(v) => {
@@ -1416,6 +1524,9 @@ impl<'s> AdjointBuilder<'s> {
                         self.shadow_phis.push((inst, s));
                     }
                 }
+                // The reverse sweep may load a stack slot again after the
+                // forward run ended its lifetime; it lives to the return.
+                LLVMCall if self.aug.is_none() && is_lifetime_marker(inst) => {}
                 LLVMCall if self.forward_split_call(inst).is_some() => {}
                 LLVMCall if is_runtime_call(inst) && self.is_reversed(inst) => {
                     self.forward_runtime_call(inst)
@@ -1452,13 +1563,13 @@ impl<'s> AdjointBuilder<'s> {
             let len = Type::i64(ctx).const_int(size as i64);
             let p = self.b.call(fns.push, &[*t, len]);
             let what: Vec<String> = layout.iter().map(|(n, _)| n.describe()).collect();
-            self.stats.pushed_values.push((bb.name(), what));
+            self.stats.pushed_values.push((bb.label(), what));
             for (n, off) in layout {
                 let v = self.forward_value(n);
                 let s = self.b.store(v, self.b.byte_gep(p, off));
                 s.set_alignment(8);
             }
-            self.stats.pushed_per_block.push((bb.name(), size));
+            self.stats.pushed_per_block.push((bb.label(), size));
         }
         let entered: Vec<Block> = self
             .loop_entry
@@ -2105,13 +2216,24 @@ impl<'s> AdjointBuilder<'s> {
             .collect();
         let edges: Vec<Block> = if preds.len() == 1 {
             vec![self.b.insert_block()]
-        } else if let Some(l) = self.loop_entry.get(&bb) {
-            let (t, fns) = self.tape_rev_fns();
-            let now = self.b.call(fns.len, &[t]);
-            let at_entry = self.b.load(Type::i64(ctx), self.entry_len_slot[&bb]);
-            let first = self
-                .b
-                .icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, now, at_entry);
+        } else if let Some(l) = self
+            .loops
+            .simple_loop(bb)
+            .filter(|_| self.loop_entry.contains_key(&bb) || self.counted.contains_key(&bb))
+        {
+            let l = l.clone();
+            let first = if let Some(&(phi, start)) = self.counted.get(&bb) {
+                let now = self.rev_value(Need::Primal(phi), local)?;
+                let start = self.rev_value(Need::Primal(start), local)?;
+                self.b
+                    .icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, now, start)
+            } else {
+                let (t, fns) = self.tape_rev_fns();
+                let now = self.b.call(fns.len, &[t]);
+                let at_entry = self.b.load(Type::i64(ctx), self.entry_len_slot[&bb]);
+                self.b
+                    .icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, now, at_entry)
+            };
             let to_pre = self
                 .dst
                 .append_block(ctx, &format!("rev.{}.entry", bb.name()));
@@ -2148,7 +2270,8 @@ impl<'s> AdjointBuilder<'s> {
         for (pred, edge) in preds.iter().zip(edges) {
             self.b.position_at_end(edge);
             // Back to the previous iteration: step the induction variables back.
-            if self.loop_entry.get(&bb).is_some_and(|l| l.latch == *pred) {
+            let looping = self.loop_entry.contains_key(&bb) || self.counted.contains_key(&bb);
+            if looping && self.loops.simple_loop(bb).is_some_and(|l| l.latch == *pred) {
                 for (n, step) in self.ivs.get(&bb).cloned().unwrap_or_default() {
                     let ty = self.need_type(n);
                     let v = self.b.load(ty, self.hoist_slot[&n]);

@@ -1,0 +1,253 @@
+//! Where a function writes memory, so that the reverse sweep can tell which
+//! loads it may simply repeat. A load whose memory no instruction after it
+//! (on any path to the return) can change reads, at the end of the forward
+//! run, the value it read when it ran: the reverse sweep loads it again
+//! instead of taping it. Typical cases: a table the function fills once and
+//! then only reads (GMM's exp of the precision diagonals), and arguments of a
+//! function that writes only its own stack.
+
+use super::activity::{underlying_alloca, HeapFn};
+use super::cfg::ControlFlowGraph;
+use super::types::root_object;
+use crate::ir::{Block, Function, Value};
+use crate::rules::lookup_call;
+use llvm_sys::core::LLVMIsAGlobalVariable;
+use llvm_sys::LLVMOpcode;
+use std::collections::{HashMap, HashSet};
+
+/// What a writing instruction may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Only this private object.
+    Private(Value),
+    /// Any memory but the private objects.
+    Shared,
+}
+
+pub struct MemoryWrites {
+    /// Stack slots and heap blocks of this function whose address never
+    /// leaves loads, stores, address arithmetic and memory intrinsics: only
+    /// accesses through them can change them.
+    private: HashSet<Value>,
+    writers: Vec<(Value, Target)>,
+    /// Position of every instruction in its block.
+    index: HashMap<Value, usize>,
+    /// Blocks reachable from a block through at least one edge.
+    reach: HashMap<Block, HashSet<Block>>,
+}
+
+impl MemoryWrites {
+    pub fn compute(f: Function, cfg: &ControlFlowGraph) -> Self {
+        let blocks = cfg.reverse_post_order();
+        let mut index = HashMap::new();
+        let mut private = HashSet::new();
+        for &b in blocks {
+            for (i, inst) in b.instructions().into_iter().enumerate() {
+                index.insert(inst, i);
+                let object = inst.opcode() == Some(LLVMOpcode::LLVMAlloca)
+                    || HeapFn::of(inst).is_some_and(HeapFn::allocates);
+                if object && !escapes(inst) {
+                    private.insert(inst);
+                }
+            }
+        }
+        let target = |p: Value| {
+            let r = root_object(p);
+            if private.contains(&r) {
+                Target::Private(r)
+            } else {
+                Target::Shared
+            }
+        };
+        let mut writers = Vec::new();
+        for &b in blocks {
+            for inst in b.instructions() {
+                if let Some(t) = write_target(inst, f, &target) {
+                    writers.push((inst, t));
+                }
+            }
+        }
+        let mut reach = HashMap::new();
+        for &b in blocks {
+            let mut seen = HashSet::new();
+            let mut work = b.successors();
+            while let Some(s) = work.pop() {
+                if seen.insert(s) {
+                    work.extend(s.successors());
+                }
+            }
+            reach.insert(b, seen);
+        }
+        MemoryWrites {
+            private,
+            writers,
+            index,
+            reach,
+        }
+    }
+
+    /// Whether no instruction of this function that runs after `load` can
+    /// change the memory it reads. Only for a reverse sweep that directly
+    /// follows the forward run in the same frame: a function differentiated
+    /// in split mode returns to its caller, which may write anything before
+    /// the reverse sweep. Loads of the function's stack slots qualify (they
+    /// live until it returns), loads of its heap blocks do not (they may be
+    /// freed).
+    pub fn unchanged_after(&self, load: Value) -> bool {
+        let root = root_object(load.operand(0));
+        let relevant = if self.private.contains(&root) {
+            if root.opcode() != Some(LLVMOpcode::LLVMAlloca) {
+                return false;
+            }
+            Target::Private(root)
+        } else if root.is_argument() || unsafe { !LLVMIsAGlobalVariable(root.0).is_null() } {
+            Target::Shared
+        } else {
+            // Memory reached through loaded or merged pointers, escaping
+            // stack slots, heap blocks: not worth the risk.
+            return false;
+        };
+        !self
+            .writers
+            .iter()
+            .any(|&(w, t)| t == relevant && self.runs_after(load, w))
+    }
+
+    /// Whether `w` can execute after `a` in one run of the function.
+    fn runs_after(&self, a: Value, w: Value) -> bool {
+        let (ba, bw) = (a.parent_block(), w.parent_block());
+        (ba == bw && self.index.get(&w) > self.index.get(&a))
+            || self.reach.get(&ba).is_some_and(|r| r.contains(&bw))
+    }
+}
+
+/// Whether an object's address is used other than to load from, store to,
+/// offset, copy to or from, or free it.
+fn escapes(object: Value) -> bool {
+    let mut work = vec![object];
+    let mut seen = HashSet::new();
+    while let Some(p) = work.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        for u in p.users() {
+            use LLVMOpcode::*;
+            let ok = match u.opcode() {
+                Some(LLVMGetElementPtr) | Some(LLVMBitCast) | Some(LLVMAddrSpaceCast)
+                    if u.operand(0) == p =>
+                {
+                    work.push(u);
+                    true
+                }
+                Some(LLVMLoad) => true,
+                Some(LLVMStore) => u.operand(0) != p,
+                Some(LLVMCall) => match u.called_function() {
+                    Some(c) if c.is_intrinsic() => {
+                        let n = c.name();
+                        n.starts_with("llvm.memcpy")
+                            || n.starts_with("llvm.memmove")
+                            || n.starts_with("llvm.memset")
+                            || n.starts_with("llvm.lifetime")
+                    }
+                    _ => matches!(HeapFn::of(u), Some(HeapFn::Free | HeapFn::RustDealloc)),
+                },
+                _ => false,
+            };
+            if !ok {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// What `inst` may write, if anything.
+fn write_target(inst: Value, f: Function, target: &dyn Fn(Value) -> Target) -> Option<Target> {
+    use LLVMOpcode::*;
+    match inst.opcode()? {
+        LLVMStore => Some(target(inst.operand(1))),
+        LLVMAtomicRMW | LLVMAtomicCmpXchg | LLVMInvoke | LLVMCallBr => Some(Target::Shared),
+        LLVMCall => {
+            let Some(c) = inst.called_function() else {
+                return Some(Target::Shared);
+            };
+            let n = c.name();
+            if c.is_intrinsic() {
+                if n.starts_with("llvm.memcpy")
+                    || n.starts_with("llvm.memmove")
+                    || n.starts_with("llvm.memset")
+                {
+                    return Some(target(inst.operand(0)));
+                }
+                let writes = n.starts_with("llvm.masked.store")
+                    || n.starts_with("llvm.masked.scatter")
+                    || n.starts_with("llvm.masked.compressstore")
+                    || n.starts_with("llvm.vp.store")
+                    || n.starts_with("llvm.vp.scatter");
+                return writes.then_some(Target::Shared);
+            }
+            if lookup_call(&n).is_some() || !may_write_user_memory(inst, c) {
+                return None;
+            }
+            match HeapFn::of(inst) {
+                Some(h) if h.allocates() => None,
+                Some(_) => Some(target(inst.operand(0))),
+                None if c != f && !c.is_declaration() && writes_only_stack(c) => None,
+                None => Some(Target::Shared),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a call may write memory a program's pointers can reach: false
+/// when its `memory(...)` attribute (on the call or the callee) allows no
+/// writes to argument or other memory (errno and inaccessible memory are
+/// not user data), and for libm's `lgamma`, which writes only `signgam`.
+fn may_write_user_memory(call: Value, callee: Function) -> bool {
+    use llvm_sys::core::{
+        LLVMGetCallSiteEnumAttribute, LLVMGetEnumAttributeAtIndex, LLVMGetEnumAttributeKindForName,
+        LLVMGetEnumAttributeValue,
+    };
+    if matches!(callee.name().as_str(), "lgamma" | "lgammaf" | "lgammal") {
+        return false;
+    }
+    // MemoryEffects: two bits (ref = 1, mod = 2) per location, in the order
+    // argmem, inaccessiblemem, errnomem, other (then target-specific ones).
+    const MOD_ARGMEM: u64 = 2;
+    const MOD_OTHER: u64 = 2 << 6;
+    let kind = unsafe { LLVMGetEnumAttributeKindForName(c"memory".as_ptr(), 6) };
+    let index = llvm_sys::LLVMAttributeFunctionIndex;
+    let effects = |a: llvm_sys::prelude::LLVMAttributeRef| {
+        (!a.is_null()).then(|| unsafe { LLVMGetEnumAttributeValue(a) })
+    };
+    let e = effects(unsafe { LLVMGetCallSiteEnumAttribute(call.0, index, kind) })
+        .or_else(|| effects(unsafe { LLVMGetEnumAttributeAtIndex(callee.raw(), index, kind) }));
+    match e {
+        Some(bits) => bits & (MOD_ARGMEM | MOD_OTHER) != 0,
+        None => true,
+    }
+}
+
+/// Whether `f` writes no memory but its own stack slots and heap blocks.
+pub fn writes_only_stack(f: Function) -> bool {
+    let local = |p: Value| underlying_alloca(p).is_some();
+    f.blocks()
+        .into_iter()
+        .flat_map(|b| b.instructions())
+        .all(|i| match i.opcode() {
+            Some(LLVMOpcode::LLVMStore) => local(i.operand(1)),
+            Some(LLVMOpcode::LLVMCall) => match i.called_function() {
+                Some(c) if lookup_call(&c.name()).is_some() => true,
+                _ if HeapFn::of(i).is_some() => true,
+                Some(c) if c.is_intrinsic() => {
+                    !c.name().starts_with("llvm.mem") || local(i.operand(0))
+                }
+                _ => false,
+            },
+            Some(LLVMOpcode::LLVMInvoke)
+            | Some(LLVMOpcode::LLVMAtomicRMW)
+            | Some(LLVMOpcode::LLVMAtomicCmpXchg) => false,
+            _ => true,
+        })
+}
