@@ -42,14 +42,8 @@ pub fn annotate(f: Function, acts: &[Activity]) -> String {
         .collect();
     writeln!(out, "function {}({})", f.name(), sig.join(", ")).unwrap();
     let (mut active, mut total) = (0, 0);
-    for (k, bb) in f.blocks().into_iter().enumerate() {
-        let label = bb.name();
-        let label = if label.is_empty() {
-            format!("block {k}")
-        } else {
-            label
-        };
-        writeln!(out, "{label}:").unwrap();
+    for bb in f.blocks() {
+        writeln!(out, "{}:", bb.label()).unwrap();
         for i in bb.instructions() {
             total += 1;
             let deps: Vec<&str> = per_input

@@ -3,10 +3,12 @@
 
 pub mod activity;
 pub mod cfg;
+pub mod dominators;
 pub mod loops;
 pub mod memory;
 pub mod types;
 
 pub use activity::ActivityAnalysis;
 pub use cfg::ControlFlowGraph;
+pub use dominators::DominatorTree;
 pub use loops::LoopAnalysis;

@@ -445,6 +445,38 @@ impl Type {
     pub fn null(self) -> Value {
         Value(unsafe { LLVMConstNull(self.0) })
     }
+    /// -0.0 in every float (null elsewhere): the additive identity of
+    /// floating point. LLVM folds `x + -0.0` to `x` but not `x + 0.0`
+    /// (which is not `x` when `x` is -0.0), so adjoints that start here
+    /// cost no addition for their first contribution.
+    pub fn neg_zero(self) -> Value {
+        unsafe {
+            match self.kind() {
+                LLVMTypeKind::LLVMHalfTypeKind
+                | LLVMTypeKind::LLVMBFloatTypeKind
+                | LLVMTypeKind::LLVMFloatTypeKind
+                | LLVMTypeKind::LLVMDoubleTypeKind
+                | LLVMTypeKind::LLVMX86_FP80TypeKind
+                | LLVMTypeKind::LLVMFP128TypeKind => Value(LLVMConstReal(self.0, -0.0)),
+                LLVMTypeKind::LLVMVectorTypeKind if self.element_type().is_float_scalar() => {
+                    let mut lanes: Vec<_> = (0..self.vector_size())
+                        .map(|_| self.element_type().neg_zero().0)
+                        .collect();
+                    Value(LLVMConstVector(lanes.as_mut_ptr(), lanes.len() as u32))
+                }
+                LLVMTypeKind::LLVMStructTypeKind => {
+                    let mut f: Vec<_> = self.struct_fields().iter().map(|t| t.neg_zero().0).collect();
+                    Value(LLVMConstNamedStruct(self.0, f.as_mut_ptr(), f.len() as u32))
+                }
+                LLVMTypeKind::LLVMArrayTypeKind => {
+                    let e = self.element_type().neg_zero().0;
+                    let mut f = vec![e; self.aggregate_len() as usize];
+                    Value(LLVMConstArray2(self.element_type().0, f.as_mut_ptr(), f.len() as u64))
+                }
+                _ => self.null(),
+            }
+        }
+    }
     pub fn params(self) -> Vec<Type> {
         let n = unsafe { LLVMCountParamTypes(self.0) };
         let mut v = vec![std::ptr::null_mut(); n as usize];

@@ -29,7 +29,7 @@ mod tape;
 use crate::analysis::activity::{underlying_alloca, HeapFn};
 use crate::analysis::memory::MemoryWrites;
 use crate::analysis::types::{MemoryType, TypeAnalysis};
-use crate::analysis::{ActivityAnalysis, ControlFlowGraph, LoopAnalysis};
+use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_heap, PrimalMap};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
@@ -387,6 +387,7 @@ struct AdjointBuilder<'s> {
     /// Computed on first use: only copies of active memory need it.
     types: std::cell::OnceCell<TypeAnalysis>,
     cfg: ControlFlowGraph,
+    doms: DominatorTree,
     loops: LoopAnalysis,
     pm: PrimalMap,
     /// shadow pointers in the forward sweep
@@ -464,6 +465,7 @@ impl<'s> AdjointBuilder<'s> {
         let ctx = synth.ctx;
         let cfg = ControlFlowGraph::compute(src);
         let loops = LoopAnalysis::compute(&cfg);
+        let doms = DominatorTree::compute(&cfg);
         let activity = ActivityAnalysis::compute(src, &sig.params);
         AdjointBuilder {
             b: Builder::new(ctx),
@@ -476,6 +478,7 @@ impl<'s> AdjointBuilder<'s> {
             activity,
             types: std::cell::OnceCell::new(),
             cfg,
+            doms,
             loops,
             pm: PrimalMap::default(),
             smap: HashMap::new(),
@@ -768,14 +771,16 @@ impl<'s> AdjointBuilder<'s> {
         Ok(())
     }
 
-    /// For a merge block with two predecessors that both come from one
+    /// For a merge block with two predecessors that follow from one
     /// conditional branch: the condition, and the predecessor index taken
-    /// when it is true and when it is false. Shapes: A -> bb with
-    /// A -> S -> bb (triangle), A -> S1 -> bb and A -> S2 -> bb (diamond),
-    /// where S may also be a loop (its preheader entered from A, its only
-    /// exit falling through to bb: the guard that skips a loop). The
-    /// condition is usually cheap to recompute, so the reverse sweep needs
-    /// no branch record. Not for loop headers.
+    /// when it is true and when it is false. The branch block A dominates
+    /// bb, and each predecessor is either A itself (the edge A -> bb) or
+    /// dominated by a successor of A that only A enters: then reaching it
+    /// means the last run of A went that way (to reach it otherwise a path
+    /// would pass A again). This covers if/else triangles and diamonds,
+    /// guards that skip a loop, and the vectorizer's middle blocks, whatever
+    /// lies between. The condition is usually cheap to recompute, so the
+    /// reverse sweep needs no branch record. Not for loop headers.
     fn pred_by_condition(&self, bb: Block) -> Option<(Value, usize, usize)> {
         if self.loops.simple_loop(bb).is_some() {
             return None;
@@ -784,33 +789,33 @@ impl<'s> AdjointBuilder<'s> {
         if preds.len() != 2 {
             return None;
         }
-        // Where a predecessor was entered from when its region has a single
-        // way in: (branching block, its successor on the way). Reaching `bb`
-        // from `p` then means that branch went that way.
-        let origin = |p: Block| -> Option<(Block, Block)> {
-            let mut entry = p;
-            if let Some(l) = self.loops.simple_loops().find(|l| l.exits == [p]) {
-                entry = l.preheader;
+        // Reaching `p` means the last run of `a` branched to `s`: either the
+        // edge a -> bb itself (p == a), or `s` is entered only from `a` and
+        // every way to `p` passes through `s`.
+        let via = |a: Block, s: Block, p: Block| {
+            (s == bb && p == a)
+                || (s != bb && distinct_preds(&self.cfg, s) == [a] && self.doms.dominates(s, p))
+        };
+        let mut a = self.doms.idom(bb);
+        while let Some(branch) = a {
+            a = self.doms.idom(branch);
+            let Some(term) = branch.terminator() else { continue };
+            if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
+                continue;
             }
-            let ps = self.cfg.predecessors(entry);
-            (ps.len() == 1).then(|| (ps[0], entry))
-        };
-        // (branch block, successor leading to preds[0], to preds[1])
-        let (a, via) = match (origin(preds[0]), origin(preds[1])) {
-            (Some((a0, s0)), Some((a1, s1))) if a0 == a1 => (a0, [s0, s1]),
-            (Some((a0, s0)), _) if a0 == preds[1] => (a0, [s0, bb]),
-            (_, Some((a1, s1))) if a1 == preds[0] => (a1, [bb, s1]),
-            _ => return None,
-        };
-        let term = a.terminator()?;
-        if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
-            return None;
+            let succ = branch.successors(); // [if true, if false]
+            if succ[0] == succ[1] {
+                continue;
+            }
+            let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
+            if via(branch, succ[0], preds[0]) && via(branch, succ[1], preds[1]) {
+                return Some((cond, 0, 1));
+            }
+            if via(branch, succ[0], preds[1]) && via(branch, succ[1], preds[0]) {
+                return Some((cond, 1, 0));
+            }
         }
-        let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
-        let succ = a.successors(); // [if true, if false]
-        let index_via = |s: Block| via.iter().position(|v| *v == s);
-        let (t, f) = (index_via(succ[0])?, index_via(succ[1])?);
-        (t != f).then_some((cond, t, f))
+        None
     }
 
     /// `phi [start, preheader], [phi + C, latch]` in the header of `l`: C.
@@ -873,9 +878,7 @@ impl<'s> AdjointBuilder<'s> {
             let is_iv = |n: &Need| ivs.iter().any(|(m, _)| m == n);
             let still_pushes = |b: &Block| {
                 self.needs[b].iter().any(|n| {
-                    !is_iv(n)
-                        && !matches!(n, Need::PredIndex(_))
-                        && self.keep.get(n) == Some(&Keep::Tape)
+                    !is_iv(n) && *n != Need::PredIndex(h) && self.keep.get(n) == Some(&Keep::Tape)
                 })
             };
             if !(still_pushes(&l.header) || still_pushes(&l.latch)) {
@@ -1075,7 +1078,7 @@ impl<'s> AdjointBuilder<'s> {
             let pushes = |b: &Block| {
                 self.needs[b]
                     .iter()
-                    .any(|n| !matches!(n, Need::PredIndex(_)) && self.keep[n] == Keep::Tape)
+                    .any(|n| *n != Need::PredIndex(bb) && self.keep[n] == Keep::Tape)
             };
             if !(pushes(&bb) || pushes(&l.latch)) {
                 continue;
@@ -1242,7 +1245,7 @@ impl<'s> AdjointBuilder<'s> {
         }
         let s = self.ab.alloca(v.ty());
         s.set_name(&format!("adj.{}", v.name()));
-        self.ab.store(v.ty().null(), s);
+        self.ab.store(v.ty().neg_zero(), s);
         self.adjoint.insert(v, s);
         s
     }
@@ -1783,7 +1786,7 @@ impl<'s> AdjointBuilder<'s> {
             // The adjoint goes to the lane(s) that won.
             let slot = self.adjoint_slot(inst);
             let r_bar = self.b.load(inst.ty(), slot);
-            self.b.store(inst.ty().null(), slot);
+            self.b.store(inst.ty().neg_zero(), slot);
             let v = self.rev_value(Need::Primal(inst.operand(0)), local)?;
             let r = self.rev_value(Need::Primal(inst), local)?;
             let won = self.b.fcmp(
@@ -1814,7 +1817,7 @@ impl<'s> AdjointBuilder<'s> {
         // A value: read and clear its adjoint.
         let slot = self.adjoint_slot(inst);
         let r_bar = self.b.load(inst.ty(), slot);
-        self.b.store(inst.ty().null(), slot);
+        self.b.store(inst.ty().neg_zero(), slot);
         if op == LLVMLoad {
             let sp = self.rev_value(Need::Shadow(inst.operand(0)), local)?;
             let cur = self.b.load(inst.ty(), sp);
@@ -2173,7 +2176,7 @@ impl<'s> AdjointBuilder<'s> {
             let seed = if self.has_adjoint(inst) {
                 let slot = self.adjoint_slot(inst);
                 let r = self.b.load(inst.ty(), slot);
-                self.b.store(inst.ty().null(), slot);
+                self.b.store(inst.ty().neg_zero(), slot);
                 r
             } else {
                 inst.ty().null()
@@ -2287,7 +2290,7 @@ impl<'s> AdjointBuilder<'s> {
             }
             for &phi in &phis {
                 let s = self.adjoint_slot(phi);
-                self.b.store(phi.ty().null(), s);
+                self.b.store(phi.ty().neg_zero(), s);
             }
             for (&phi, bar) in phis.iter().zip(bars) {
                 let v = (0..phi.count_incoming())
@@ -2314,7 +2317,10 @@ impl<'s> AdjointBuilder<'s> {
             .into_iter()
             .map(|i| {
                 let s = self.adjoint_slot(params[i]);
-                self.b.load(params[i].ty(), s)
+                let a = self.b.load(params[i].ty(), s);
+                // Adjoints start at -0.0 (see `Type::neg_zero`); a parameter
+                // nothing flowed to returns +0.0.
+                self.add(a, params[i].ty().null())
             })
             .collect();
         match adj.as_slice() {
