@@ -465,13 +465,21 @@ impl Type {
                     Value(LLVMConstVector(lanes.as_mut_ptr(), lanes.len() as u32))
                 }
                 LLVMTypeKind::LLVMStructTypeKind => {
-                    let mut f: Vec<_> = self.struct_fields().iter().map(|t| t.neg_zero().0).collect();
+                    let mut f: Vec<_> = self
+                        .struct_fields()
+                        .iter()
+                        .map(|t| t.neg_zero().0)
+                        .collect();
                     Value(LLVMConstNamedStruct(self.0, f.as_mut_ptr(), f.len() as u32))
                 }
                 LLVMTypeKind::LLVMArrayTypeKind => {
                     let e = self.element_type().neg_zero().0;
                     let mut f = vec![e; self.aggregate_len() as usize];
-                    Value(LLVMConstArray2(self.element_type().0, f.as_mut_ptr(), f.len() as u64))
+                    Value(LLVMConstArray2(
+                        self.element_type().0,
+                        f.as_mut_ptr(),
+                        f.len() as u64,
+                    ))
                 }
                 _ => self.null(),
             }

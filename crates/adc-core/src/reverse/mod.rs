@@ -799,7 +799,9 @@ impl<'s> AdjointBuilder<'s> {
         let mut a = self.doms.idom(bb);
         while let Some(branch) = a {
             a = self.doms.idom(branch);
-            let Some(term) = branch.terminator() else { continue };
+            let Some(term) = branch.terminator() else {
+                continue;
+            };
             if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
                 continue;
             }
