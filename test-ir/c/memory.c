@@ -2,6 +2,7 @@
  * structs of arrays, globals, struct results. */
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
 /* Insertion sort of a copy, then a weighted sum: the order (and so the
  * derivative's pattern) depends on the data. */
@@ -136,5 +137,26 @@ double read_then_overwrite(double *x, int n) {
     s += sin_weighted(x, n) * (r + 1);
     for (int i = 0; i < n; i++) x[i] = x[i] * x[i] * 0.5 + 0.1;
   }
+  return s;
+}
+
+/* A buffer grown by realloc (doubling) while it is filled, reduced, then
+ * shrunk by realloc and read again: shadows move with the blocks, and the
+ * adjoints of the kept prefix flow back to the old blocks. */
+double grow_buffer(const double *x, int n) {
+  int cap = 1, len = 0;
+  double *buf = malloc(cap * sizeof *buf);
+  for (int i = 0; i < n; i++) {
+    if (len == cap) {
+      cap *= 2;
+      buf = realloc(buf, cap * sizeof *buf);
+    }
+    buf[len++] = sin(x[i]) * x[(i + 1) % n];
+  }
+  double s = 0;
+  for (int i = 0; i < len; i++) s += buf[i] * buf[len - 1 - i];
+  buf = realloc(buf, 2 * sizeof *buf);
+  s += buf[0] * exp(buf[1]);
+  free(buf);
   return s;
 }

@@ -12,6 +12,7 @@ double poor_besselj_grad(int nu, double z, double d_ret);
 void sin_dot_grad(const double *x, double *dx, int n, double d_ret);
 double recursive_grad(int n, double x, double d_ret);
 void heap_scratch_grad(const double *x, double *dx, int n, double d_ret);
+void grow_buffer_grad(const double *x, double *dx, int n, double d_ret);
 
 enum { N = 5000, THREADS = 6 };
 static double x[N];
@@ -38,6 +39,8 @@ static void *serial_work(void *out) {
   /* Heap shadows: allocated zeroed with the primal, freed by the reverse sweep. */
   double *dx = calloc(N, sizeof *dx);
   for (int rep = 0; rep < 3; rep++) heap_scratch_grad(x, dx, 1000, 1.0);
+  /* realloc: shadows move with the blocks, adjoints flow back to old ones. */
+  grow_buffer_grad(x, dx, 1000, 1.0);
   free(dx);
   *(double *)out = acc;
   return NULL;

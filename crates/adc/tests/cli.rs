@@ -401,7 +401,14 @@ fn reverse_mode_is_clean_under_valgrind() {
         "k.o",
         &[],
     );
-    let exe = compile_and_link(dir.path(), &[&a, &b], "tape_driver.c", "tape");
+    let c = grad_to(
+        dir.path(),
+        &bitcode("c", "memory.c", "-g0"),
+        &["grow_buffer"],
+        "m.o",
+        &[],
+    );
+    let exe = compile_and_link(dir.path(), &[&a, &b, &c], "tape_driver.c", "tape");
     let o = Command::new("valgrind")
         .args([
             "--error-exitcode=3",

@@ -23,39 +23,7 @@ fn can_carry(v: Value) -> bool {
     t.contains_float() || t.is_pointer()
 }
 
-/// How a call allocates or frees memory, for the heap functions adc knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeapFn {
-    /// `malloc(size)`
-    Malloc,
-    /// `calloc(n, size)`
-    Calloc,
-    /// `__rust_alloc(size, align)` / `__rust_alloc_zeroed(size, align)`
-    RustAlloc,
-    /// `free(p)`
-    Free,
-    /// `__rust_dealloc(p, size, align)`
-    RustDealloc,
-}
-
-impl HeapFn {
-    pub fn of(call: Value) -> Option<HeapFn> {
-        if call.opcode() != Some(LLVMOpcode::LLVMCall) {
-            return None;
-        }
-        Some(match call.called_function()?.name().as_str() {
-            "malloc" => HeapFn::Malloc,
-            "calloc" => HeapFn::Calloc,
-            "__rust_alloc" | "__rust_alloc_zeroed" => HeapFn::RustAlloc,
-            "free" => HeapFn::Free,
-            "__rust_dealloc" => HeapFn::RustDealloc,
-            _ => return None,
-        })
-    }
-    pub fn allocates(self) -> bool {
-        matches!(self, HeapFn::Malloc | HeapFn::Calloc | HeapFn::RustAlloc)
-    }
-}
+pub use crate::ir::heap::HeapFn;
 
 /// The function-local object a pointer is derived from (through GEPs and
 /// casts): a stack slot, or heap memory allocated by this function.
@@ -64,6 +32,37 @@ pub fn underlying_alloca(p: Value) -> Option<Value> {
     let local = root.opcode() == Some(LLVMOpcode::LLVMAlloca)
         || HeapFn::of(root).is_some_and(HeapFn::allocates);
     local.then_some(root)
+}
+
+/// The function-local objects a pointer may point into, through address
+/// arithmetic, phis and selects (a buffer grown by realloc in a loop is a
+/// phi of the first allocation and the reallocations); `None` when some
+/// path leads elsewhere.
+pub fn local_objects(p: Value) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut work = vec![p];
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        let r = super::types::root_object(v);
+        if let Some(a) = underlying_alloca(r) {
+            out.push(a);
+            continue;
+        }
+        match r.opcode() {
+            Some(LLVMOpcode::LLVMPHI) => {
+                work.extend((0..r.count_incoming()).map(|i| r.incoming(i).0));
+            }
+            Some(LLVMOpcode::LLVMSelect) => {
+                work.push(r.operand(1));
+                work.push(r.operand(2));
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 impl ActivityAnalysis {
@@ -93,8 +92,10 @@ impl ActivityAnalysis {
                     Some(LLVMOpcode::LLVMStore) => {
                         // store v -> p: the stack object behind p now holds a derivative.
                         if u.operand(0) == v {
-                            if let Some(a) = underlying_alloca(u.operand(1)) {
-                                mark(a, &mut varied, &mut work);
+                            if let Some(roots) = local_objects(u.operand(1)) {
+                                for a in roots {
+                                    mark(a, &mut varied, &mut work);
+                                }
                             } else {
                                 // A global only this function uses: a shadow global.
                                 let g = super::types::root_object(u.operand(1));

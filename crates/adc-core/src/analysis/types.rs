@@ -87,9 +87,36 @@ impl TypeAnalysis {
     /// What the memory behind `ptr` holds, from the loads and stores of its
     /// object (and of `other`'s, e.g. the other side of a copy).
     pub fn memory_type(&self, ptrs: &[Value]) -> MemoryType {
+        // The same memory under other names: pointers merged by phis and
+        // selects (a buffer grown by realloc in a loop).
+        let mut objects: Vec<Value> = Vec::new();
+        let mut work: Vec<Value> = ptrs.iter().map(|p| root_object(*p)).collect();
+        while let Some(o) = work.pop() {
+            if objects.contains(&o) {
+                continue;
+            }
+            objects.push(o);
+            for u in o.users() {
+                if matches!(
+                    u.opcode(),
+                    Some(LLVMOpcode::LLVMPHI) | Some(LLVMOpcode::LLVMSelect)
+                ) {
+                    work.push(u);
+                }
+            }
+            match o.opcode() {
+                Some(LLVMOpcode::LLVMPHI) => {
+                    work.extend((0..o.count_incoming()).map(|i| root_object(o.incoming(i).0)))
+                }
+                Some(LLVMOpcode::LLVMSelect) => {
+                    work.extend([o.operand(1), o.operand(2)].map(root_object))
+                }
+                _ => {}
+            }
+        }
         let mut tys: Vec<Type> = Vec::new();
-        for p in ptrs {
-            for t in self.seen.get(&root_object(*p)).into_iter().flatten() {
+        for p in &objects {
+            for t in self.seen.get(p).into_iter().flatten() {
                 if !tys.contains(t) {
                     tys.push(*t);
                 }

@@ -16,7 +16,8 @@ use crate::analysis::activity::underlying_alloca;
 use crate::analysis::activity::HeapFn;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
-use crate::ir::clone::{free_shadow_heap, zeroed_shadow_heap, PrimalMap};
+use crate::ir::clone::PrimalMap;
+use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
@@ -372,12 +373,23 @@ impl<'s> TangentBuilder<'s> {
             // freed with it.
             self.clone_primal(inst);
             let pargs: Vec<Value> = args.iter().map(|a| self.primal(*a)).collect();
-            if kind.allocates() && self.activity.is_varied(inst) {
-                let s = zeroed_shadow_heap(&self.b, self.synth.module, kind, &pargs);
+            let m = self.synth.module;
+            if kind.reallocates() && self.activity.is_varied(inst) {
+                // The tangents move with the block; the old ones are freed
+                // like the old block.
+                let old = self.tangent(args[0]);
+                let null = args[0].ty().null();
+                let s = realloc_shadow(&self.b, m, inst, old.unwrap_or(null), &pargs);
+                if let Some(old) = old {
+                    free_shadow(&self.b, m, inst, Side::Freed, old, &pargs);
+                }
+                self.tmap.insert(inst, s);
+            } else if kind.allocates() && self.activity.is_varied(inst) {
+                let s = zeroed_shadow(&self.b, m, inst, &pargs);
                 self.tmap.insert(inst, s);
             } else if let (false, Some(s)) = (kind.allocates(), self.tangent(args[0])) {
-                // __rust_dealloc(p, size, align): the shadow has the same layout.
-                free_shadow_heap(&self.b, self.synth.module, kind, s, &pargs[1..]);
+                // free / __rust_dealloc: the shadow has the same layout.
+                free_shadow(&self.b, m, inst, Side::Freed, s, &pargs);
             }
             return Ok(());
         }

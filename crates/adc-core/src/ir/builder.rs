@@ -180,6 +180,9 @@ impl Builder {
     pub fn memset(&self, ptr: Value, val: Value, len: Value, align: u32) -> Value {
         Value(unsafe { LLVMBuildMemSet(self.raw, ptr.0, val.0, len.0, align) })
     }
+    pub fn memcpy(&self, dst: Value, src: Value, len: Value, align: u32) -> Value {
+        Value(unsafe { LLVMBuildMemCpy(self.raw, dst.0, align, src.0, align, len.0) })
+    }
     /// `sizeof(ty)` as an i64 constant expression.
     pub fn size_of(&self, ty: Type) -> Value {
         Value(unsafe { LLVMSizeOf(ty.0) })

@@ -13,6 +13,7 @@ pub mod builder;
 pub mod clone;
 pub mod debug_loc;
 pub mod globals;
+pub mod heap;
 pub mod module_io;
 pub mod passes;
 

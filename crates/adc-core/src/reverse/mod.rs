@@ -31,7 +31,8 @@ use crate::analysis::memory::MemoryWrites;
 use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
-use crate::ir::clone::{free_shadow_heap, zeroed_shadow_alloca, zeroed_shadow_heap, PrimalMap};
+use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
+use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
@@ -604,9 +605,15 @@ impl<'s> AdjointBuilder<'s> {
                 }
             }
             LLVMCall if HeapFn::of(inst).is_some() => {
+                // The reverse frees the shadow (Rust's deallocator wants the
+                // layout); a realloc's also moves the kept adjoints back.
+                let kind = HeapFn::of(inst).expect("heap call");
                 out.push(Need::Shadow(inst));
-                if HeapFn::of(inst) == Some(HeapFn::RustAlloc) {
+                if matches!(kind, HeapFn::RustAlloc | HeapFn::RustRealloc | HeapFn::Realloc) {
                     out.extend(inst.call_args().into_iter().map(Need::Primal));
+                }
+                if kind.reallocates() && self.activity.is_varied(inst.operand(0)) {
+                    out.push(Need::Shadow(inst.operand(0)));
                 }
             }
             LLVMStore => out.push(Need::Shadow(inst.operand(1))),
@@ -1631,8 +1638,16 @@ impl<'s> AdjointBuilder<'s> {
                     && self.activity.is_varied(inst) =>
             {
                 let args: Vec<Value> = inst.call_args().iter().map(|a| self.primal(*a)).collect();
-                let kind = HeapFn::of(inst).expect("heap function");
-                let s = zeroed_shadow_heap(&self.b, self.synth.module, kind, &args);
+                let m = self.synth.module;
+                let s = if HeapFn::of(inst).is_some_and(HeapFn::reallocates) {
+                    // The old shadow stays until its own allocation is
+                    // undone: the reverse sweep adds the kept adjoints to it.
+                    let p = inst.operand(0);
+                    let old = self.smap.get(&p).copied().unwrap_or(p.ty().null());
+                    realloc_shadow(&self.b, m, inst, old, &args)
+                } else {
+                    zeroed_shadow(&self.b, m, inst, &args)
+                };
                 self.smap.insert(inst, s);
             }
             LLVMGetElementPtr | LLVMBitCast | LLVMAddrSpaceCast
@@ -1806,14 +1821,32 @@ impl<'s> AdjointBuilder<'s> {
             // Undoing the allocation: the shadow has served its last use.
             let shadow = self.rev_value(Need::Shadow(inst), local)?;
             let args = match kind {
-                HeapFn::RustAlloc => inst
+                HeapFn::RustAlloc | HeapFn::RustRealloc | HeapFn::Realloc => inst
                     .call_args()
                     .iter()
                     .map(|a| self.rev_value(Need::Primal(*a), local))
                     .collect::<Result<Vec<_>>>()?,
                 _ => vec![],
             };
-            free_shadow_heap(&self.b, self.synth.module, kind, shadow, &args);
+            let p = inst.operand(0);
+            if kind.reallocates() && self.activity.is_varied(p) {
+                // The kept prefix came from the old block: so do its adjoints.
+                let old = self.rev_value(Need::Shadow(p), local)?;
+                let kept = kept_bytes(&self.b, self.synth.module, inst, old, &args);
+                match self.copy_type(inst, p) {
+                    MemoryType::Float(elem) => self.move_adjoints(shadow, old, kept, elem),
+                    MemoryType::NoFloats => {}
+                    MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
+                }
+            }
+            free_shadow(
+                &self.b,
+                self.synth.module,
+                inst,
+                Side::Allocated,
+                shadow,
+                &args,
+            );
             return Ok(());
         }
         // A value: read and clear its adjoint.
@@ -1912,6 +1945,16 @@ impl<'s> AdjointBuilder<'s> {
             MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
         };
         let ss = self.rev_value(Need::Shadow(src), local)?;
+        self.move_adjoints(sd, ss, len, elem);
+        Ok(())
+    }
+
+    /// Add the `len` bytes of adjoints (elements of type `elem`) at `from`
+    /// to those at `to`, and zero them at `from`: the reverse of copying
+    /// `to` to `from`.
+    fn move_adjoints(&mut self, from: Value, to: Value, len: Value, elem: Type) {
+        let ctx = self.synth.ctx;
+        let (sd, ss) = (from, to);
         let i64t = Type::i64(ctx);
         let len = if len.ty() == i64t {
             len
@@ -1944,7 +1987,6 @@ impl<'s> AdjointBuilder<'s> {
         k.add_incoming(i64t.const_int(0), entry);
         k.add_incoming(next, body);
         self.b.position_at_end(exit);
-        Ok(())
     }
 
     /// What a copy moves: the type analysis' answer, else the user's hint.

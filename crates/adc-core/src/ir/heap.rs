@@ -1,0 +1,191 @@
+//! The heap functions adc knows (C's malloc family and Rust's allocator
+//! shim), and the shadow blocks derivatives keep beside the primal's.
+//!
+//! Shadows of blocks a function allocates are zero-filled twins of the same
+//! size, allocated and freed by the same allocator. `realloc` moves a block:
+//! its shadow is a new zero-filled block that receives the shadow's prefix
+//! (shadow pointers stored in the block travel with it). C's `realloc` does
+//! not say how big the old block was; the shadow's own `malloc_usable_size`
+//! bounds the copy (the shadow was allocated with the primal's size, and
+//! bytes past that size are never read as derivatives). Rust's
+//! `__rust_realloc` passes the old size.
+
+use super::{get_or_declare, Builder, Type, Value};
+use llvm_sys::prelude::LLVMModuleRef;
+use llvm_sys::LLVMOpcode;
+
+/// How a call allocates or frees memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeapFn {
+    /// `malloc(size)`
+    Malloc,
+    /// `calloc(n, size)`
+    Calloc,
+    /// `realloc(p, size)`
+    Realloc,
+    /// `__rust_alloc(size, align)` / `__rust_alloc_zeroed(size, align)`
+    RustAlloc,
+    /// `__rust_realloc(p, old_size, align, new_size)`
+    RustRealloc,
+    /// `free(p)`
+    Free,
+    /// `__rust_dealloc(p, size, align)`
+    RustDealloc,
+}
+
+/// The allocator shim's functions under their plain names, also when rustc
+/// mangles them (v0 mangling ends in the length-prefixed identifier, e.g.
+/// `_RNvCs..._7___rustc12___rust_alloc`).
+fn rust_shim_name(name: &str) -> Option<&'static str> {
+    const SHIM: [&str; 4] = [
+        "__rust_alloc",
+        "__rust_alloc_zeroed",
+        "__rust_dealloc",
+        "__rust_realloc",
+    ];
+    SHIM.into_iter().find(|s| {
+        name == *s || (name.starts_with("_R") && name.ends_with(&format!("{}{s}", s.len())))
+    })
+}
+
+/// `base` spelled the way the module spells its sibling `like` (plain, or
+/// with the same v0 mangling prefix).
+fn rust_sibling(like: &str, base: &str) -> String {
+    match rust_shim_name(like) {
+        Some(s) if like != s => {
+            let prefix = &like[..like.len() - s.len() - s.len().to_string().len()];
+            format!("{prefix}{}{base}", base.len())
+        }
+        _ => base.to_string(),
+    }
+}
+
+impl HeapFn {
+    pub fn of(call: Value) -> Option<HeapFn> {
+        if call.opcode() != Some(LLVMOpcode::LLVMCall) {
+            return None;
+        }
+        let name = call.called_function()?.name();
+        Some(match name.as_str() {
+            "malloc" => HeapFn::Malloc,
+            "calloc" => HeapFn::Calloc,
+            "realloc" => HeapFn::Realloc,
+            "free" => HeapFn::Free,
+            n => match rust_shim_name(n)? {
+                "__rust_alloc" | "__rust_alloc_zeroed" => HeapFn::RustAlloc,
+                "__rust_realloc" => HeapFn::RustRealloc,
+                _ => HeapFn::RustDealloc,
+            },
+        })
+    }
+
+    /// Returns a new block (realloc's may be the old one, moved).
+    pub fn allocates(self) -> bool {
+        !matches!(self, HeapFn::Free | HeapFn::RustDealloc)
+    }
+
+    pub fn reallocates(self) -> bool {
+        matches!(self, HeapFn::Realloc | HeapFn::RustRealloc)
+    }
+}
+
+/// A zero-filled twin of the block `call` allocates (`args`: the call's
+/// arguments as values in the function being built): calloc for the C
+/// functions, `__rust_alloc_zeroed` for Rust's.
+pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value]) -> Value {
+    let ctx = b.context();
+    let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
+    let callee = call.called_function().expect("heap call").name();
+    let calloc = || get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
+    match HeapFn::of(call).expect("heap call") {
+        HeapFn::Calloc => b.call(calloc(), args),
+        HeapFn::Realloc => b.call(calloc(), &[args[1], i64t.const_int(1)]),
+        HeapFn::RustAlloc | HeapFn::RustRealloc => {
+            let zeroed = rust_sibling(&callee, "__rust_alloc_zeroed");
+            let f = get_or_declare(m, &zeroed, Type::function(ptr, &[i64t, i64t]));
+            // (size, align): __rust_realloc's are its new size and align.
+            let (size, align) = if HeapFn::of(call) == Some(HeapFn::RustRealloc) {
+                (args[3], args[2])
+            } else {
+                (args[0], args[1])
+            };
+            b.call(f, &[size, align])
+        }
+        _ => b.call(calloc(), &[args[0], i64t.const_int(1)]),
+    }
+}
+
+/// Which of a heap call's blocks a shadow belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The block the call returns.
+    Allocated,
+    /// The block the call frees (free, dealloc, the old block of realloc).
+    Freed,
+}
+
+/// Free the shadow of one of `call`'s blocks (`args`: the call's arguments;
+/// Rust's deallocator wants that block's size and alignment).
+pub fn free_shadow(
+    b: &Builder,
+    m: LLVMModuleRef,
+    call: Value,
+    side: Side,
+    shadow: Value,
+    args: &[Value],
+) {
+    let ctx = b.context();
+    let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
+    let callee = call.called_function().expect("heap call").name();
+    let (size, align) = match (HeapFn::of(call).expect("heap call"), side) {
+        (HeapFn::RustAlloc, _) => (args[0], args[1]),
+        (HeapFn::RustDealloc, _) => (args[1], args[2]),
+        (HeapFn::RustRealloc, Side::Allocated) => (args[3], args[2]),
+        (HeapFn::RustRealloc, Side::Freed) => (args[1], args[2]),
+        _ => {
+            let f = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
+            b.call(f, &[shadow]);
+            return;
+        }
+    };
+    let dealloc = rust_sibling(&callee, "__rust_dealloc");
+    let f = get_or_declare(
+        m,
+        &dealloc,
+        Type::function(Type::void(ctx), &[ptr, i64t, i64t]),
+    );
+    b.call(f, &[shadow, size, align]);
+}
+
+/// The shadow of a reallocated block: a zero-filled block of the new size
+/// holding the old shadow's kept prefix (`old` may be null).
+pub fn realloc_shadow(
+    b: &Builder,
+    m: LLVMModuleRef,
+    call: Value,
+    old: Value,
+    args: &[Value],
+) -> Value {
+    let new = zeroed_shadow(b, m, call, args);
+    let kept = kept_bytes(b, m, call, old, args);
+    b.memcpy(new, old, kept, 1);
+    new
+}
+
+/// How many bytes of the old shadow `old` a reallocation keeps: the smaller
+/// of the old and the new size (`call`'s arguments in `args`), 0 for a null
+/// old shadow (realloc of NULL allocates).
+pub fn kept_bytes(b: &Builder, m: LLVMModuleRef, call: Value, old: Value, args: &[Value]) -> Value {
+    let ctx = b.context();
+    let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
+    let (old_size, new_size) = if HeapFn::of(call) == Some(HeapFn::RustRealloc) {
+        (args[1], args[3])
+    } else {
+        let usable = get_or_declare(m, "malloc_usable_size", Type::function(i64t, &[ptr]));
+        let is_null = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, old, ptr.null());
+        let size = b.call(usable, &[old]);
+        (b.select(is_null, i64t.const_int(0), size), args[1])
+    };
+    let smaller = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntULT, old_size, new_size);
+    b.select(smaller, old_size, new_size)
+}
