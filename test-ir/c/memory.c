@@ -160,3 +160,24 @@ double grow_buffer(const double *x, int n) {
   free(buf);
   return s;
 }
+
+/* A heap buffer whose pointer lives in a struct on the stack, filled and
+ * read by a helper that is not inlined: the struct's shadow holds the
+ * buffer's shadow pointer. */
+struct series {
+  double *data;
+  int len;
+};
+__attribute__((noinline)) static void series_fill(struct series *s, const double *x, int n) {
+  s->data = malloc(n * sizeof *s->data);
+  s->len = n;
+  for (int i = 0; i < n; i++) s->data[i] = x[i] * sin(x[(i + 1) % n]);
+}
+double held_buffer(const double *x, int n) {
+  struct series s;
+  series_fill(&s, x, n);
+  double acc = 0;
+  for (int i = 0; i + 1 < s.len; i++) acc += s.data[i] * s.data[i + 1];
+  free(s.data);
+  return acc;
+}

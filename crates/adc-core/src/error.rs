@@ -81,6 +81,47 @@ impl AdcError {
 impl AdcError {
     /// A store that would drop a derivative (both modes report it alike).
     pub fn lost_store(inst: Value) -> Self {
+        use llvm_sys::LLVMOpcode::{LLVMCall, LLVMInvoke, LLVMLoad, LLVMPHI};
+        // A buffer pointer read back from a local object that a call has
+        // written (a Rust Vec grown by `push`: std's `grow_one` reallocates
+        // the buffer and stores the new pointer into the Vec).
+        let mut roots = vec![crate::analysis::types::root_object(inst.operand(1))];
+        let mut writer = None;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(r) = roots.pop() {
+            if !seen.insert(r) {
+                continue;
+            }
+            match r.opcode() {
+                Some(LLVMPHI) => roots.extend(
+                    (0..r.count_incoming())
+                        .map(|i| crate::analysis::types::root_object(r.incoming(i).0)),
+                ),
+                Some(LLVMLoad) => {
+                    let holder = crate::analysis::activity::underlying_alloca(r.operand(0));
+                    writer = writer.or_else(|| {
+                        holder?.users().into_iter().find_map(|u| {
+                            let f = u.called_function()?;
+                            (matches!(u.opcode(), Some(LLVMCall) | Some(LLVMInvoke))
+                                && !f.is_intrinsic())
+                            .then(|| format!("{:#}", rustc_demangle::demangle(&f.name())))
+                        })
+                    });
+                }
+                _ => {}
+            }
+        }
+        if let Some(f) = writer {
+            return AdcError::unsupported(
+                inst,
+                format!(
+                    "stores an active value into a buffer whose pointer is kept in a local object \
+                     that the call of `{f}` writes: adc cannot give that buffer a shadow (for a Rust \
+                     Vec: growing by push is not supported; create it with Vec::with_capacity, \
+                     vec![..] or collect)"
+                ),
+            );
+        }
         AdcError::unsupported(
             inst,
             "stores an active value into memory that has no shadow \

@@ -79,7 +79,10 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
         return false;
     }
     p.users().into_iter().any(|u| match u.opcode() {
-        Some(LLVMOpcode::LLVMLoad) => u.ty().contains_float(),
+        // Loading a pointer (a Vec's buffer, a list's next node): where it points.
+        Some(LLVMOpcode::LLVMLoad) => {
+            u.ty().contains_float() || (u.ty().is_pointer() && points_to_floats(u, depth + 1))
+        }
         Some(LLVMOpcode::LLVMStore) => u.operand(1) == p && u.operand(0).ty().contains_float(),
         Some(LLVMOpcode::LLVMGetElementPtr)
         | Some(LLVMOpcode::LLVMBitCast)

@@ -826,3 +826,64 @@ fn active_store_into_a_shared_global_is_an_error() {
     );
     assert!(err.contains("global"), "{err}");
 }
+
+/// Rust-ABI functions over `&[f64]`, `&mut [f64]`, `&Vec<f64>`,
+/// `&mut Vec<f64>` and a `Vec` collected inside (rustc's mangled allocator
+/// shim): compiled by rustc, differentiated in both modes into one object,
+/// linked into a Rust driver that checks every derivative against finite
+/// differences.
+#[test]
+fn rust_slices_and_vectors_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "slices.rs", "");
+    let fns = [
+        "slice_dot",
+        "slice_scale",
+        "vec_energy",
+        "vec_collect",
+        "vec_update",
+    ];
+    let fwd = grad_to(dir.path(), &bc, &fns, "fwd.bc", &["--mode", "forward"]);
+    let obj = grad_to(dir.path(), &fwd, &fns, "both.o", &[]);
+    let exe = dir.path().join("slices_main");
+    let o = Command::new("rustc")
+        .args(["-O", "--edition=2021"])
+        .arg(root().join("test-ir/rust/slices_main.rs"))
+        .arg("-C")
+        .arg(format!("link-arg={}", obj.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "rustc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{text}");
+    assert!(text.contains("49 derivatives checked"), "{text}");
+}
+
+/// A Rust Vec grown by push: std's grow_one reallocates the buffer behind
+/// adc's back, so the error names that call and says what to do instead;
+/// no output file is written.
+#[test]
+fn rust_vec_growth_by_push_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "slices.rs", "");
+    let out = dir.path().join("p.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "vec_push",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("`vec_push`"), "{err}");
+    assert!(
+        err.contains("grow_one") && err.contains("Vec::with_capacity"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

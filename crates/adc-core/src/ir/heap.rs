@@ -10,7 +10,7 @@
 //! bytes past that size are never read as derivatives). Rust's
 //! `__rust_realloc` passes the old size.
 
-use super::{get_or_declare, Builder, Type, Value};
+use super::{get_or_declare, Builder, Function, Type, Value};
 use llvm_sys::prelude::LLVMModuleRef;
 use llvm_sys::LLVMOpcode;
 
@@ -34,7 +34,8 @@ pub enum HeapFn {
 }
 
 /// The allocator shim's functions under their plain names, also when rustc
-/// mangles them (v0 mangling ends in the length-prefixed identifier, e.g.
+/// mangles them (v0 mangling ends in the identifier, prefixed with its
+/// length and, as it starts with `_`, a separating `_`:
 /// `_RNvCs..._7___rustc12___rust_alloc`).
 fn rust_shim_name(name: &str) -> Option<&'static str> {
     const SHIM: [&str; 4] = [
@@ -44,8 +45,36 @@ fn rust_shim_name(name: &str) -> Option<&'static str> {
         "__rust_realloc",
     ];
     SHIM.into_iter().find(|s| {
-        name == *s || (name.starts_with("_R") && name.ends_with(&format!("{}{s}", s.len())))
+        name == *s || (name.starts_with("_R") && name.ends_with(&format!("{}_{s}", s.len())))
     })
+}
+
+/// Declare Rust allocator function `base` next to `like` (the primal's
+/// callee), in its allocation family: LLVM's verifier wants every function
+/// an allocator's attributes name to carry the same `alloc-family`.
+fn declare_rust_sibling(m: LLVMModuleRef, like: Function, base: &str, ty: Type) -> Function {
+    use llvm_sys::core::{LLVMAddAttributeAtIndex, LLVMGetStringAttributeAtIndex};
+    let f = get_or_declare(m, &rust_sibling(&like.name(), base), ty);
+    let key = "alloc-family";
+    let index = llvm_sys::LLVMAttributeFunctionIndex;
+    unsafe {
+        let family =
+            LLVMGetStringAttributeAtIndex(like.raw(), index, key.as_ptr() as _, key.len() as u32);
+        let has =
+            LLVMGetStringAttributeAtIndex(f.raw(), index, key.as_ptr() as _, key.len() as u32);
+        if !family.is_null() && has.is_null() {
+            LLVMAddAttributeAtIndex(f.raw(), index, family);
+            if base == "__rust_alloc_zeroed" {
+                // allockind("alloc,zeroed,aligned"): AllocFnKind bits 0, 4, 5.
+                let kind =
+                    llvm_sys::core::LLVMGetEnumAttributeKindForName(c"allockind".as_ptr(), 9);
+                let ctx = llvm_sys::core::LLVMGetModuleContext(m);
+                let a = llvm_sys::core::LLVMCreateEnumAttribute(ctx, kind, 1 | 1 << 4 | 1 << 5);
+                LLVMAddAttributeAtIndex(f.raw(), index, a);
+            }
+        }
+    }
+    f
 }
 
 /// `base` spelled the way the module spells its sibling `like` (plain, or
@@ -53,8 +82,8 @@ fn rust_shim_name(name: &str) -> Option<&'static str> {
 fn rust_sibling(like: &str, base: &str) -> String {
     match rust_shim_name(like) {
         Some(s) if like != s => {
-            let prefix = &like[..like.len() - s.len() - s.len().to_string().len()];
-            format!("{prefix}{}{base}", base.len())
+            let prefix = &like[..like.len() - s.len() - 1 - s.len().to_string().len()];
+            format!("{prefix}{}_{base}", base.len())
         }
         _ => base.to_string(),
     }
@@ -95,14 +124,14 @@ impl HeapFn {
 pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value]) -> Value {
     let ctx = b.context();
     let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
-    let callee = call.called_function().expect("heap call").name();
+    let callee = call.called_function().expect("heap call");
     let calloc = || get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
     match HeapFn::of(call).expect("heap call") {
         HeapFn::Calloc => b.call(calloc(), args),
         HeapFn::Realloc => b.call(calloc(), &[args[1], i64t.const_int(1)]),
         HeapFn::RustAlloc | HeapFn::RustRealloc => {
-            let zeroed = rust_sibling(&callee, "__rust_alloc_zeroed");
-            let f = get_or_declare(m, &zeroed, Type::function(ptr, &[i64t, i64t]));
+            let ty = Type::function(ptr, &[i64t, i64t]);
+            let f = declare_rust_sibling(m, callee, "__rust_alloc_zeroed", ty);
             // (size, align): __rust_realloc's are its new size and align.
             let (size, align) = if HeapFn::of(call) == Some(HeapFn::RustRealloc) {
                 (args[3], args[2])
@@ -136,7 +165,7 @@ pub fn free_shadow(
 ) {
     let ctx = b.context();
     let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
-    let callee = call.called_function().expect("heap call").name();
+    let callee = call.called_function().expect("heap call");
     let (size, align) = match (HeapFn::of(call).expect("heap call"), side) {
         (HeapFn::RustAlloc, _) => (args[0], args[1]),
         (HeapFn::RustDealloc, _) => (args[1], args[2]),
@@ -148,12 +177,8 @@ pub fn free_shadow(
             return;
         }
     };
-    let dealloc = rust_sibling(&callee, "__rust_dealloc");
-    let f = get_or_declare(
-        m,
-        &dealloc,
-        Type::function(Type::void(ctx), &[ptr, i64t, i64t]),
-    );
+    let ty = Type::function(Type::void(ctx), &[ptr, i64t, i64t]);
+    let f = declare_rust_sibling(m, callee, "__rust_dealloc", ty);
     b.call(f, &[shadow, size, align]);
 }
 
@@ -188,4 +213,25 @@ pub fn kept_bytes(b: &Builder, m: LLVMModuleRef, call: Value, old: Value, args: 
     };
     let smaller = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntULT, old_size, new_size);
     b.select(smaller, old_size, new_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_allocator_shim_names() {
+        let m = "_RNvCsfLfy6EI15iL_7___rustc12___rust_alloc";
+        assert_eq!(rust_shim_name(m), Some("__rust_alloc"));
+        assert_eq!(rust_shim_name("__rust_dealloc"), Some("__rust_dealloc"));
+        assert_eq!(rust_shim_name("my__rust_alloc"), None);
+        assert_eq!(
+            rust_sibling(m, "__rust_alloc_zeroed"),
+            "_RNvCsfLfy6EI15iL_7___rustc19___rust_alloc_zeroed"
+        );
+        assert_eq!(
+            rust_sibling("__rust_alloc", "__rust_dealloc"),
+            "__rust_dealloc"
+        );
+    }
 }

@@ -1,0 +1,47 @@
+//! Rust kernels over slices and vectors, with the Rust ABI (a slice is a
+//! pointer and a length; a &Vec<f64> a pointer to the vector, whose buffer
+//! pointer adc follows), checked by slices_main.rs in both modes.
+
+#[no_mangle]
+pub fn slice_dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}
+
+#[no_mangle]
+pub fn slice_scale(x: &mut [f64], k: f64) -> f64 {
+    for v in x.iter_mut() {
+        *v = (*v * k).sin();
+    }
+    x.iter().map(|v| v * v).sum()
+}
+
+#[no_mangle]
+pub fn vec_energy(v: &Vec<f64>) -> f64 {
+    let springs: f64 = v.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+    springs + v.iter().map(|x| x.sin()).sum::<f64>()
+}
+
+#[no_mangle]
+pub fn vec_collect(x: &[f64]) -> f64 {
+    let v: Vec<f64> = x.iter().map(|a| a.exp()).collect();
+    v.iter().rev().enumerate().map(|(i, a)| a * (i as f64 + 1.0)).sum()
+}
+
+#[no_mangle]
+pub fn vec_update(v: &mut Vec<f64>, k: f64) -> f64 {
+    for i in 1..v.len() {
+        v[i] += k * v[i - 1];
+    }
+    v.iter().sum()
+}
+
+/// Not supported: a Vec grown by push (std's grow_one moves the buffer and
+/// stores the new pointer into the Vec). adc says so (tests/cli.rs).
+#[no_mangle]
+pub fn vec_push(x: &[f64]) -> f64 {
+    let mut v = Vec::new();
+    for a in x {
+        v.push(a.sin());
+    }
+    v.iter().sum()
+}

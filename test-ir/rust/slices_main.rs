@@ -1,0 +1,152 @@
+//! Driver for slices.rs: calls adc's derivatives of Rust-ABI functions over
+//! slices and vectors (linked in from adc's object) and compares every
+//! reverse-mode gradient entry and forward-mode directional derivative with
+//! a 4th-order central difference of the primal. Exit status 1 on a
+//! mismatch.
+
+extern "Rust" {
+    fn slice_dot(x: &[f64], y: &[f64]) -> f64;
+    fn slice_scale(x: &mut [f64], k: f64) -> f64;
+    fn vec_energy(v: &Vec<f64>) -> f64;
+    fn vec_collect(x: &[f64]) -> f64;
+    fn vec_update(v: &mut Vec<f64>, k: f64) -> f64;
+}
+
+// adc's signatures: each slice's pointer is followed by its shadow, then the
+// length; a &Vec by the shadow vector; the seed last; active scalars'
+// adjoints returned. Forward mode: shadows carry tangents, the scalar's
+// tangent follows it, the result's tangent is returned.
+extern "C" {
+    fn slice_dot_grad(x: *const f64, dx: *mut f64, n: usize, y: *const f64, dy: *mut f64, m: usize, d: f64);
+    fn slice_dot_fwd(x: *const f64, tx: *const f64, n: usize, y: *const f64, ty: *const f64, m: usize) -> f64;
+    fn slice_scale_grad(x: *mut f64, dx: *mut f64, n: usize, k: f64, d: f64) -> f64;
+    fn slice_scale_fwd(x: *mut f64, tx: *mut f64, n: usize, k: f64, tk: f64) -> f64;
+    fn vec_energy_grad(v: *const Vec<f64>, dv: *mut Vec<f64>, d: f64);
+    fn vec_energy_fwd(v: *const Vec<f64>, tv: *const Vec<f64>) -> f64;
+    fn vec_collect_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn vec_collect_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn vec_update_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, k: f64, d: f64) -> f64;
+    fn vec_update_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, k: f64, tk: f64) -> f64;
+}
+
+/// d/dh f(x + h e) at h = 0, 4th order.
+fn fd(f: &dyn Fn(&[f64]) -> f64, x: &[f64], e: &[f64]) -> f64 {
+    let h = 1e-4;
+    let at = |s: f64| f(&x.iter().zip(e).map(|(a, b)| a + s * h * b).collect::<Vec<_>>());
+    (at(-2.0) / 12.0 - 2.0 * at(-1.0) / 3.0 + 2.0 * at(1.0) / 3.0 - at(2.0) / 12.0) / h
+}
+
+struct Check {
+    count: usize,
+    worst: f64,
+}
+
+impl Check {
+    fn see(&mut self, what: &str, got: f64, want: f64) {
+        let err = (got - want).abs() / want.abs().max(1.0);
+        self.count += 1;
+        if err > self.worst {
+            self.worst = err;
+        }
+        if !(err <= 1e-6) {
+            println!("{what}: adc {got:.12e}, finite difference {want:.12e}");
+        }
+    }
+
+    /// `f` of all inputs (flattened); `grad` its gradient; `tangent` the
+    /// derivative along a direction.
+    fn function(
+        &mut self,
+        name: &str,
+        x: &[f64],
+        f: &dyn Fn(&[f64]) -> f64,
+        grad: &dyn Fn(&[f64]) -> Vec<f64>,
+        tangent: &dyn Fn(&[f64], &[f64]) -> f64,
+    ) {
+        let g = grad(x);
+        for i in 0..x.len() {
+            let mut e = vec![0.0; x.len()];
+            e[i] = 1.0;
+            self.see(&format!("{name} reverse d/dx{i}"), g[i], fd(f, x, &e));
+        }
+        let dir: Vec<f64> = (0..x.len()).map(|i| ((i * 7 + 3) % 5) as f64 * 0.3 - 0.6).collect();
+        self.see(&format!("{name} forward"), tangent(x, &dir), fd(f, x, &dir));
+    }
+}
+
+fn main() {
+    let n = 7;
+    let base: Vec<f64> = (0..2 * n).map(|i| ((i * 37 % 11) as f64) * 0.17 - 0.8).collect();
+    let mut c = Check { count: 0, worst: 0.0 };
+    unsafe {
+        // slice_dot(x, y): inputs x ++ y.
+        c.function(
+            "slice_dot",
+            &base,
+            &|z| slice_dot(&z[..n], &z[n..]),
+            &|z| {
+                let mut d = vec![0.0; 2 * n];
+                let (dx, dy) = d.split_at_mut(n);
+                slice_dot_grad(z.as_ptr(), dx.as_mut_ptr(), n, z[n..].as_ptr(), dy.as_mut_ptr(), n, 1.0);
+                d
+            },
+            &|z, t| slice_dot_fwd(z.as_ptr(), t.as_ptr(), n, z[n..].as_ptr(), t[n..].as_ptr(), n),
+        );
+        // slice_scale(x, k): inputs x ++ [k]; x is overwritten, so copy.
+        let xk: Vec<f64> = base[..n + 1].to_vec();
+        c.function(
+            "slice_scale",
+            &xk,
+            &|z| slice_scale(&mut z[..n].to_vec(), z[n]),
+            &|z| {
+                let (mut x, mut d) = (z[..n].to_vec(), vec![0.0; n + 1]);
+                d[n] = slice_scale_grad(x.as_mut_ptr(), d.as_mut_ptr(), n, z[n], 1.0);
+                d
+            },
+            &|z, t| {
+                let (mut x, mut tx) = (z[..n].to_vec(), t[..n].to_vec());
+                slice_scale_fwd(x.as_mut_ptr(), tx.as_mut_ptr(), n, z[n], t[n])
+            },
+        );
+        c.function(
+            "vec_energy",
+            &base[..n],
+            &|z| vec_energy(&z.to_vec()),
+            &|z| {
+                let (v, mut dv) = (z.to_vec(), vec![0.0; n]);
+                vec_energy_grad(&v, &mut dv, 1.0);
+                dv
+            },
+            &|z, t| vec_energy_fwd(&z.to_vec(), &t.to_vec()),
+        );
+        c.function(
+            "vec_collect",
+            &base[..n],
+            &|z| vec_collect(z),
+            &|z| {
+                let mut d = vec![0.0; n];
+                vec_collect_grad(z.as_ptr(), d.as_mut_ptr(), n, 1.0);
+                d
+            },
+            &|z, t| vec_collect_fwd(z.as_ptr(), t.as_ptr(), n),
+        );
+        let vk: Vec<f64> = base[n - 1..].to_vec();
+        c.function(
+            "vec_update",
+            &vk,
+            &|z| vec_update(&mut z[..n].to_vec(), z[n]),
+            &|z| {
+                let (mut v, mut dv) = (z[..n].to_vec(), vec![0.0; n]);
+                let dk = vec_update_grad(&mut v, &mut dv, z[n], 1.0);
+                dv.push(dk);
+                dv
+            },
+            &|z, t| {
+                let (mut v, mut tv) = (z[..n].to_vec(), t[..n].to_vec());
+                vec_update_fwd(&mut v, &mut tv, z[n], t[n])
+            },
+        );
+    }
+    println!("rust slices and vectors: {} derivatives checked, worst relative error {:.2e}", c.count, c.worst);
+    std::process::exit(if c.worst <= 1e-6 { 0 } else { 1 });
+}
