@@ -181,3 +181,15 @@ double held_buffer(const double *x, int n) {
   free(s.data);
   return acc;
 }
+
+/* A global written with active values and read back by another function
+ * of the module (not inlined): one shadow global serves both derivatives. */
+double shared_acc[2];
+__attribute__((noinline)) double shared_readback(void) {
+  return shared_acc[0] * shared_acc[1] + exp(shared_acc[1]);
+}
+double shared_global(double x, double y) {
+  shared_acc[0] = sin(x) * y;
+  shared_acc[1] = x * y;
+  return shared_readback() + x;
+}

@@ -124,9 +124,11 @@ impl AdcError {
         }
         AdcError::unsupported(
             inst,
-            "stores an active value into memory that has no shadow \
-             (a global that other functions also use, or a pointer parameter marked const): \
-             its derivative would be lost; mark the pointer `dup`",
+            "stores an active value into memory that has no shadow (a pointer parameter \
+             marked const, or a global that code adc cannot see may use: the function calls \
+             a function without a body in this module, or the global's address is passed \
+             around): its derivative would be lost; mark the pointer `dup`, make the global \
+             `static`, or link the other code's bitcode in",
         )
     }
 }

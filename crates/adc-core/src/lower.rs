@@ -157,6 +157,7 @@ fn lower_one(
     }
     let b = Builder::new(call.ty().context());
     b.position_before(call);
+    crate::ir::globals::clear_shadows_for(&b, target);
     let result = if forward {
         let (g, sig) = fwd.tangent_of(target, &acts);
         let mut a = Vec::new();

@@ -15,6 +15,9 @@ use std::collections::HashSet;
 pub struct ActivityAnalysis {
     varied: HashSet<Value>,
     useful: HashSet<Value>,
+    /// Calls of module functions that use a global carrying derivatives:
+    /// they take part in both sweeps whatever their arguments.
+    global_calls: HashSet<Value>,
 }
 
 /// Whether a value of this type can carry a derivative.
@@ -75,35 +78,58 @@ impl ActivityAnalysis {
                 work.push(p);
             }
         }
-        // Whether a global may get a shadow, decided once per global (the
-        // check walks the call graph).
-        let mut local_globals: std::collections::HashMap<Value, bool> = Default::default();
         let mark = |v: Value, varied: &mut HashSet<Value>, work: &mut Vec<Value>| {
             if varied.insert(v) {
                 work.push(v);
             }
         };
+        let globals = crate::ir::globals::shadowed_globals(f);
+        for g in &globals {
+            mark(*g, &mut varied, &mut work);
+        }
+        // A call whose callee (or its callees) uses such a global reads or
+        // writes derivatives through it.
+        let mut global_calls = HashSet::new();
+        if !globals.is_empty() {
+            for i in f.blocks().into_iter().flat_map(|b| b.instructions()) {
+                let Some(c) = i.called_function() else {
+                    continue;
+                };
+                if c.is_declaration() || c == f {
+                    continue;
+                }
+                let tree = crate::ir::globals::call_tree(c);
+                if globals
+                    .iter()
+                    .any(|g| crate::ir::globals::used_in(*g, &tree))
+                {
+                    global_calls.insert(i);
+                    if can_carry(i) {
+                        mark(i, &mut varied, &mut work);
+                    }
+                }
+            }
+        }
         while let Some(v) = work.pop() {
             for u in v.users() {
                 if !u.is_instruction() {
+                    // A constant address inside a varied global.
+                    if unsafe { !llvm_sys::core::LLVMIsAConstantExpr(u.0).is_null() }
+                        && u.ty().is_pointer()
+                    {
+                        mark(u, &mut varied, &mut work);
+                    }
                     continue;
                 }
                 match u.opcode() {
                     Some(LLVMOpcode::LLVMStore) => {
                         // store v -> p: the stack object behind p now holds a derivative.
                         if u.operand(0) == v {
+                            // (Globals that can carry derivatives are varied
+                            // from the start; see `shadowed_globals`.)
                             if let Some(roots) = local_objects(u.operand(1)) {
                                 for a in roots {
                                     mark(a, &mut varied, &mut work);
-                                }
-                            } else {
-                                // A global only this function uses: a shadow global.
-                                let g = super::types::root_object(u.operand(1));
-                                let local = *local_globals
-                                    .entry(g)
-                                    .or_insert_with(|| crate::ir::globals::local_to(g, f));
-                                if local {
-                                    mark(g, &mut varied, &mut work);
                                 }
                             }
                         }
@@ -135,12 +161,20 @@ impl ActivityAnalysis {
                 }
             }
         }
-        let useful = Self::useful(f, &varied);
-        ActivityAnalysis { varied, useful }
+        let useful = Self::useful(f, &varied, &global_calls);
+        ActivityAnalysis {
+            varied,
+            useful,
+            global_calls,
+        }
     }
 
     /// Backward closure over varied operands from the function's outputs.
-    fn useful(f: Function, varied: &HashSet<Value>) -> HashSet<Value> {
+    fn useful(
+        f: Function,
+        varied: &HashSet<Value>,
+        global_calls: &HashSet<Value>,
+    ) -> HashSet<Value> {
         let mut useful = HashSet::new();
         let mut work = Vec::new();
         for bb in f.blocks() {
@@ -148,10 +182,12 @@ impl ActivityAnalysis {
                 let root = match i.opcode() {
                     Some(LLVMOpcode::LLVMRet) => true,
                     Some(LLVMOpcode::LLVMStore) => varied.contains(&i.operand(1)),
-                    Some(LLVMOpcode::LLVMCall) => i
-                        .call_args()
-                        .iter()
-                        .any(|a| a.ty().is_pointer() && varied.contains(a)),
+                    Some(LLVMOpcode::LLVMCall) => {
+                        global_calls.contains(&i)
+                            || i.call_args()
+                                .iter()
+                                .any(|a| a.ty().is_pointer() && varied.contains(a))
+                    }
                     _ => false,
                 };
                 if root && useful.insert(i) {
@@ -184,6 +220,12 @@ impl ActivityAnalysis {
             .collect();
         g.sort_by_key(|v| v.name());
         g
+    }
+
+    /// Whether `call` runs a module function that uses a global carrying
+    /// derivatives (so it is differentiated even without active arguments).
+    pub fn touches_varied_globals(&self, call: Value) -> bool {
+        self.global_calls.contains(&call)
     }
 
     /// Whether `v` carries a derivative.

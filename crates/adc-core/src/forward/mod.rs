@@ -103,6 +103,7 @@ impl ForwardSynth {
         let b = Builder::new(self.ctx);
         let entry = w.append_block(self.ctx, "entry");
         b.position_at_end(entry);
+        crate::ir::globals::clear_shadows_for(&b, f);
         let call = b.call(g, &w.params());
         if sig.paired_return {
             b.ret(b.extract_value(call, 1));
@@ -177,14 +178,13 @@ impl<'s> TangentBuilder<'s> {
                 self.tmap.insert(p, t);
             }
         }
-        // Globals written with active values: their shadows start at zero.
-        if let Some(first) = rpo.first() {
-            self.b.position_at_end(self.pm.blocks[first]);
-            for g in self.activity.varied_globals() {
-                let s = crate::ir::globals::shadow_global(g);
-                crate::ir::globals::clear_shadow(&self.b, g, s);
-                self.tmap.insert(g, s);
-            }
+        // Globals that carry derivatives: their shadow globals (cleared by
+        // whoever enters the derivative from outside).
+        for g in self.activity.varied_globals() {
+            let s = crate::ir::globals::shadow_global(g);
+            self.tmap.insert(g, s);
+            self.tmap
+                .extend(crate::ir::globals::shadow_constant_addresses(g, s));
         }
         for bb in rpo {
             self.b.position_at_end(self.pm.blocks[&bb]);
@@ -356,7 +356,8 @@ impl<'s> TangentBuilder<'s> {
 
     fn visit_call(&mut self, inst: Value) -> Result<()> {
         let args = inst.call_args();
-        let any_varied = args.iter().any(|a| self.tangent(*a).is_some());
+        let any_varied = args.iter().any(|a| self.tangent(*a).is_some())
+            || self.activity.touches_varied_globals(inst);
         let Some(callee) = inst.called_function() else {
             if any_varied {
                 return Err(AdcError::unsupported(

@@ -1,10 +1,13 @@
-//! Writable globals that hold derivatives. A global used by one function
-//! only (a file-scope scratch buffer, say) and written with active values
-//! gets a zero-initialized shadow global, cleared when a derivative of that
-//! function starts, so it behaves like a stack object of the function. A
-//! global that other functions also use would carry derivatives across calls
-//! adc does not see; storing an active value into one stays an error.
-
+//! Writable globals that hold derivatives. A writable global that the
+//! differentiated function or its callees write floats (or pointers) into
+//! gets a zero-initialized shadow global, cleared when a derivative is
+//! entered from outside (the public `FN_fwd` / `FN_grad` and lowered Enzyme
+//! call sites), shared by the derivatives of every function in the call
+//! tree: within one derivative call it behaves like memory of the caller.
+//! This is exact when adc sees every access during the call: the global's
+//! address does not escape, and either it is internal to the module or the
+//! call tree calls no function adc cannot see. Otherwise storing an active
+//! value into it stays an error.
 use super::{Builder, Function, Type, Value};
 use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
@@ -30,52 +33,165 @@ fn instruction_users(v: Value, out: &mut Vec<Value>) -> bool {
     true
 }
 
-/// Whether `f` can call itself (directly or through other module functions).
-fn recursive(f: Function) -> bool {
-    let mut seen = std::collections::HashSet::new();
-    let mut work = vec![f];
-    while let Some(g) = work.pop() {
-        for bb in g.blocks() {
-            for i in bb.instructions() {
-                if !matches!(
-                    i.opcode(),
+/// The module functions `f` may run, itself included.
+pub fn call_tree(f: Function) -> Vec<Function> {
+    let mut tree = vec![f];
+    let mut i = 0;
+    while i < tree.len() {
+        for bb in tree[i].blocks() {
+            for inst in bb.instructions() {
+                let call = matches!(
+                    inst.opcode(),
                     Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke)
-                ) {
-                    continue;
-                }
-                let Some(c) = i.called_function() else {
-                    continue;
-                };
-                if c == f {
-                    return true;
-                }
-                if !c.is_declaration() && seen.insert(c) {
-                    work.push(c);
+                );
+                if let Some(c) = inst.called_function().filter(|_| call) {
+                    if !c.is_declaration() && !tree.contains(&c) {
+                        tree.push(c);
+                    }
                 }
             }
+        }
+        i += 1;
+    }
+    tree
+}
+
+/// Whether `inst` may run code adc does not see (and that could touch a
+/// global by name): calls of declarations other than intrinsics, functions
+/// of the rule table, heap functions and adc-runtime routines; indirect calls.
+fn opaque_call(inst: Value) -> bool {
+    if !matches!(
+        inst.opcode(),
+        Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke)
+    ) {
+        return false;
+    }
+    match inst.called_function() {
+        None => true,
+        Some(c) => {
+            let n = c.name();
+            c.is_declaration()
+                && !c.is_intrinsic()
+                && crate::rules::lookup_call(&n).is_none()
+                && crate::ir::heap::HeapFn::of(inst).is_none()
+                && !crate::rules::runtime::is_runtime_routine(&n)
+        }
+    }
+}
+
+/// Whether the address of `g` is only loaded from, stored to, offset or
+/// copied (so no other pointer aliases it unseen).
+fn address_stays(g: Value) -> bool {
+    let mut users = Vec::new();
+    if !instruction_users(g, &mut users) {
+        return false;
+    }
+    let mut work = users;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(u) = work.pop() {
+        if !seen.insert(u) {
+            continue;
+        }
+        let ok = match u.opcode() {
+            Some(LLVMOpcode::LLVMLoad) => true,
+            Some(LLVMOpcode::LLVMStore) => crate::analysis::types::root_object(u.operand(0)) != g,
+            Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => {
+                work.extend(u.users());
+                true
+            }
+            Some(LLVMOpcode::LLVMCall) => u.called_function().is_some_and(|c| {
+                c.is_intrinsic()
+                    && [
+                        "llvm.memcpy",
+                        "llvm.memmove",
+                        "llvm.memset",
+                        "llvm.lifetime",
+                    ]
+                    .iter()
+                    .any(|p| c.name().starts_with(p))
+            }),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether something in the module stores floats or pointers into `g`.
+fn written_with_data(g: Value) -> bool {
+    let mut users = Vec::new();
+    instruction_users(g, &mut users);
+    let mut work = users;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(u) = work.pop() {
+        if !seen.insert(u) {
+            continue;
+        }
+        match u.opcode() {
+            Some(LLVMOpcode::LLVMStore) => {
+                let t = u.operand(0).ty();
+                if t.contains_float() || t.is_pointer() {
+                    return true;
+                }
+            }
+            Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => {
+                work.extend(u.users())
+            }
+            Some(LLVMOpcode::LLVMCall) => return true, // a copy into it
+            _ => {}
         }
     }
     false
 }
 
-/// Whether `g` is a writable global that only `f` uses, and `f` is not
-/// recursive: then a shadow global is exact.
-pub fn local_to(g: Value, f: Function) -> bool {
-    if !is_writable_global(g) {
-        return false;
+/// The globals that carry derivatives while `f` runs: writable globals
+/// that `f` or its callees use, that something stores data into, and whose
+/// every access during the call adc sees (see the module doc).
+pub fn shadowed_globals(f: Function) -> Vec<Value> {
+    let tree = call_tree(f);
+    let opaque = tree.iter().any(|h| {
+        h.blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .any(opaque_call)
+    });
+    let mut out = Vec::new();
+    for g in writable_globals(f.module()) {
+        let mut users = Vec::new();
+        if !instruction_users(g, &mut users)
+            || !users.iter().any(|u| tree.contains(&u.parent_function()))
+        {
+            continue;
+        }
+        let internal = unsafe {
+            matches!(
+                LLVMGetLinkage(g.0),
+                llvm_sys::LLVMLinkage::LLVMInternalLinkage
+                    | llvm_sys::LLVMLinkage::LLVMPrivateLinkage
+            )
+        };
+        if (internal || !opaque) && address_stays(g) && written_with_data(g) {
+            out.push(g);
+        }
     }
-    // Derivatives adc already made of `f` (`F.adc.KIND.PATTERN`, and the
-    // public `F_fwd` / `F_grad` they may be inlined into) use it too.
-    let derived = format!("{}.adc.", f.name());
-    let public = [format!("{}_fwd", f.name()), format!("{}_grad", f.name())];
+    out
+}
+
+/// Whether a function of `tree` uses global `g`.
+pub fn used_in(g: Value, tree: &[Function]) -> bool {
     let mut users = Vec::new();
-    instruction_users(g, &mut users)
-        && users.iter().all(|u| {
-            let h = u.parent_function();
-            let n = h.name();
-            h == f || n.starts_with(&derived) || public.contains(&n)
-        })
-        && !recursive(f)
+    instruction_users(g, &mut users);
+    users.iter().any(|u| tree.contains(&u.parent_function()))
+}
+
+/// Clear the shadows of the globals `f` shadows, at the builder's position:
+/// what an entry into a derivative of `f` does first.
+pub fn clear_shadows_for(b: &Builder, f: Function) {
+    for g in shadowed_globals(f) {
+        clear_shadow(b, g, shadow_global(g));
+    }
 }
 
 /// Replace constant-expression addresses of `g` (GEPs and casts) used by
@@ -158,6 +274,39 @@ pub fn writable_globals(m: llvm_sys::prelude::LLVMModuleRef) -> Vec<Value> {
             out.push(Value(g));
         }
         g = unsafe { LLVMGetNextGlobal(g) };
+    }
+    out
+}
+
+/// The constant-expression addresses inside `g` (GEPs and casts of it that
+/// the IR builder folds back into constants, so they stay operands) paired
+/// with the same addresses inside `shadow`.
+pub fn shadow_constant_addresses(g: Value, shadow: Value) -> Vec<(Value, Value)> {
+    let mut out = Vec::new();
+    let mut work = vec![(g, shadow)];
+    while let Some((v, s)) = work.pop() {
+        for u in v.users() {
+            if unsafe { LLVMIsAConstantExpr(u.0).is_null() } || u.operand(0) != v {
+                continue;
+            }
+            let su = unsafe {
+                match LLVMGetConstOpcode(u.0) {
+                    LLVMOpcode::LLVMGetElementPtr => {
+                        let mut idx: Vec<_> =
+                            (1..u.num_operands()).map(|i| u.operand(i).0).collect();
+                        Value(LLVMConstGEP2(
+                            LLVMGetGEPSourceElementType(u.0),
+                            s.0,
+                            idx.as_mut_ptr(),
+                            idx.len() as u32,
+                        ))
+                    }
+                    _ => continue,
+                }
+            };
+            out.push((u, su));
+            work.push((u, su));
+        }
     }
     out
 }

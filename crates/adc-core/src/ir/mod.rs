@@ -155,7 +155,17 @@ impl Value {
         Value(unsafe { LLVMGetCalledValue(self.0) })
     }
     /// The directly called function, if the call is direct.
+    /// The function a call (or invoke) calls directly; `None` for indirect
+    /// calls and for anything that is not a call.
     pub fn called_function(self) -> Option<Function> {
+        if !matches!(
+            self.opcode(),
+            Some(LLVMOpcode::LLVMCall)
+                | Some(LLVMOpcode::LLVMInvoke)
+                | Some(LLVMOpcode::LLVMCallBr)
+        ) {
+            return None;
+        }
         let c = self.called_value();
         c.is_function().then_some(Function(c))
     }

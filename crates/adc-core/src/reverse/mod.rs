@@ -229,6 +229,7 @@ impl ReverseSynth {
                 llvm_sys::core::LLVMAddAttributeAtIndex(w.raw(), 1, attr);
             }
             b.position_at_end(w.append_block(self.ctx, "entry"));
+            crate::ir::globals::clear_shadows_for(&b, f);
             let ps = w.params();
             let r = b.call(g, &ps[1..]);
             b.store(r, ps[0]);
@@ -237,6 +238,7 @@ impl ReverseSynth {
         } else {
             let w = add_function(self.module, name, Type::function(ret, &inner.params()));
             b.position_at_end(w.append_block(self.ctx, "entry"));
+            crate::ir::globals::clear_shadows_for(&b, f);
             let r = b.call(g, &w.params());
             if ret.is_void() {
                 b.ret_void();
@@ -542,6 +544,7 @@ impl<'s> AdjointBuilder<'s> {
             }
             Some(LLVMCall) => {
                 self.activity.is_active(inst)
+                    || (self.is_module_call(inst) && self.activity.touches_varied_globals(inst))
                     || ((self.is_module_call(inst) || is_runtime_call(inst))
                         && inst
                             .call_args()
@@ -1408,13 +1411,14 @@ impl<'s> AdjointBuilder<'s> {
             s.set_name("loop.entry.len");
             self.entry_len_slot.insert(h, s);
         }
-        // Globals written with active values: their shadows start at zero
-        // when the forward sweep does.
+        // Globals that carry derivatives: their shadow globals (cleared by
+        // whoever enters the derivative from outside).
         self.b.position_at_end(self.pm.blocks[&rpo[0]]);
         for g in self.activity.varied_globals() {
             let s = crate::ir::globals::shadow_global(g);
-            crate::ir::globals::clear_shadow(&self.b, g, s);
             self.smap.insert(g, s);
+            self.smap
+                .extend(crate::ir::globals::shadow_constant_addresses(g, s));
         }
         for bb in &rpo {
             self.forward_block(*bb)?;
