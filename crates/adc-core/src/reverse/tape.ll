@@ -42,7 +42,10 @@ define void @adc.tape.init(ptr %t, ptr %chunk, i64 %size) alwaysinline {
   ret void
 }
 
-; Room for %n more bytes; returns where to write them.
+; Room for %n more bytes; returns where to write them. The slow path gets
+; and returns the tape's fields by value, so that once these helpers are
+; inlined the tape struct never escapes and LLVM keeps its fields in
+; registers (a push is then a compare, a store and an add).
 define ptr @adc.tape.push(ptr %t, i64 %n) alwaysinline {
 entry:
   %lenp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 1
@@ -53,7 +56,14 @@ entry:
   %fits = icmp ule i64 %new, %cap
   br i1 %fits, label %write, label %grow, !prof !0
 grow:
-  call void @adc.tape.grow(ptr %t, i64 %new)
+  %base0 = load ptr, ptr %t
+  %firstp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 3
+  %first = load ptr, ptr %firstp
+  %r = call { ptr, i64 } @adc.tape.grow(ptr %base0, i64 %len, i64 %cap, ptr %first, i64 %new)
+  %nb = extractvalue { ptr, i64 } %r, 0
+  %nc = extractvalue { ptr, i64 } %r, 1
+  store ptr %nb, ptr %t
+  store i64 %nc, ptr %capp
   br label %write
 write:
   %base = load ptr, ptr %t
@@ -62,16 +72,13 @@ write:
   ret ptr %p
 }
 
-define void @adc.tape.grow(ptr %t, i64 %need) noinline cold {
+; A new block of at least %need bytes holding the first %len bytes of the
+; tape at %base; returns it and its capacity.
+define { ptr, i64 } @adc.tape.grow(ptr %base, i64 %len, i64 %cap, ptr %first, i64 %need) noinline cold {
 entry:
-  %capp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 2
-  %cap = load i64, ptr %capp
   %dbl = shl i64 %cap, 1
   %big = icmp ugt i64 %need, %dbl
   %newcap = select i1 %big, i64 %need, i64 %dbl
-  %base = load ptr, ptr %t
-  %firstp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 3
-  %first = load ptr, ptr %firstp
   %onstack = icmp eq ptr %base, %first
   br i1 %onstack, label %move, label %re
 move:
@@ -96,8 +103,6 @@ fresh:
 copy:
   %nb0 = phi ptr [ %cblock, %reuse ], [ %m, %fresh ]
   %cap0 = phi i64 [ %ccap, %reuse ], [ %newcap, %fresh ]
-  %lenp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 1
-  %len = load i64, ptr %lenp
   call void @llvm.memcpy.p0.p0.i64(ptr %nb0, ptr %base, i64 %len, i1 false)
   br label %done
 re:
@@ -106,9 +111,9 @@ re:
 done:
   %nb = phi ptr [ %nb0, %copy ], [ %r, %re ]
   %nc = phi i64 [ %cap0, %copy ], [ %newcap, %re ]
-  store ptr %nb, ptr %t
-  store i64 %nc, ptr %capp
-  ret void
+  %out0 = insertvalue { ptr, i64 } poison, ptr %nb, 0
+  %out = insertvalue { ptr, i64 } %out0, i64 %nc, 1
+  ret { ptr, i64 } %out
 }
 
 define void @adc.tape.make_key() {
@@ -143,18 +148,17 @@ entry:
   %onstack = icmp eq ptr %base, %first
   br i1 %onstack, label %done, label %heap
 heap:
-  call void @adc.tape.keep(ptr %t)
+  %capp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 2
+  %cap = load i64, ptr %capp
+  call void @adc.tape.keep(ptr %base, i64 %cap)
   br label %done
 done:
   ret void
 }
 
 ; A heap tape goes to the thread's cache; of two blocks the larger stays.
-define void @adc.tape.keep(ptr %t) noinline {
+define void @adc.tape.keep(ptr %base, i64 %cap) noinline {
 entry:
-  %base = load ptr, ptr %t
-  %capp = getelementptr inbounds %adc.tape, ptr %t, i32 0, i32 2
-  %cap = load i64, ptr %capp
   %cache = call ptr @llvm.threadlocal.address.p0(ptr @adc.tape.cache)
   %cblock = load ptr, ptr %cache
   %ccapp = getelementptr inbounds { ptr, i64 }, ptr %cache, i32 0, i32 1
