@@ -1789,7 +1789,14 @@ impl<'s> AdjointBuilder<'s> {
             let sp = self.rev_value(Need::Shadow(ptr), local)?;
             let d = self.b.load(val.ty(), sp);
             d.set_alignment(inst.alignment());
-            let z = self.b.store(val.ty().null(), sp);
+            // The function's own objects are cleared with -0.0, which the
+            // next addition folds away; memory the caller sees gets +0.0.
+            let zero = if underlying_alloca(ptr).is_some() {
+                val.ty().neg_zero()
+            } else {
+                val.ty().null()
+            };
+            let z = self.b.store(zero, sp);
             z.set_alignment(inst.alignment());
             self.accumulate(val, d);
             return Ok(());
