@@ -215,19 +215,48 @@ impl Value {
         c.drop_metadata();
         c
     }
+    /// Drop metadata that belongs to the source function (debug locations,
+    /// alias scopes, ...). Loop properties (`!llvm.loop`) stay when they hold
+    /// no source locations: a loop clang already vectorized says so, and
+    /// the O2 cleanup does not vectorize the copy a second time.
     pub fn drop_metadata(self) {
         unsafe {
             llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(self.0, std::ptr::null_mut());
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let loop_kind = LLVMGetMDKindIDInContext(ctx, c"llvm.loop".as_ptr(), 9);
             let mut n = 0usize;
             let entries = LLVMInstructionGetAllMetadataOtherThanDebugLoc(self.0, &mut n);
             if !entries.is_null() {
                 for i in 0..n {
                     let kind = LLVMValueMetadataEntriesGetKind(entries, i as u32);
+                    if kind == loop_kind
+                        && !Self::mentions_location(
+                            ctx,
+                            LLVMValueMetadataEntriesGetMetadata(entries, i as u32),
+                        )
+                    {
+                        continue;
+                    }
                     LLVMSetMetadata(self.0, kind, std::ptr::null_mut());
                 }
                 LLVMDisposeValueMetadataEntries(entries);
             }
         }
+    }
+
+    /// Whether loop metadata `md` has a debug location among its operands.
+    unsafe fn mentions_location(ctx: LLVMContextRef, md: LLVMMetadataRef) -> bool {
+        let v = LLVMMetadataAsValue(ctx, md);
+        let n = LLVMGetMDNodeNumOperands(v);
+        let mut ops = vec![std::ptr::null_mut(); n as usize];
+        LLVMGetMDNodeOperands(v, ops.as_mut_ptr());
+        ops.iter().any(|o| {
+            !o.is_null()
+                && matches!(
+                    llvm_sys::debuginfo::LLVMGetMetadataKind(LLVMValueAsMetadata(*o)),
+                    llvm_sys::debuginfo::LLVMMetadataKind::LLVMDILocationMetadataKind
+                )
+        })
     }
     pub fn erase(self) {
         unsafe { LLVMInstructionEraseFromParent(self.0) }
