@@ -35,6 +35,32 @@ pub fn vec_update(v: &mut Vec<f64>, k: f64) -> f64 {
     v.iter().sum()
 }
 
+/// A buffer grown with std::alloc::realloc (`__rust_realloc`, old size
+/// known), filled, reduced, freed.
+#[no_mangle]
+pub fn rust_realloc_grow(x: &[f64]) -> f64 {
+    use std::alloc::{alloc, dealloc, realloc, Layout};
+    let layout = |n: usize| Layout::from_size_align(n * 8, 8).unwrap();
+    unsafe {
+        let (mut cap, mut len) = (1usize, 0usize);
+        let mut p = alloc(layout(cap)) as *mut f64;
+        for a in x {
+            if len == cap {
+                p = realloc(p as *mut u8, layout(cap), 2 * cap * 8) as *mut f64;
+                cap *= 2;
+            }
+            *p.add(len) = a.sin() * a;
+            len += 1;
+        }
+        let mut s = 0.0;
+        for i in 0..len {
+            s += *p.add(i) * *p.add(len - 1 - i);
+        }
+        dealloc(p as *mut u8, layout(cap));
+        s
+    }
+}
+
 /// Not supported: a Vec grown by push (std's grow_one moves the buffer and
 /// stores the new pointer into the Vec). adc says so (tests/cli.rs).
 #[no_mangle]

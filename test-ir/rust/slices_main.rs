@@ -10,6 +10,7 @@ extern "Rust" {
     fn vec_energy(v: &Vec<f64>) -> f64;
     fn vec_collect(x: &[f64]) -> f64;
     fn vec_update(v: &mut Vec<f64>, k: f64) -> f64;
+    fn rust_realloc_grow(x: &[f64]) -> f64;
 }
 
 // adc's signatures: each slice's pointer is followed by its shadow, then the
@@ -27,6 +28,8 @@ extern "C" {
     fn vec_collect_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn vec_update_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, k: f64, d: f64) -> f64;
     fn vec_update_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, k: f64, tk: f64) -> f64;
+    fn rust_realloc_grow_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn rust_realloc_grow_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
 }
 
 /// d/dh f(x + h e) at h = 0, 4th order.
@@ -145,6 +148,17 @@ fn main() {
                 let (mut v, mut tv) = (z[..n].to_vec(), t[..n].to_vec());
                 vec_update_fwd(&mut v, &mut tv, z[n], t[n])
             },
+        );
+        c.function(
+            "rust_realloc_grow",
+            &base[..n],
+            &|z| rust_realloc_grow(z),
+            &|z| {
+                let mut d = vec![0.0; n];
+                rust_realloc_grow_grad(z.as_ptr(), d.as_mut_ptr(), n, 1.0);
+                d
+            },
+            &|z, t| rust_realloc_grow_fwd(z.as_ptr(), t.as_ptr(), n),
         );
     }
     println!("rust slices and vectors: {} derivatives checked, worst relative error {:.2e}", c.count, c.worst);

@@ -828,8 +828,8 @@ fn active_store_into_a_shared_global_is_an_error() {
 }
 
 /// Rust-ABI functions over `&[f64]`, `&mut [f64]`, `&Vec<f64>`,
-/// `&mut Vec<f64>` and a `Vec` collected inside (rustc's mangled allocator
-/// shim): compiled by rustc, differentiated in both modes into one object,
+/// `&mut Vec<f64>`, a `Vec` collected inside (rustc's mangled allocator
+/// shim) and a buffer grown by `std::alloc::realloc`: compiled by rustc, differentiated in both modes into one object,
 /// linked into a Rust driver that checks every derivative against finite
 /// differences.
 #[test]
@@ -842,6 +842,7 @@ fn rust_slices_and_vectors_in_both_modes() {
         "vec_energy",
         "vec_collect",
         "vec_update",
+        "rust_realloc_grow",
     ];
     let fwd = grad_to(dir.path(), &bc, &fns, "fwd.bc", &["--mode", "forward"]);
     let obj = grad_to(dir.path(), &fwd, &fns, "both.o", &[]);
@@ -859,7 +860,7 @@ fn rust_slices_and_vectors_in_both_modes() {
     let run = Command::new(&exe).output().unwrap();
     let text = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "{text}");
-    assert!(text.contains("49 derivatives checked"), "{text}");
+    assert!(text.contains("57 derivatives checked"), "{text}");
 }
 
 /// A Rust Vec grown by push: std's grow_one reallocates the buffer behind
