@@ -79,71 +79,70 @@ fn opaque_call(inst: Value) -> bool {
     }
 }
 
-/// Whether the address of `g` is only loaded from, stored to, offset or
-/// copied (so no other pointer aliases it unseen).
-fn address_stays(g: Value) -> bool {
-    let mut users = Vec::new();
-    if !instruction_users(g, &mut users) {
-        return false;
+/// The instructions that access `g`'s memory or take its address, seen
+/// through address arithmetic (`None` when a non-instruction uses it).
+fn accesses(g: Value) -> Option<Vec<Value>> {
+    let mut work = Vec::new();
+    if !instruction_users(g, &mut work) {
+        return None;
     }
-    let mut work = users;
-    let mut seen = std::collections::HashSet::new();
-    while let Some(u) = work.pop() {
-        if !seen.insert(u) {
-            continue;
-        }
-        let ok = match u.opcode() {
-            Some(LLVMOpcode::LLVMLoad) => true,
-            Some(LLVMOpcode::LLVMStore) => crate::analysis::types::root_object(u.operand(0)) != g,
-            Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => {
-                work.extend(u.users());
-                true
-            }
-            Some(LLVMOpcode::LLVMCall) => u.called_function().is_some_and(|c| {
-                c.is_intrinsic()
-                    && [
-                        "llvm.memcpy",
-                        "llvm.memmove",
-                        "llvm.memset",
-                        "llvm.lifetime",
-                    ]
-                    .iter()
-                    .any(|p| c.name().starts_with(p))
-            }),
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-/// Whether something in the module stores floats or pointers into `g`.
-fn written_with_data(g: Value) -> bool {
-    let mut users = Vec::new();
-    instruction_users(g, &mut users);
-    let mut work = users;
+    let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     while let Some(u) = work.pop() {
         if !seen.insert(u) {
             continue;
         }
         match u.opcode() {
-            Some(LLVMOpcode::LLVMStore) => {
-                let t = u.operand(0).ty();
-                if t.contains_float() || t.is_pointer() {
-                    return true;
-                }
-            }
             Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => {
                 work.extend(u.users())
             }
-            Some(LLVMOpcode::LLVMCall) => return true, // a copy into it
-            _ => {}
+            _ => out.push(u),
         }
     }
-    false
+    Some(out)
+}
+
+fn is_mem_intrinsic(call: Value, also_lifetime: bool) -> bool {
+    call.called_function().is_some_and(|c| {
+        let n = c.name();
+        c.is_intrinsic()
+            && (n.starts_with("llvm.memcpy")
+                || n.starts_with("llvm.memmove")
+                || n.starts_with("llvm.memset")
+                || (also_lifetime && n.starts_with("llvm.lifetime")))
+    })
+}
+
+/// Whether the address of `g` is only loaded from, stored to, offset or
+/// copied (so no other pointer aliases it unseen).
+fn address_stays(g: Value) -> bool {
+    accesses(g).is_some_and(|acc| {
+        acc.iter().all(|u| match u.opcode() {
+            Some(LLVMOpcode::LLVMLoad) => true,
+            Some(LLVMOpcode::LLVMStore) => crate::analysis::types::root_object(u.operand(0)) != g,
+            Some(LLVMOpcode::LLVMCall) => is_mem_intrinsic(*u, true),
+            _ => false,
+        })
+    })
+}
+
+/// Whether something in the module stores floats or pointers into `g`, or
+/// copies into it.
+fn written_with_data(g: Value) -> bool {
+    accesses(g).into_iter().flatten().any(|u| match u.opcode() {
+        Some(LLVMOpcode::LLVMStore) => {
+            let t = u.operand(0).ty();
+            t.contains_float() || t.is_pointer()
+        }
+        Some(LLVMOpcode::LLVMCall) => {
+            is_mem_intrinsic(u, false)
+                && crate::analysis::types::root_object(u.operand(0)) == g
+                && !u
+                    .called_function()
+                    .is_some_and(|c| c.name().starts_with("llvm.memset"))
+        }
+        _ => false,
+    })
 }
 
 /// The globals that carry derivatives while `f` runs: writable globals
