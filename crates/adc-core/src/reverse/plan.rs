@@ -1,0 +1,641 @@
+//! Planning the reverse sweep: what each reverse block needs from the
+//! forward run ([`Need`]) and where it is kept ([`Keep`]): used directly,
+//! recomputed, in a stack slot, or on the tape; then the loop-level
+//! refinements that keep loops from taping per iteration what they can
+//! recover otherwise (values invariant in a loop, induction variables, the
+//! first iteration, branch conditions).
+
+use super::*;
+
+impl AdjointBuilder<'_> {
+    /// Whether `inst` takes part in the adjoint sweep.
+    pub(super) fn is_reversed(&self, inst: Value) -> bool {
+        use LLVMOpcode::*;
+        match inst.opcode() {
+            Some(LLVMStore) => {
+                self.activity.is_varied(inst.operand(1)) && inst.operand(0).ty().contains_float()
+            }
+            Some(LLVMPHI) | Some(LLVMRet) => false,
+            // A heap allocation with a shadow: its reverse frees the shadow.
+            Some(LLVMCall) if HeapFn::of(inst).is_some_and(HeapFn::allocates) => {
+                self.activity.is_varied(inst)
+            }
+            Some(LLVMCall) if HeapFn::of(inst).is_some() => false,
+            Some(LLVMCall)
+                if inst
+                    .called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.mem"))
+                    && inst.call_args().iter().any(|a| self.activity.is_varied(*a)) =>
+            {
+                true
+            }
+            Some(LLVMCall) => {
+                self.activity.is_active(inst)
+                    || (self.is_module_call(inst) && self.activity.touches_varied_globals(inst))
+                    || ((self.is_module_call(inst) || is_runtime_call(inst))
+                        && inst
+                            .call_args()
+                            .iter()
+                            .any(|a| a.ty().is_pointer() && self.activity.is_varied(*a)))
+            }
+            _ => inst.ty().contains_float() && self.activity.is_active(inst),
+        }
+    }
+
+    pub(super) fn is_module_call(&self, inst: Value) -> bool {
+        inst.called_function()
+            .is_some_and(|f| !f.is_declaration() && lookup_call(&f.name()).is_none())
+    }
+
+    pub(super) fn rule_of(inst: Value) -> Option<&'static Rule> {
+        match inst.opcode() {
+            Some(LLVMOpcode::LLVMCall) => {
+                inst.called_function().and_then(|f| lookup_call(&f.name()))
+            }
+            Some(op) => lookup_opcode(op),
+            None => None,
+        }
+    }
+
+    /// The operands a rule reads (for calls, the call arguments).
+    pub(super) fn rule_operands(inst: Value) -> Vec<Value> {
+        if inst.opcode() == Some(LLVMOpcode::LLVMCall) {
+            inst.call_args()
+        } else {
+            inst.operands().collect()
+        }
+    }
+
+    fn needs_of(&self, inst: Value) -> Result<Vec<Need>> {
+        use LLVMOpcode::*;
+        let mut out = Vec::new();
+        match inst.opcode().expect("instruction") {
+            LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMCall if is_extremum(inst) => {
+                out.push(Need::Primal(inst.operand(0)));
+                out.push(Need::Primal(inst));
+            }
+            LLVMCall if is_mem_intrinsic(inst) => {
+                let (dst, len) = (inst.operand(0), inst.operand(2));
+                out.push(Need::Shadow(dst));
+                out.push(Need::Primal(len));
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
+                    let src = inst.operand(1);
+                    if let MemoryType::Unknown(why) = self.copy_type(dst, src) {
+                        return Err(AdcError::unsupported(
+                            inst,
+                            format!(
+                                "cannot tell what this copy moves: {why}; if it moves floats, say which with \
+                                 --type-hint double (or float)"
+                            ),
+                        ));
+                    }
+                    out.push(Need::Shadow(src));
+                }
+            }
+            LLVMCall if HeapFn::of(inst).is_some() => {
+                // The reverse frees the shadow (Rust's deallocator wants the
+                // layout); a realloc's also moves the kept adjoints back.
+                let kind = HeapFn::of(inst).expect("heap call");
+                out.push(Need::Shadow(inst));
+                if matches!(kind, HeapFn::RustAlloc | HeapFn::RustRealloc | HeapFn::Realloc) {
+                    out.extend(inst.call_args().into_iter().map(Need::Primal));
+                }
+                if kind.reallocates() && self.activity.is_varied(inst.operand(0)) {
+                    out.push(Need::Shadow(inst.operand(0)));
+                }
+            }
+            LLVMStore => out.push(Need::Shadow(inst.operand(1))),
+            LLVMCall if is_runtime_call(inst) => {
+                out.push(Need::CallTape(inst));
+                for a in inst.call_args() {
+                    out.push(Need::Primal(a));
+                    if a.ty().is_pointer() && self.activity.is_varied(a) {
+                        out.push(Need::Shadow(a));
+                    }
+                }
+            }
+            LLVMCall if self.is_module_call(inst) => {
+                for a in inst.call_args() {
+                    out.push(Need::Primal(a));
+                    if a.ty().is_pointer() && self.activity.is_varied(a) {
+                        out.push(Need::Shadow(a));
+                    }
+                }
+            }
+            op => match Self::rule_of(inst) {
+                Some(Rule::Partials { partials, .. }) => {
+                    let ops = Self::rule_operands(inst);
+                    for (i, p) in partials.iter().enumerate() {
+                        let Some(p) = p else { continue };
+                        if p.is_zero() || !ops.get(i).is_some_and(|o| self.has_adjoint(*o)) {
+                            continue;
+                        }
+                        let mut used = Vec::new();
+                        p.args_used(&mut used);
+                        out.extend(used.into_iter().map(|j| Need::Primal(ops[j])));
+                        if p.uses_result() {
+                            out.push(Need::Primal(inst));
+                        }
+                    }
+                }
+                Some(Rule::Linear { .. }) => match op {
+                    LLVMSelect => out.push(Need::Primal(inst.operand(0))),
+                    LLVMExtractElement => out.push(Need::Primal(inst.operand(1))),
+                    LLVMInsertElement => out.push(Need::Primal(inst.operand(2))),
+                    _ => {}
+                },
+                None => {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        match inst.called_function() {
+                            Some(f) if f.is_declaration() => format!(
+                                "no derivative rule for external function `{}`, and its body is not in the module \
+                                 (link its bitcode in first, e.g. with llvm-link)",
+                                f.name()
+                            ),
+                            Some(f) if f.name().starts_with("llvm.mem") => {
+                                "reverse mode through memcpy/memmove/memset of active memory is not supported yet"
+                                    .to_string()
+                            }
+                            Some(f) => format!("no derivative rule for `{}`", f.name()),
+                            None if op == LLVMCall => {
+                                "indirect call with active arguments: adc needs to see the callee".into()
+                            }
+                            None => format!("no derivative rule for the `{}` instruction", crate::ir::opcode_name(op)),
+                        },
+                    ))
+                }
+            },
+        }
+        // Arguments, constants and entry-block values are used directly.
+        Ok(out
+            .into_iter()
+            .filter(|n| match n {
+                Need::Primal(v) | Need::Shadow(v) => !self.is_direct(*v),
+                Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => true,
+            })
+            .collect())
+    }
+
+    pub(super) fn plan(&mut self) -> Result<()> {
+        self.trivial = !self
+            .cfg
+            .reverse_post_order()
+            .iter()
+            .any(|bb| bb.instructions().into_iter().any(|i| self.is_reversed(i)));
+        if self.trivial {
+            for &bb in self.cfg.reverse_post_order() {
+                self.needs.insert(bb, Vec::new());
+            }
+            return Ok(());
+        }
+        let memory = MemoryWrites::compute(self.src, &self.cfg);
+        for &bb in self.cfg.reverse_post_order() {
+            let mut list: Vec<Need> = Vec::new();
+            let mut seen = HashSet::new();
+            for inst in bb.instructions() {
+                if matches!(
+                    inst.opcode(),
+                    Some(LLVMOpcode::LLVMInvoke) | Some(LLVMOpcode::LLVMCallBr)
+                ) && inst.operands().any(|o| self.activity.is_varied(o))
+                {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        "exception handling (invoke) with active values is not supported",
+                    ));
+                }
+                if self.is_reversed(inst) {
+                    for n in self.needs_of(inst)? {
+                        if seen.insert(n) {
+                            list.push(n);
+                        }
+                    }
+                }
+            }
+            if distinct_preds(&self.cfg, bb).len() > 1 {
+                match self.pred_by_condition(bb) {
+                    Some((c, t, f)) => {
+                        self.pred_by_cond.insert(bb, (c, t, f));
+                        let n = Need::Primal(c);
+                        if !self.is_direct(c) && seen.insert(n) {
+                            list.push(n);
+                        }
+                    }
+                    None => {
+                        list.push(Need::PredIndex(bb));
+                        seen.insert(Need::PredIndex(bb));
+                    }
+                }
+            }
+            // Classify; recomputed values bring their operands along.
+            let mut i = 0;
+            while i < list.len() {
+                let n = list[i];
+                i += 1;
+                if self.keep.contains_key(&n) && self.keep[&n] != Keep::Recompute {
+                    continue;
+                }
+                if let Some(ops) = self.recompute_operands(n, &memory) {
+                    self.keep.insert(n, Keep::Recompute);
+                    for o in ops {
+                        if seen.insert(o) {
+                            list.push(o);
+                        }
+                    }
+                    continue;
+                }
+                let def_block = match n {
+                    Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
+                    Need::PredIndex(b) | Need::LoopEntry(b) => b,
+                    Need::CallTape(c) => c.parent_block(),
+                };
+                // Split mode has no frame shared by the sweeps: all on the tape.
+                let k = if self.loops.in_loop(def_block) || self.aug.is_some() {
+                    Keep::Tape
+                } else {
+                    Keep::Slot
+                };
+                self.keep.insert(n, k);
+            }
+            self.needs.insert(bb, list);
+        }
+        self.plan_hoisting();
+        self.plan_loop_entries();
+        self.plan_induction_variables();
+        self.plan_counted_loops();
+        Ok(())
+    }
+
+    /// For a merge block with two predecessors that follow from one
+    /// conditional branch: the condition, and the predecessor index taken
+    /// when it is true and when it is false. The branch block A dominates
+    /// bb, and each predecessor is either A itself (the edge A -> bb) or
+    /// dominated by a successor of A that only A enters: then reaching it
+    /// means the last run of A went that way (to reach it otherwise a path
+    /// would pass A again). This covers if/else triangles and diamonds,
+    /// guards that skip a loop, and the vectorizer's middle blocks, whatever
+    /// lies between. The condition is usually cheap to recompute, so the
+    /// reverse sweep needs no branch record. Not for loop headers.
+    fn pred_by_condition(&self, bb: Block) -> Option<(Value, usize, usize)> {
+        if self.loops.simple_loop(bb).is_some() {
+            return None;
+        }
+        let preds = distinct_preds(&self.cfg, bb);
+        if preds.len() != 2 {
+            return None;
+        }
+        // Reaching `p` means the last run of `a` branched to `s`: either the
+        // edge a -> bb itself (p == a), or `s` is entered only from `a` and
+        // every way to `p` passes through `s`.
+        let via = |a: Block, s: Block, p: Block| {
+            (s == bb && p == a)
+                || (s != bb && distinct_preds(&self.cfg, s) == [a] && self.doms.dominates(s, p))
+        };
+        let mut a = self.doms.idom(bb);
+        while let Some(branch) = a {
+            a = self.doms.idom(branch);
+            let Some(term) = branch.terminator() else {
+                continue;
+            };
+            if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
+                continue;
+            }
+            let succ = branch.successors(); // [if true, if false]
+            if succ[0] == succ[1] {
+                continue;
+            }
+            let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
+            if via(branch, succ[0], preds[0]) && via(branch, succ[1], preds[1]) {
+                return Some((cond, 0, 1));
+            }
+            if via(branch, succ[0], preds[1]) && via(branch, succ[1], preds[0]) {
+                return Some((cond, 1, 0));
+            }
+        }
+        None
+    }
+
+    /// `phi [start, preheader], [phi + C, latch]` in the header of `l`: C.
+    fn affine_step(phi: Value, l: &crate::analysis::loops::SimpleLoop) -> Option<i64> {
+        if phi.opcode() != Some(LLVMOpcode::LLVMPHI)
+            || phi.parent_block() != l.header
+            || !phi.ty().is_integer()
+            || phi.count_incoming() != 2
+        {
+            return None;
+        }
+        let (next, _) = (0..2)
+            .map(|i| phi.incoming(i))
+            .find(|(_, b)| *b == l.latch)?;
+        if next.opcode() != Some(LLVMOpcode::LLVMAdd) {
+            return None;
+        }
+        let (a, b) = (next.operand(0), next.operand(1));
+        let c = if a == phi {
+            b
+        } else if b == phi {
+            a
+        } else {
+            return None;
+        };
+        unsafe {
+            if llvm_sys::core::LLVMIsAConstantInt(c.0).is_null() {
+                return None;
+            }
+            Some(llvm_sys::core::LLVMConstIntGetSExtValue(c.0))
+        }
+    }
+
+    /// An affine induction variable of a loop whose reverse finds its first
+    /// iteration by tape length need not be taped every iteration: its last
+    /// value is pushed once at the loop's exits, and the reverse loop steps
+    /// it back by the step on each back edge. Kept only while the loop still
+    /// pushes every iteration (the tape-length test needs that).
+    fn plan_induction_variables(&mut self) {
+        if self.aug.is_some() {
+            return;
+        }
+        for (h, l) in self.loop_entry.clone() {
+            let mut ivs: Vec<(Need, i64)> = Vec::new();
+            for b in &l.body {
+                for n in &self.needs[b] {
+                    if let Need::Primal(v) = n {
+                        if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n)
+                        {
+                            if let Some(step) = Self::affine_step(*v, &l) {
+                                ivs.push((*n, step));
+                            }
+                        }
+                    }
+                }
+            }
+            if ivs.is_empty() {
+                continue;
+            }
+            let is_iv = |n: &Need| ivs.iter().any(|(m, _)| m == n);
+            let still_pushes = |b: &Block| {
+                self.needs[b].iter().any(|n| {
+                    !is_iv(n) && *n != Need::PredIndex(h) && self.keep.get(n) == Some(&Keep::Tape)
+                })
+            };
+            if !(still_pushes(&l.header) || still_pushes(&l.latch)) {
+                continue;
+            }
+            for b in &l.body {
+                let had: Vec<Need> = self.needs[b].iter().copied().filter(|n| is_iv(n)).collect();
+                for n in had {
+                    self.move_to_exits(n, *b, &l);
+                }
+            }
+            self.ivs.insert(h, ivs);
+        }
+    }
+
+    /// A loop that pushes nothing in its header or latch still needs to know,
+    /// in reverse, when it is back at its first iteration; without the tape
+    /// length it would record the header's predecessor every iteration. An
+    /// affine induction variable (constant step, no wrap) says it as well:
+    /// its last value is kept once at the exits, stepped back on each
+    /// reverse back edge, and the first iteration is where it equals its
+    /// start. Its other taped induction variables are stepped back too.
+    fn plan_counted_loops(&mut self) {
+        if self.aug.is_some() {
+            return;
+        }
+        for h in self.cfg.reverse_post_order().to_vec() {
+            let Some(l) = self.loops.simple_loop(h).cloned() else {
+                continue;
+            };
+            let record = Need::PredIndex(h);
+            // Candidates: loops that record the header's predecessor, and
+            // loops that measure the tape only because their header or
+            // latch pushes induction variables (which this plan moves out).
+            let only_ivs = |b: &Block| {
+                self.needs[b].iter().all(|n| {
+                    self.keep.get(n) != Some(&Keep::Tape)
+                        || matches!(n, Need::Primal(v) if Self::affine_step(*v, &l).is_some())
+                })
+            };
+            let by_tape_length = self.loop_entry.contains_key(&h)
+                && !self.ivs.contains_key(&h)
+                && only_ivs(&h)
+                && only_ivs(&l.latch);
+            if !(by_tape_length || self.needs[&h].contains(&record)) || self.ivs.contains_key(&h) {
+                continue;
+            }
+            let start_of = |phi: Value| {
+                (0..2)
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| *b == l.preheader)
+                    .map(|(v, _)| v)
+            };
+            // The counter: an IV whose start the reverse sweep can read.
+            let counter = h.instructions().into_iter().find_map(|phi| {
+                let step = Self::affine_step(phi, &l)?;
+                let next = (0..2)
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| *b == l.latch)?
+                    .0;
+                let no_wrap = unsafe {
+                    llvm_sys::core::LLVMGetNUW(next.0) != 0
+                        || llvm_sys::core::LLVMGetNSW(next.0) != 0
+                };
+                let start = start_of(phi)?;
+                let readable = self.is_direct(start)
+                    || matches!(
+                        self.keep.get(&Need::Primal(start)),
+                        None | Some(Keep::Slot | Keep::Tape)
+                    );
+                (step != 0 && no_wrap && readable).then_some((phi, step, start))
+            });
+            let Some((phi, step, start)) = counter else {
+                continue;
+            };
+            self.needs
+                .get_mut(&h)
+                .expect("planned")
+                .retain(|n| *n != record);
+            self.keep.remove(&record);
+            if self.loop_entry.remove(&h).is_some() {
+                let n = Need::LoopEntry(h);
+                self.keep.remove(&n);
+                for e in &l.exits {
+                    self.needs.get_mut(e).expect("planned").retain(|m| *m != n);
+                }
+            }
+            let outer = l.exits.iter().any(|e| self.loops.in_loop(*e));
+            let kind = if outer { Keep::Tape } else { Keep::Slot };
+            let mut ivs = vec![(Need::Primal(phi), step)];
+            for b in &l.body {
+                for n in self.needs[b].clone() {
+                    if let Need::Primal(v) = n {
+                        if v != phi && self.keep.get(&n) == Some(&Keep::Tape) {
+                            if let Some(step) = Self::affine_step(v, &l) {
+                                if !ivs.contains(&(n, step)) {
+                                    ivs.push((n, step));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for &(n, _) in &ivs {
+                self.keep.entry(n).or_insert(kind);
+                for b in l.body.iter().copied().collect::<Vec<_>>() {
+                    if self.needs[&b].contains(&n) {
+                        self.move_to_exits(n, b, &l);
+                    }
+                }
+                self.move_to_exits(n, h, &l);
+            }
+            if !self.is_direct(start) {
+                let n = Need::Primal(start);
+                let d = start.parent_block();
+                let kind = if self.loops.in_loop(d) {
+                    Keep::Tape
+                } else {
+                    Keep::Slot
+                };
+                let k = *self.keep.entry(n).or_insert(kind);
+                self.needs.get_mut(&h).expect("planned").push(n);
+                if k == Keep::Tape {
+                    self.move_to_exits(n, h, &l);
+                }
+            }
+            self.ivs.insert(h, ivs);
+            self.counted.insert(h, (phi, start));
+        }
+    }
+
+    /// Keep `n` at the exits of `l` instead of in `bb` (in `l`): each exit's
+    /// reverse block stores it in a slot, which `bb`'s reverse block reads.
+    fn move_to_exits(&mut self, n: Need, bb: Block, l: &crate::analysis::loops::SimpleLoop) {
+        fn push_new(v: &mut Vec<Need>, n: Need) {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        self.needs
+            .get_mut(&bb)
+            .expect("planned")
+            .retain(|m| *m != n);
+        push_new(self.hoisted.entry(bb).or_default(), n);
+        for e in &l.exits {
+            push_new(self.needs.get_mut(e).expect("planned"), n);
+            push_new(self.hoist_store.entry(*e).or_default(), n);
+        }
+    }
+
+    /// A taped value a loop uses but defines outside itself is the same in
+    /// every iteration: push it once per loop execution, at the loop's exits,
+    /// instead of once per iteration. The exit's reverse block pops it into a
+    /// slot that the loop's reverse blocks read. Repeated until no need
+    /// moves, so a value invariant in a loop nest leaves every level.
+    fn plan_hoisting(&mut self) {
+        if self.aug.is_some() {
+            return; // split mode keeps no frame across its reverse function's blocks
+        }
+        let def_block = |n: &Need| match n {
+            Need::Primal(v) | Need::Shadow(v) => Some(v.parent_block()),
+            _ => None,
+        };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for bb in self.cfg.reverse_post_order().to_vec() {
+                let Some(l) = self.loops.innermost_simple(bb).cloned() else {
+                    continue;
+                };
+                let movable: Vec<Need> = self.needs[&bb]
+                    .iter()
+                    .copied()
+                    .filter(|n| {
+                        self.keep.get(n) == Some(&Keep::Tape)
+                            && def_block(n).is_some_and(|d| !l.body.contains(&d))
+                    })
+                    .collect();
+                for n in movable {
+                    self.move_to_exits(n, bb, &l);
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    /// Replace the per-iteration predecessor record of simple loop headers
+    /// by one tape length per loop execution, where the header pushes a
+    /// bundle every iteration anyway (so the length identifies iterations).
+    fn plan_loop_entries(&mut self) {
+        for bb in self.cfg.reverse_post_order().to_vec() {
+            let Some(l) = self.loops.simple_loop(bb).cloned() else {
+                continue;
+            };
+            // Every complete iteration runs the header and the latch; one of
+            // them pushing makes the tape length count iterations.
+            let pushes = |b: &Block| {
+                self.needs[b]
+                    .iter()
+                    .any(|n| *n != Need::PredIndex(bb) && self.keep[n] == Keep::Tape)
+            };
+            if !(pushes(&bb) || pushes(&l.latch)) {
+                continue;
+            }
+            self.needs
+                .get_mut(&bb)
+                .expect("planned")
+                .retain(|n| *n != Need::PredIndex(bb));
+            self.keep.remove(&Need::PredIndex(bb));
+            let n = Need::LoopEntry(bb);
+            let in_loop = l.exits.iter().any(|e| self.loops.in_loop(*e)) || self.aug.is_some();
+            self.keep
+                .insert(n, if in_loop { Keep::Tape } else { Keep::Slot });
+            for e in &l.exits {
+                self.needs.get_mut(e).expect("planned").push(n);
+            }
+            self.loop_entry.insert(bb, l);
+        }
+    }
+
+    /// Whether the reverse sweep can use `v` as is: constants and arguments;
+    /// in combined mode also the entry block's values (the forward entry
+    /// block dominates the whole reverse sweep).
+    pub(super) fn is_direct(&self, v: Value) -> bool {
+        !v.is_instruction() || (self.aug.is_none() && v.parent_block() == self.entry_bb)
+    }
+
+    /// If `n` can be recomputed in the reverse sweep, the needs it brings.
+    fn recompute_operands(&self, n: Need, memory: &MemoryWrites) -> Option<Vec<Need>> {
+        let not_direct = |v: &Value| !self.is_direct(*v);
+        match n {
+            Need::Primal(v) => {
+                let op = v.opcode()?;
+                let ok = is_cheap_pure(op)
+                    || (op == LLVMOpcode::LLVMLoad
+                        && self.aug.is_none()
+                        && memory.unchanged_after(v));
+                ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
+            }
+            Need::Shadow(v) => {
+                let op = v.opcode()?;
+                let ok = matches!(
+                    op,
+                    LLVMOpcode::LLVMGetElementPtr
+                        | LLVMOpcode::LLVMBitCast
+                        | LLVMOpcode::LLVMAddrSpaceCast
+                );
+                ok.then(|| {
+                    let base = v.operand(0);
+                    let mut out: Vec<Need> = Vec::new();
+                    if not_direct(&base) {
+                        out.push(Need::Shadow(base));
+                    }
+                    out.extend(v.operands().skip(1).filter(not_direct).map(Need::Primal));
+                    out
+                })
+            }
+            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => None,
+        }
+    }
+}
