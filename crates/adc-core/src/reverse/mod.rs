@@ -419,6 +419,9 @@ struct AdjointBuilder<'s> {
     /// stores them there, and the slots.
     hoisted: HashMap<Block, Vec<Need>>,
     hoist_store: HashMap<Block, Vec<Need>>,
+    /// Per loop exit: induction variables whose last value (bound - step)
+    /// the exit's reverse block puts in their hoist slots.
+    derived_last: HashMap<Block, Vec<(Need, Value, i64)>>,
     hoist_slot: HashMap<Need, Value>,
     /// Induction variables of loops with a LoopEntry, recomputed in the
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
@@ -502,6 +505,7 @@ impl<'s> AdjointBuilder<'s> {
             entry_len_slot: HashMap::new(),
             hoisted: HashMap::new(),
             hoist_store: HashMap::new(),
+            derived_last: HashMap::new(),
             hoist_slot: HashMap::new(),
             ivs: HashMap::new(),
             counted: HashMap::new(),
@@ -1126,6 +1130,12 @@ impl<'s> AdjointBuilder<'s> {
         }
         // Loop-invariant values: an exit stores what it popped for the loop
         // it leaves; the loop's blocks read them back.
+        for (n, bound, step) in self.derived_last.get(&bb).cloned().unwrap_or_default() {
+            let ty = self.need_type(n);
+            let bound = self.rev_value(Need::Primal(bound), &mut local)?;
+            let last = self.b.sub(bound, ty.const_int(step));
+            self.b.store(last, self.hoist_slot[&n]);
+        }
         for n in self.hoist_store.get(&bb).cloned().unwrap_or_default() {
             if let Some(v) = local.get(&n) {
                 self.b.store(*v, self.hoist_slot[&n]);

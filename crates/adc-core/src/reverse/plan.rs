@@ -386,7 +386,8 @@ impl AdjointBuilder<'_> {
             for b in &l.body {
                 let had: Vec<Need> = self.needs[b].iter().copied().filter(|n| is_iv(n)).collect();
                 for n in had {
-                    self.move_to_exits(n, *b, &l);
+                    let step = ivs.iter().find(|(m, _)| *m == n).map(|(_, s)| *s);
+                    self.iv_to_exits(n, step.expect("an IV"), *b, &l);
                 }
             }
             self.ivs.insert(h, ivs);
@@ -481,14 +482,14 @@ impl AdjointBuilder<'_> {
                     }
                 }
             }
-            for &(n, _) in &ivs {
+            for &(n, step) in &ivs {
                 self.keep.entry(n).or_insert(kind);
                 for b in l.body.iter().copied().collect::<Vec<_>>() {
                     if self.needs[&b].contains(&n) {
-                        self.move_to_exits(n, b, &l);
+                        self.iv_to_exits(n, step, b, &l);
                     }
                 }
-                self.move_to_exits(n, h, &l);
+                self.iv_to_exits(n, step, h, &l);
             }
             if !self.is_direct(start) {
                 let n = Need::Primal(start);
@@ -507,6 +508,113 @@ impl AdjointBuilder<'_> {
             self.ivs.insert(h, ivs);
             self.counted.insert(h, (phi, start));
         }
+    }
+
+    /// [`Self::move_to_exits`] for an induction variable of `l` with this
+    /// step, except when `l` leaves only through its latch, on `next ==
+    /// bound` with a bound the reverse sweep has as is: then its last value
+    /// is bound - step, which the exit's reverse block computes; the forward
+    /// run keeps nothing.
+    fn iv_to_exits(
+        &mut self,
+        n: Need,
+        step: i64,
+        bb: Block,
+        l: &crate::analysis::loops::SimpleLoop,
+    ) {
+        let Some(bound) = self.exit_bound(n, l) else {
+            return self.move_to_exits(n, bb, l);
+        };
+        if self.computable_from_direct(bound, 0) {
+            // Recomputed where needed from direct values.
+            self.mark_recomputed(bound);
+        } else if !self.is_direct(bound) {
+            // Defined once, outside every loop: a stack slot the exit reads.
+            self.keep.insert(Need::Primal(bound), Keep::Slot);
+            let e = self.needs.get_mut(&l.exits[0]).expect("planned");
+            if !e.contains(&Need::Primal(bound)) {
+                e.push(Need::Primal(bound));
+            }
+        }
+        self.needs
+            .get_mut(&bb)
+            .expect("planned")
+            .retain(|m| *m != n);
+        let hoisted = self.hoisted.entry(bb).or_default();
+        if !hoisted.contains(&n) {
+            hoisted.push(n);
+        }
+        let derived = self.derived_last.entry(l.exits[0]).or_default();
+        if !derived.iter().any(|(m, _, _)| *m == n) {
+            derived.push((n, bound, step));
+        }
+    }
+
+    /// Whether `v` is direct or a cheap pure operation of such values (and
+    /// not kept otherwise), so the reverse sweep can compute it anywhere.
+    fn computable_from_direct(&self, v: Value, depth: u32) -> bool {
+        self.is_direct(v)
+            || (depth < 8
+                && v.opcode().is_some_and(is_cheap_pure)
+                && matches!(
+                    self.keep.get(&Need::Primal(v)),
+                    None | Some(Keep::Recompute)
+                )
+                && v.operands().all(|o| self.computable_from_direct(o, depth + 1)))
+    }
+
+    fn mark_recomputed(&mut self, v: Value) {
+        if !self.is_direct(v) {
+            self.keep.insert(Need::Primal(v), Keep::Recompute);
+            for o in v.operands() {
+                self.mark_recomputed(o);
+            }
+        }
+    }
+
+    /// The bound `b` when `l` exits only from its latch, exactly when the
+    /// induction variable `n`'s next value equals `b`, and `b` is direct or
+    /// defined outside every loop and not yet kept otherwise than in a slot.
+    fn exit_bound(&self, n: Need, l: &crate::analysis::loops::SimpleLoop) -> Option<Value> {
+        let Need::Primal(phi) = n else { return None };
+        let [exit] = l.exits.as_slice() else {
+            return None;
+        };
+        if distinct_preds(&self.cfg, *exit) != [l.latch] {
+            return None;
+        }
+        let term = l.latch.terminator()?;
+        if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
+            return None;
+        }
+        let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
+        if cond.opcode() != Some(LLVMOpcode::LLVMICmp) {
+            return None;
+        }
+        let next = (0..phi.count_incoming())
+            .map(|i| phi.incoming(i))
+            .find(|(_, b)| *b == l.latch)?
+            .0;
+        let (a, b) = (cond.operand(0), cond.operand(1));
+        let bound = if a == next {
+            b
+        } else if b == next {
+            a
+        } else {
+            return None;
+        };
+        let succ = l.latch.successors();
+        let pred = unsafe { llvm_sys::core::LLVMGetICmpPredicate(cond.0) };
+        let exits_when_equal = match pred {
+            llvm_sys::LLVMIntPredicate::LLVMIntEQ => succ == [*exit, l.header],
+            llvm_sys::LLVMIntPredicate::LLVMIntNE => succ == [l.header, *exit],
+            _ => false,
+        };
+        let available = self.computable_from_direct(bound, 0)
+            || (bound.is_instruction()
+                && !self.loops.in_loop(bound.parent_block())
+                && matches!(self.keep.get(&Need::Primal(bound)), None | Some(Keep::Slot)));
+        (exits_when_equal && available).then_some(bound)
     }
 
     /// Keep `n` at the exits of `l` instead of in `bb` (in `l`): each exit's
