@@ -560,7 +560,8 @@ impl AdjointBuilder<'_> {
                     self.keep.get(&Need::Primal(v)),
                     None | Some(Keep::Recompute)
                 )
-                && v.operands().all(|o| self.computable_from_direct(o, depth + 1)))
+                && v.operands()
+                    .all(|o| self.computable_from_direct(o, depth + 1)))
     }
 
     fn mark_recomputed(&mut self, v: Value) {
