@@ -81,36 +81,19 @@ impl AdcError {
 impl AdcError {
     /// A store that would drop a derivative (both modes report it alike).
     pub fn lost_store(inst: Value) -> Self {
-        use llvm_sys::LLVMOpcode::{LLVMCall, LLVMInvoke, LLVMLoad, LLVMPHI};
+        use llvm_sys::LLVMOpcode::LLVMLoad;
         // A buffer pointer read back from a local object that a call has
         // written (a Rust Vec grown by `push`: std's `grow_one` reallocates
         // the buffer and stores the new pointer into the Vec).
-        let mut roots = vec![crate::analysis::types::root_object(inst.operand(1))];
-        let mut writer = None;
-        let mut seen = std::collections::HashSet::new();
-        while let Some(r) = roots.pop() {
-            if !seen.insert(r) {
-                continue;
-            }
-            match r.opcode() {
-                Some(LLVMPHI) => roots.extend(
-                    (0..r.count_incoming())
-                        .map(|i| crate::analysis::types::root_object(r.incoming(i).0)),
-                ),
-                Some(LLVMLoad) => {
-                    let holder = crate::analysis::activity::underlying_alloca(r.operand(0));
-                    writer = writer.or_else(|| {
-                        holder?.users().into_iter().find_map(|u| {
-                            let f = u.called_function()?;
-                            (matches!(u.opcode(), Some(LLVMCall) | Some(LLVMInvoke))
-                                && !f.is_intrinsic())
-                            .then(|| format!("{:#}", rustc_demangle::demangle(&f.name())))
-                        })
-                    });
-                }
-                _ => {}
-            }
-        }
+        let writer = crate::analysis::types::pointer_sources(inst.operand(1))
+            .into_iter()
+            .filter(|r| r.opcode() == Some(LLVMLoad))
+            .filter_map(|r| crate::analysis::activity::underlying_alloca(r.operand(0)))
+            .flat_map(|holder| holder.users())
+            .find_map(|u| {
+                let f = u.called_function().filter(|f| !f.is_intrinsic())?;
+                Some(format!("{:#}", rustc_demangle::demangle(&f.name())))
+            });
         if let Some(f) = writer {
             return AdcError::unsupported(
                 inst,

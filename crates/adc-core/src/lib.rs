@@ -97,11 +97,6 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         f.remove_fn_attr("optnone");
     }
     passes::run(module, passes::PREPROCESS)?;
-    // Accesses of writable globals as instructions (shadow globals need them;
-    // the O2 cleanup folds the others back).
-    for g in ir::globals::writable_globals(m) {
-        ir::globals::expand_constant_addresses(g);
-    }
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);

@@ -38,34 +38,12 @@ pub fn underlying_alloca(p: Value) -> Option<Value> {
 }
 
 /// The function-local objects a pointer may point into, through address
-/// arithmetic, phis and selects (a buffer grown by realloc in a loop is a
-/// phi of the first allocation and the reallocations); `None` when some
-/// path leads elsewhere.
+/// arithmetic, phis and selects; `None` when some path leads elsewhere.
 pub fn local_objects(p: Value) -> Option<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    let mut work = vec![p];
-    while let Some(v) = work.pop() {
-        if !seen.insert(v) {
-            continue;
-        }
-        let r = super::types::root_object(v);
-        if let Some(a) = underlying_alloca(r) {
-            out.push(a);
-            continue;
-        }
-        match r.opcode() {
-            Some(LLVMOpcode::LLVMPHI) => {
-                work.extend((0..r.count_incoming()).map(|i| r.incoming(i).0));
-            }
-            Some(LLVMOpcode::LLVMSelect) => {
-                work.push(r.operand(1));
-                work.push(r.operand(2));
-            }
-            _ => return None,
-        }
-    }
-    Some(out)
+    super::types::pointer_sources(p)
+        .into_iter()
+        .map(underlying_alloca)
+        .collect()
 }
 
 impl ActivityAnalysis {
@@ -90,6 +68,7 @@ impl ActivityAnalysis {
         // A call whose callee (or its callees) uses such a global reads or
         // writes derivatives through it.
         let mut global_calls = HashSet::new();
+        let mut callee_uses: std::collections::HashMap<Function, bool> = Default::default();
         if !globals.is_empty() {
             for i in f.blocks().into_iter().flat_map(|b| b.instructions()) {
                 let Some(c) = i.called_function() else {
@@ -98,11 +77,13 @@ impl ActivityAnalysis {
                 if c.is_declaration() || c == f {
                     continue;
                 }
-                let tree = crate::ir::globals::call_tree(c);
-                if globals
-                    .iter()
-                    .any(|g| crate::ir::globals::used_in(*g, &tree))
-                {
+                let uses = *callee_uses.entry(c).or_insert_with(|| {
+                    let tree = crate::ir::globals::call_tree(c);
+                    globals
+                        .iter()
+                        .any(|g| crate::ir::globals::used_in(*g, &tree))
+                });
+                if uses {
                     global_calls.insert(i);
                     if can_carry(i) {
                         mark(i, &mut varied, &mut work);

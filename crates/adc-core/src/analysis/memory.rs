@@ -46,7 +46,7 @@ impl MemoryWrites {
                 index.insert(inst, i);
                 let object = inst.opcode() == Some(LLVMOpcode::LLVMAlloca)
                     || HeapFn::of(inst).is_some_and(HeapFn::allocates);
-                if object && !escapes(inst) {
+                if object && !address_escapes(inst) {
                     private.insert(inst);
                 }
             }
@@ -121,9 +121,10 @@ impl MemoryWrites {
     }
 }
 
-/// Whether an object's address is used other than to load from, store to,
-/// offset, copy to or from, or free it.
-fn escapes(object: Value) -> bool {
+/// Whether an object's address (a stack slot, a heap block, a global) is
+/// used other than to load from, store to, offset, copy to or from, or free
+/// it: then a pointer adc does not follow may reach it.
+pub fn address_escapes(object: Value) -> bool {
     let mut work = vec![object];
     let mut seen = HashSet::new();
     while let Some(p) = work.pop() {
@@ -132,6 +133,16 @@ fn escapes(object: Value) -> bool {
         }
         for u in p.users() {
             use LLVMOpcode::*;
+            if !u.is_instruction() {
+                // A constant-expression address inside a global.
+                let offset = unsafe { !llvm_sys::core::LLVMIsAConstantExpr(u.0).is_null() }
+                    && u.operand(0) == p;
+                if !offset {
+                    return true;
+                }
+                work.push(u);
+                continue;
+            }
             let ok = match u.opcode() {
                 Some(LLVMGetElementPtr) | Some(LLVMBitCast) | Some(LLVMAddrSpaceCast)
                     if u.operand(0) == p =>

@@ -25,6 +25,29 @@ pub fn root_object(mut p: Value) -> Value {
     p
 }
 
+/// The objects a pointer may come from: its root objects, seen through
+/// phis and selects as well (a buffer grown by realloc in a loop is a phi of
+/// the first allocation and the reallocations).
+pub fn pointer_sources(p: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut work = vec![p];
+    while let Some(v) = work.pop() {
+        let r = root_object(v);
+        if !seen.insert(r) {
+            continue;
+        }
+        match r.opcode() {
+            Some(LLVMOpcode::LLVMPHI) => {
+                work.extend((0..r.count_incoming()).map(|i| r.incoming(i).0))
+            }
+            Some(LLVMOpcode::LLVMSelect) => work.extend([r.operand(1), r.operand(2)]),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
 /// Scalar types seen in memory, per root object.
 pub struct TypeAnalysis {
     seen: HashMap<Value, Vec<Type>>,

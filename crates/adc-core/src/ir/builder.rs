@@ -142,20 +142,6 @@ impl Builder {
             LLVMBuildInBoundsGEP2(self.raw, elem.0, base.0, idx.as_mut_ptr(), 1, c"".as_ptr())
         })
     }
-    /// A GEP with any number of indices (as a constant expression had them).
-    pub fn gep_n(&self, elem: Type, base: Value, idx: &[Value]) -> Value {
-        let mut idx: Vec<_> = idx.iter().map(|v| v.0).collect();
-        Value(unsafe {
-            LLVMBuildGEP2(
-                self.raw,
-                elem.0,
-                base.0,
-                idx.as_mut_ptr(),
-                idx.len() as u32,
-                c"".as_ptr(),
-            )
-        })
-    }
     pub fn udiv(&self, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildUDiv(self.raw, a.0, b.0, c"".as_ptr()) })
     }

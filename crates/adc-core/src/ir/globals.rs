@@ -102,30 +102,6 @@ fn accesses(g: Value) -> Option<Vec<Value>> {
     Some(out)
 }
 
-fn is_mem_intrinsic(call: Value, also_lifetime: bool) -> bool {
-    call.called_function().is_some_and(|c| {
-        let n = c.name();
-        c.is_intrinsic()
-            && (n.starts_with("llvm.memcpy")
-                || n.starts_with("llvm.memmove")
-                || n.starts_with("llvm.memset")
-                || (also_lifetime && n.starts_with("llvm.lifetime")))
-    })
-}
-
-/// Whether the address of `g` is only loaded from, stored to, offset or
-/// copied (so no other pointer aliases it unseen).
-fn address_stays(g: Value) -> bool {
-    accesses(g).is_some_and(|acc| {
-        acc.iter().all(|u| match u.opcode() {
-            Some(LLVMOpcode::LLVMLoad) => true,
-            Some(LLVMOpcode::LLVMStore) => crate::analysis::types::root_object(u.operand(0)) != g,
-            Some(LLVMOpcode::LLVMCall) => is_mem_intrinsic(*u, true),
-            _ => false,
-        })
-    })
-}
-
 /// Whether something in the module stores floats or pointers into `g`, or
 /// copies into it.
 fn written_with_data(g: Value) -> bool {
@@ -135,11 +111,10 @@ fn written_with_data(g: Value) -> bool {
             t.contains_float() || t.is_pointer()
         }
         Some(LLVMOpcode::LLVMCall) => {
-            is_mem_intrinsic(u, false)
-                && crate::analysis::types::root_object(u.operand(0)) == g
-                && !u
-                    .called_function()
-                    .is_some_and(|c| c.name().starts_with("llvm.memset"))
+            let copy = u.called_function().is_some_and(|c| {
+                c.name().starts_with("llvm.memcpy") || c.name().starts_with("llvm.memmove")
+            });
+            copy && crate::analysis::types::root_object(u.operand(0)) == g
         }
         _ => false,
     })
@@ -158,10 +133,7 @@ pub fn shadowed_globals(f: Function) -> Vec<Value> {
     });
     let mut out = Vec::new();
     for g in writable_globals(f.module()) {
-        let mut users = Vec::new();
-        if !instruction_users(g, &mut users)
-            || !users.iter().any(|u| tree.contains(&u.parent_function()))
-        {
+        if !used_in(g, &tree) {
             continue;
         }
         let internal = unsafe {
@@ -171,7 +143,10 @@ pub fn shadowed_globals(f: Function) -> Vec<Value> {
                     | llvm_sys::LLVMLinkage::LLVMPrivateLinkage
             )
         };
-        if (internal || !opaque) && address_stays(g) && written_with_data(g) {
+        if (internal || !opaque)
+            && !crate::analysis::memory::address_escapes(g)
+            && written_with_data(g)
+        {
             out.push(g);
         }
     }
@@ -190,47 +165,6 @@ pub fn used_in(g: Value, tree: &[Function]) -> bool {
 pub fn clear_shadows_for(b: &Builder, f: Function) {
     for g in shadowed_globals(f) {
         clear_shadow(b, g, shadow_global(g));
-    }
-}
-
-/// Replace constant-expression addresses of `g` (GEPs and casts) used by
-/// instructions with equivalent instructions, so that analyses and shadows
-/// see every access as an instruction of the function.
-pub fn expand_constant_addresses(g: Value) {
-    let mut users = Vec::new();
-    if !instruction_users(g, &mut users) {
-        return;
-    }
-    for inst in users {
-        if inst.opcode() == Some(LLVMOpcode::LLVMPHI) {
-            continue; // would need an insertion point in the predecessor
-        }
-        for i in 0..inst.num_operands() {
-            let op = inst.operand(i);
-            if let Some(new) = as_instruction(op, inst) {
-                inst.set_operand(i, new);
-            }
-        }
-    }
-}
-
-/// An instruction computing constant expression `c` (rooted at a global),
-/// inserted before `before`.
-fn as_instruction(c: Value, before: Value) -> Option<Value> {
-    if unsafe { LLVMIsAConstantExpr(c.0).is_null() } {
-        return None;
-    }
-    let b = Builder::new(unsafe { LLVMGetTypeContext(LLVMTypeOf(c.0)) });
-    let base = c.operand(0);
-    let base = as_instruction(base, before).unwrap_or(base);
-    b.position_before(before);
-    match unsafe { LLVMGetConstOpcode(c.0) } {
-        LLVMOpcode::LLVMGetElementPtr => {
-            let src = Type(unsafe { LLVMGetGEPSourceElementType(c.0) });
-            let idx: Vec<Value> = (1..c.num_operands()).map(|i| c.operand(i)).collect();
-            Some(b.gep_n(src, base, &idx))
-        }
-        _ => None,
     }
 }
 
