@@ -181,10 +181,7 @@ impl<'s> TangentBuilder<'s> {
         // Globals that carry derivatives: their shadow globals (cleared by
         // whoever enters the derivative from outside).
         for g in self.activity.varied_globals() {
-            let s = crate::ir::globals::shadow_global(g);
-            self.tmap.insert(g, s);
-            self.tmap
-                .extend(crate::ir::globals::shadow_constant_addresses(g, s));
+            self.tmap.extend(crate::ir::globals::shadow_addresses(g));
         }
         for bb in rpo {
             self.b.position_at_end(self.pm.blocks[&bb]);

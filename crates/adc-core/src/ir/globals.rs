@@ -211,11 +211,12 @@ pub fn writable_globals(m: llvm_sys::prelude::LLVMModuleRef) -> Vec<Value> {
     out
 }
 
-/// The constant-expression addresses inside `g` (GEPs and casts of it that
-/// the IR builder folds back into constants, so they stay operands) paired
-/// with the same addresses inside `shadow`.
-pub fn shadow_constant_addresses(g: Value, shadow: Value) -> Vec<(Value, Value)> {
-    let mut out = Vec::new();
+/// `g` and the constant-expression addresses inside it (constant GEPs stay
+/// constants; the IR builder folds them), each paired with the same address
+/// in `g`'s shadow global: what a derivative maps them to.
+pub fn shadow_addresses(g: Value) -> Vec<(Value, Value)> {
+    let shadow = shadow_global(g);
+    let mut out = vec![(g, shadow)];
     let mut work = vec![(g, shadow)];
     while let Some((v, s)) = work.pop() {
         for u in v.users() {

@@ -788,12 +788,8 @@ impl<'s> AdjointBuilder<'s> {
         }
         // Globals that carry derivatives: their shadow globals (cleared by
         // whoever enters the derivative from outside).
-        self.b.position_at_end(self.pm.blocks[&rpo[0]]);
         for g in self.activity.varied_globals() {
-            let s = crate::ir::globals::shadow_global(g);
-            self.smap.insert(g, s);
-            self.smap
-                .extend(crate::ir::globals::shadow_constant_addresses(g, s));
+            self.smap.extend(crate::ir::globals::shadow_addresses(g));
         }
         for bb in &rpo {
             self.forward_block(*bb)?;

@@ -358,19 +358,7 @@ impl AdjointBuilder<'_> {
             return;
         }
         for (h, l) in self.loop_entry.clone() {
-            let mut ivs: Vec<(Need, i64)> = Vec::new();
-            for b in &l.body {
-                for n in &self.needs[b] {
-                    if let Need::Primal(v) = n {
-                        if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n)
-                        {
-                            if let Some(step) = Self::affine_step(*v, &l) {
-                                ivs.push((*n, step));
-                            }
-                        }
-                    }
-                }
-            }
+            let ivs = self.taped_ivs(&l);
             if ivs.is_empty() {
                 continue;
             }
@@ -426,30 +414,13 @@ impl AdjointBuilder<'_> {
             if !(by_tape_length || self.needs[&h].contains(&record)) || self.ivs.contains_key(&h) {
                 continue;
             }
-            let start_of = |phi: Value| {
-                (0..2)
-                    .map(|i| phi.incoming(i))
-                    .find(|(_, b)| *b == l.preheader)
-                    .map(|(v, _)| v)
-            };
             // The counter: an IV whose start the reverse sweep can read.
-            let counter = h.instructions().into_iter().find_map(|phi| {
-                let step = Self::affine_step(phi, &l)?;
-                let next = (0..2)
-                    .map(|i| phi.incoming(i))
-                    .find(|(_, b)| *b == l.latch)?
-                    .0;
-                let no_wrap = unsafe {
-                    llvm_sys::core::LLVMGetNUW(next.0) != 0
-                        || llvm_sys::core::LLVMGetNSW(next.0) != 0
-                };
-                let start = start_of(phi)?;
-                let readable = self.is_direct(start)
+            let counter = self.loop_counter(&l).filter(|(_, _, start)| {
+                self.is_direct(*start)
                     || matches!(
-                        self.keep.get(&Need::Primal(start)),
+                        self.keep.get(&Need::Primal(*start)),
                         None | Some(Keep::Slot | Keep::Tape)
-                    );
-                (step != 0 && no_wrap && readable).then_some((phi, step, start))
+                    )
             });
             let Some((phi, step, start)) = counter else {
                 continue;
@@ -469,19 +440,11 @@ impl AdjointBuilder<'_> {
             let outer = l.exits.iter().any(|e| self.loops.in_loop(*e));
             let kind = if outer { Keep::Tape } else { Keep::Slot };
             let mut ivs = vec![(Need::Primal(phi), step)];
-            for b in &l.body {
-                for n in self.needs[b].clone() {
-                    if let Need::Primal(v) = n {
-                        if v != phi && self.keep.get(&n) == Some(&Keep::Tape) {
-                            if let Some(step) = Self::affine_step(v, &l) {
-                                if !ivs.contains(&(n, step)) {
-                                    ivs.push((n, step));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            ivs.extend(
+                self.taped_ivs(&l)
+                    .into_iter()
+                    .filter(|(n, _)| *n != Need::Primal(phi)),
+            );
             for &(n, step) in &ivs {
                 self.keep.entry(n).or_insert(kind);
                 for b in l.body.iter().copied().collect::<Vec<_>>() {
@@ -508,6 +471,43 @@ impl AdjointBuilder<'_> {
             self.ivs.insert(h, ivs);
             self.counted.insert(h, (phi, start));
         }
+    }
+
+    /// The affine induction variables of `l` that its blocks keep on the
+    /// tape, with their steps.
+    fn taped_ivs(&self, l: &crate::analysis::loops::SimpleLoop) -> Vec<(Need, i64)> {
+        let mut ivs: Vec<(Need, i64)> = Vec::new();
+        for b in &l.body {
+            for n in &self.needs[b] {
+                if let Need::Primal(v) = n {
+                    if self.keep.get(n) == Some(&Keep::Tape) && !ivs.iter().any(|(m, _)| m == n) {
+                        if let Some(step) = Self::affine_step(*v, l) {
+                            ivs.push((*n, step));
+                        }
+                    }
+                }
+            }
+        }
+        ivs
+    }
+
+    /// The induction variable a counted loop steps back: affine with a
+    /// nonzero constant step that does not wrap; with its start value.
+    fn loop_counter(&self, l: &crate::analysis::loops::SimpleLoop) -> Option<(Value, i64, Value)> {
+        l.header.instructions().into_iter().find_map(|phi| {
+            let step = Self::affine_step(phi, l)?;
+            let incoming = |from: Block| {
+                (0..phi.count_incoming())
+                    .map(|i| phi.incoming(i))
+                    .find(|(_, b)| *b == from)
+                    .map(|(v, _)| v)
+            };
+            let next = incoming(l.latch)?;
+            let no_wrap = unsafe {
+                llvm_sys::core::LLVMGetNUW(next.0) != 0 || llvm_sys::core::LLVMGetNSW(next.0) != 0
+            };
+            (step != 0 && no_wrap).then_some((phi, step, incoming(l.preheader)?))
+        })
     }
 
     /// [`Self::move_to_exits`] for an induction variable of `l` with this
