@@ -132,12 +132,7 @@ pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value])
         HeapFn::RustAlloc | HeapFn::RustRealloc => {
             let ty = Type::function(ptr, &[i64t, i64t]);
             let f = declare_rust_sibling(m, callee, "__rust_alloc_zeroed", ty);
-            // (size, align): __rust_realloc's are its new size and align.
-            let (size, align) = if HeapFn::of(call) == Some(HeapFn::RustRealloc) {
-                (args[3], args[2])
-            } else {
-                (args[0], args[1])
-            };
+            let (size, align) = rust_layout(call, Side::Allocated, args).expect("Rust call");
             b.call(f, &[size, align])
         }
         _ => b.call(calloc(), &[args[0], i64t.const_int(1)]),
@@ -153,6 +148,18 @@ pub enum Side {
     Freed,
 }
 
+/// (size, align) of one of a Rust allocator call's blocks, from its
+/// arguments; `None` for the C functions.
+fn rust_layout(call: Value, side: Side, args: &[Value]) -> Option<(Value, Value)> {
+    Some(match (HeapFn::of(call)?, side) {
+        (HeapFn::RustAlloc, _) => (args[0], args[1]),
+        (HeapFn::RustDealloc, _) => (args[1], args[2]),
+        (HeapFn::RustRealloc, Side::Allocated) => (args[3], args[2]),
+        (HeapFn::RustRealloc, Side::Freed) => (args[1], args[2]),
+        _ => return None,
+    })
+}
+
 /// Free the shadow of one of `call`'s blocks (`args`: the call's arguments;
 /// Rust's deallocator wants that block's size and alignment).
 pub fn free_shadow(
@@ -166,16 +173,10 @@ pub fn free_shadow(
     let ctx = b.context();
     let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
     let callee = call.called_function().expect("heap call");
-    let (size, align) = match (HeapFn::of(call).expect("heap call"), side) {
-        (HeapFn::RustAlloc, _) => (args[0], args[1]),
-        (HeapFn::RustDealloc, _) => (args[1], args[2]),
-        (HeapFn::RustRealloc, Side::Allocated) => (args[3], args[2]),
-        (HeapFn::RustRealloc, Side::Freed) => (args[1], args[2]),
-        _ => {
-            let f = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
-            b.call(f, &[shadow]);
-            return;
-        }
+    let Some((size, align)) = rust_layout(call, side, args) else {
+        let f = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
+        b.call(f, &[shadow]);
+        return;
     };
     let ty = Type::function(Type::void(ctx), &[ptr, i64t, i64t]);
     let f = declare_rust_sibling(m, callee, "__rust_dealloc", ty);
@@ -198,18 +199,20 @@ pub fn realloc_shadow(
 }
 
 /// How many bytes of the old shadow `old` a reallocation keeps: the smaller
-/// of the old and the new size (`call`'s arguments in `args`), 0 for a null
-/// old shadow (realloc of NULL allocates).
+/// of the old and the new size (`call`'s arguments in `args`); 0 for a null
+/// old shadow (realloc of NULL allocates; malloc_usable_size(NULL) is 0).
 pub fn kept_bytes(b: &Builder, m: LLVMModuleRef, call: Value, old: Value, args: &[Value]) -> Value {
     let ctx = b.context();
     let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
-    let (old_size, new_size) = if HeapFn::of(call) == Some(HeapFn::RustRealloc) {
-        (args[1], args[3])
-    } else {
-        let usable = get_or_declare(m, "malloc_usable_size", Type::function(i64t, &[ptr]));
-        let is_null = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, old, ptr.null());
-        let size = b.call(usable, &[old]);
-        (b.select(is_null, i64t.const_int(0), size), args[1])
+    let (old_size, new_size) = match (
+        rust_layout(call, Side::Freed, args),
+        rust_layout(call, Side::Allocated, args),
+    ) {
+        (Some((old, _)), Some((new, _))) => (old, new),
+        _ => {
+            let usable = get_or_declare(m, "malloc_usable_size", Type::function(i64t, &[ptr]));
+            (b.call(usable, &[old]), args[1])
+        }
     };
     let smaller = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntULT, old_size, new_size);
     b.select(smaller, old_size, new_size)
