@@ -707,13 +707,19 @@ fn enzyme_style_suite() {
     assert!(text.contains("ok: 0 disagreement(s)"), "{text}");
 }
 
+/// `fns` differentiated in forward mode, then in reverse mode, into one
+/// object (`both.o`).
+fn both_modes_object(dir: &Path, bc: &Path, fns: &[&str]) -> std::path::PathBuf {
+    let fwd = grad_to(dir, bc, fns, "fwd.bc", &["--mode", "forward"]);
+    grad_to(dir, &fwd, fns, "both.o", &[])
+}
+
 /// Differentiate `fns` in forward then reverse mode into one object, link it
 /// with the C `driver` (test-ir/c) and adc-runtime as `adc link-flags` says,
 /// run it, and return its output (its exit status says whether its own
 /// checks passed).
 fn both_modes_linked_with_runtime(dir: &Path, bc: &Path, fns: &[&str], driver: &str) -> String {
-    let fwd = grad_to(dir, bc, fns, "fwd.bc", &["--mode", "forward"]);
-    let obj = grad_to(dir, &fwd, fns, "both.o", &[]);
+    let obj = both_modes_object(dir, bc, fns);
     let flags = adc(&["link-flags"]);
     assert!(flags.status.success(), "{}", stderr(&flags));
     let flags = String::from_utf8(flags.stdout).unwrap();
@@ -844,8 +850,7 @@ fn rust_slices_and_vectors_in_both_modes() {
         "vec_update",
         "rust_realloc_grow",
     ];
-    let fwd = grad_to(dir.path(), &bc, &fns, "fwd.bc", &["--mode", "forward"]);
-    let obj = grad_to(dir.path(), &fwd, &fns, "both.o", &[]);
+    let obj = both_modes_object(dir.path(), &bc, &fns);
     let exe = dir.path().join("slices_main");
     let o = Command::new("rustc")
         .args(["-O", "--edition=2021"])
