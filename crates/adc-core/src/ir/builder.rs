@@ -69,6 +69,11 @@ impl Builder {
     pub fn select(&self, c: Value, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildSelect(self.raw, c.0, a.0, b.0, c"".as_ptr()) })
     }
+    /// Pins a possibly-poison value (a condition recomputed from values of
+    /// a path not taken) to some fixed value.
+    pub fn freeze(&self, v: Value) -> Value {
+        Value(unsafe { LLVMBuildFreeze(self.raw, v.0, c"".as_ptr()) })
+    }
     pub fn cast(&self, op: LLVMOpcode, v: Value, to: Type) -> Value {
         Value(unsafe { LLVMBuildCast(self.raw, op, v.0, to.0, c"".as_ptr()) })
     }

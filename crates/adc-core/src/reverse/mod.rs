@@ -421,7 +421,8 @@ struct AdjointBuilder<'s> {
     hoist_store: HashMap<Block, Vec<Need>>,
     /// Per loop exit: induction variables whose last value (bound - step)
     /// the exit's reverse block puts in their hoist slots.
-    derived_last: HashMap<Block, Vec<(Need, Value, i64)>>,
+    /// With another IV's and its own start when the exit tests another IV.
+    derived_last: HashMap<Block, Vec<DerivedLast>>,
     hoist_slot: HashMap<Need, Value>,
     /// Induction variables of loops with a LoopEntry, recomputed in the
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
@@ -453,6 +454,11 @@ struct AdjointBuilder<'s> {
     trivial: bool,
     stats: TapeStats,
 }
+
+/// An induction variable whose last value the exit's reverse block
+/// computes: (the IV, the exit test's bound, its step, and when the test
+/// compares another IV of the same step: (this IV's start, that IV's start)).
+type DerivedLast = (Need, Value, i64, Option<(Value, Value)>);
 
 fn distinct_preds(cfg: &ControlFlowGraph, b: Block) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
@@ -567,6 +573,16 @@ impl<'s> AdjointBuilder<'s> {
                     unreachable!("branch records and call tapes are kept")
                 }
             };
+            if let (false, Some((c, t, f))) = (shadow, self.phi_select(v)) {
+                // A phi whose predecessor follows from a condition.
+                let c = self.rev_value(Need::Primal(c), local)?;
+                let t = self.rev_value(Need::Primal(t), local)?;
+                let f = self.rev_value(Need::Primal(f), local)?;
+                let c = self.b.freeze(c);
+                let s = self.b.select(c, t, f);
+                local.insert(n, s);
+                return Ok(s);
+            }
             let c = v.clone_detached();
             for i in 0..v.num_operands() {
                 let o = v.operand(i);
@@ -1126,12 +1142,6 @@ impl<'s> AdjointBuilder<'s> {
         }
         // Loop-invariant values: an exit stores what it popped for the loop
         // it leaves; the loop's blocks read them back.
-        for (n, bound, step) in self.derived_last.get(&bb).cloned().unwrap_or_default() {
-            let ty = self.need_type(n);
-            let bound = self.rev_value(Need::Primal(bound), &mut local)?;
-            let last = self.b.sub(bound, ty.const_int(step));
-            self.b.store(last, self.hoist_slot[&n]);
-        }
         for n in self.hoist_store.get(&bb).cloned().unwrap_or_default() {
             if let Some(v) = local.get(&n) {
                 self.b.store(*v, self.hoist_slot[&n]);
@@ -1141,6 +1151,18 @@ impl<'s> AdjointBuilder<'s> {
             if let std::collections::hash_map::Entry::Vacant(e) = local.entry(n) {
                 e.insert(self.b.load(self.need_type(n), self.hoist_slot[&n]));
             }
+        }
+        // Induction variables whose last value follows from the exit test.
+        for (n, bound, step, starts) in self.derived_last.get(&bb).cloned().unwrap_or_default() {
+            let ty = self.need_type(n);
+            let bound = self.rev_value(Need::Primal(bound), &mut local)?;
+            let mut last = self.b.sub(bound, ty.const_int(step));
+            if let Some((mine, tested)) = starts {
+                let mine = self.rev_value(Need::Primal(mine), &mut local)?;
+                let tested = self.rev_value(Need::Primal(tested), &mut local)?;
+                last = self.b.add(last, self.b.sub(mine, tested));
+            }
+            self.b.store(last, self.hoist_slot[&n]);
         }
         // Leaving a loop backwards: remember where its first iteration ends.
         for n in self.needs[&bb].clone() {

@@ -425,52 +425,87 @@ impl AdjointBuilder<'_> {
             let Some((phi, step, start)) = counter else {
                 continue;
             };
-            self.needs
-                .get_mut(&h)
-                .expect("planned")
-                .retain(|n| *n != record);
-            self.keep.remove(&record);
-            if self.loop_entry.remove(&h).is_some() {
-                let n = Need::LoopEntry(h);
-                self.keep.remove(&n);
+            self.make_counted(&l, phi, step, start);
+        }
+        // Loops whose first iteration is found by tape length, but whose
+        // counter's last value follows from the exit test: counting needs
+        // no tape length per loop execution.
+        for (h, l) in self.loop_entry.clone() {
+            let Some((phi, step, start)) = self.loop_counter(&l) else {
+                continue;
+            };
+            let n = Need::Primal(phi);
+            let derived = self
+                .derived_last
+                .get(&l.exits[0])
+                .is_some_and(|d| d.iter().any(|(m, ..)| *m == n));
+            let start_ok = self.free_at(h, start);
+            if derived
+                && start_ok
+                && self
+                    .ivs
+                    .get(&h)
+                    .is_some_and(|v| v.iter().any(|(m, _)| *m == n))
+            {
+                self.add_need(h, Need::Primal(start));
+                self.loop_entry.remove(&h);
+                let entry = Need::LoopEntry(h);
+                self.keep.remove(&entry);
                 for e in &l.exits {
-                    self.needs.get_mut(e).expect("planned").retain(|m| *m != n);
-                }
-            }
-            let outer = l.exits.iter().any(|e| self.loops.in_loop(*e));
-            let kind = if outer { Keep::Tape } else { Keep::Slot };
-            let mut ivs = vec![(Need::Primal(phi), step)];
-            ivs.extend(
-                self.taped_ivs(&l)
-                    .into_iter()
-                    .filter(|(n, _)| *n != Need::Primal(phi)),
-            );
-            for &(n, step) in &ivs {
-                self.keep.entry(n).or_insert(kind);
-                for b in l.body.iter().copied().collect::<Vec<_>>() {
-                    if self.needs[&b].contains(&n) {
-                        self.iv_to_exits(n, step, b, &l);
-                    }
+                    self.needs
+                        .get_mut(e)
+                        .expect("planned")
+                        .retain(|m| *m != entry);
                 }
                 self.iv_to_exits(n, step, h, &l);
+                self.counted.insert(h, (phi, start));
             }
-            if !self.is_direct(start) {
-                let n = Need::Primal(start);
-                let d = start.parent_block();
-                let kind = if self.loops.in_loop(d) {
-                    Keep::Tape
-                } else {
-                    Keep::Slot
-                };
-                let k = *self.keep.entry(n).or_insert(kind);
-                self.needs.get_mut(&h).expect("planned").push(n);
-                if k == Keep::Tape {
-                    self.move_to_exits(n, h, &l);
+        }
+    }
+
+    /// Turn `l` into a counted loop: `phi` (with this step, starting at
+    /// `start`) finds its first reverse iteration.
+    fn make_counted(
+        &mut self,
+        l: &crate::analysis::loops::SimpleLoop,
+        phi: Value,
+        step: i64,
+        start: Value,
+    ) {
+        let h = l.header;
+        let record = Need::PredIndex(h);
+        self.needs
+            .get_mut(&h)
+            .expect("planned")
+            .retain(|n| *n != record);
+        self.keep.remove(&record);
+        if self.loop_entry.remove(&h).is_some() {
+            let n = Need::LoopEntry(h);
+            self.keep.remove(&n);
+            for e in &l.exits {
+                self.needs.get_mut(e).expect("planned").retain(|m| *m != n);
+            }
+        }
+        let outer = l.exits.iter().any(|e| self.loops.in_loop(*e));
+        let kind = if outer { Keep::Tape } else { Keep::Slot };
+        let mut ivs = vec![(Need::Primal(phi), step)];
+        ivs.extend(
+            self.taped_ivs(l)
+                .into_iter()
+                .filter(|(n, _)| *n != Need::Primal(phi)),
+        );
+        for &(n, step) in &ivs {
+            self.keep.entry(n).or_insert(kind);
+            for b in l.body.iter().copied().collect::<Vec<_>>() {
+                if self.needs[&b].contains(&n) {
+                    self.iv_to_exits(n, step, b, l);
                 }
             }
-            self.ivs.insert(h, ivs);
-            self.counted.insert(h, (phi, start));
+            self.iv_to_exits(n, step, h, l);
         }
+        self.add_need(h, Need::Primal(start));
+        self.ivs.insert(h, ivs);
+        self.counted.insert(h, (phi, start));
     }
 
     /// The affine induction variables of `l` that its blocks keep on the
@@ -493,8 +528,13 @@ impl AdjointBuilder<'_> {
 
     /// The induction variable a counted loop steps back: affine with a
     /// nonzero constant step that does not wrap; with its start value.
+    /// The one the exit test compares comes first: its last value follows
+    /// from the test.
     fn loop_counter(&self, l: &crate::analysis::loops::SimpleLoop) -> Option<(Value, i64, Value)> {
-        l.header.instructions().into_iter().find_map(|phi| {
+        let tested = self.exit_test(l).map(|(m, _)| m);
+        let mut phis = l.header.instructions();
+        phis.sort_by_key(|p| Some(*p) != tested);
+        phis.into_iter().find_map(|phi| {
             let step = Self::affine_step(phi, l)?;
             let incoming = |from: Block| {
                 (0..phi.count_incoming())
@@ -522,19 +562,34 @@ impl AdjointBuilder<'_> {
         bb: Block,
         l: &crate::analysis::loops::SimpleLoop,
     ) {
-        let Some(bound) = self.exit_bound(n, l) else {
+        let Need::Primal(phi) = n else {
             return self.move_to_exits(n, bb, l);
         };
-        if self.computable_from_direct(bound, 0) {
-            // Recomputed where needed from direct values.
-            self.mark_recomputed(bound);
-        } else if !self.is_direct(bound) {
-            // Defined once, outside every loop: a stack slot the exit reads.
-            self.keep.insert(Need::Primal(bound), Keep::Slot);
-            let e = self.needs.get_mut(&l.exits[0]).expect("planned");
-            if !e.contains(&Need::Primal(bound)) {
-                e.push(Need::Primal(bound));
+        let Some((tested, bound)) = self.exit_test(l) else {
+            return self.move_to_exits(n, bb, l);
+        };
+        let exit = l.exits[0];
+        // Another IV with the same step moved as far: last(n) = last(tested)
+        // + start(n) - start(tested), when both starts come for free.
+        let starts = if tested == phi {
+            None
+        } else {
+            let both = (Self::start_of(phi, l), Self::start_of(tested, l));
+            match both {
+                (Some(a), Some(b))
+                    if Self::affine_step(tested, l) == Some(step)
+                        && self.free_at(exit, a)
+                        && self.free_at(exit, b) =>
+                {
+                    Some((a, b))
+                }
+                _ => return self.move_to_exits(n, bb, l),
             }
+        };
+        self.add_need(exit, Need::Primal(bound));
+        if let Some((a, b)) = starts {
+            self.add_need(exit, Need::Primal(a));
+            self.add_need(exit, Need::Primal(b));
         }
         self.needs
             .get_mut(&bb)
@@ -544,40 +599,196 @@ impl AdjointBuilder<'_> {
         if !hoisted.contains(&n) {
             hoisted.push(n);
         }
-        let derived = self.derived_last.entry(l.exits[0]).or_default();
-        if !derived.iter().any(|(m, _, _)| *m == n) {
-            derived.push((n, bound, step));
+        let derived = self.derived_last.entry(exit).or_default();
+        if !derived.iter().any(|(m, ..)| *m == n) {
+            derived.push((n, bound, step, starts));
         }
     }
 
-    /// Whether `v` is direct or a cheap pure operation of such values (and
-    /// not kept otherwise), so the reverse sweep can compute it anywhere.
-    fn computable_from_direct(&self, v: Value, depth: u32) -> bool {
-        self.is_direct(v)
-            || (depth < 8
-                && v.opcode().is_some_and(is_cheap_pure)
-                && matches!(
-                    self.keep.get(&Need::Primal(v)),
-                    None | Some(Keep::Recompute)
-                )
-                && v.operands()
-                    .all(|o| self.computable_from_direct(o, depth + 1)))
-    }
-
-    fn mark_recomputed(&mut self, v: Value) {
-        if !self.is_direct(v) {
-            self.keep.insert(Need::Primal(v), Keep::Recompute);
-            for o in v.operands() {
-                self.mark_recomputed(o);
+    /// Make `n` available to `bb`'s reverse block after the main planning:
+    /// direct values need nothing, induction variables the reverse steps
+    /// back in a loop around `bb` are read from their slot, cheap pure
+    /// operations are recomputed from their operands, and so is a phi
+    /// whose predecessor follows from a branch condition (as a select, when
+    /// [`Self::can_add`] says its parts are all available); anything else
+    /// is kept as planned elsewhere or, new, in a slot (defined outside
+    /// every loop) or on the tape, pushed once per execution of the
+    /// outermost loop around `bb` that does not define it.
+    pub(super) fn add_need(&mut self, bb: Block, n: Need) {
+        let Need::Primal(v) = n else {
+            return;
+        };
+        if self.is_direct(v)
+            || self.needs[&bb].contains(&n)
+            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
+        {
+            return;
+        }
+        if self.stepped_at(bb, n) {
+            self.hoisted.entry(bb).or_default().push(n);
+            return;
+        }
+        let cheap = v.opcode().is_some_and(is_cheap_pure);
+        let keep = self.keep.get(&n).copied();
+        if keep == Some(Keep::Recompute) || (keep.is_none() && cheap) {
+            if let Some((c, t, f)) = self.phi_select(v) {
+                // Only a phi recomputed elsewhere comes here.
+                for o in [c, t, f] {
+                    self.add_need(bb, Need::Primal(o));
+                }
+                return;
+            }
+            self.keep.insert(n, Keep::Recompute);
+            for o in v.operands().collect::<Vec<_>>() {
+                self.add_need(bb, Need::Primal(o));
+            }
+            return;
+        }
+        if let (None, Some((c, t, f))) = (keep, self.phi_select(v)) {
+            if [c, t, f].iter().all(|o| self.can_add(bb, *o, 0)) {
+                self.keep.insert(n, Keep::Recompute);
+                for o in [c, t, f] {
+                    self.add_need(bb, Need::Primal(o));
+                }
+                return;
             }
         }
+        self.keep_in(bb, n)
     }
 
-    /// The bound `b` when `l` exits only from its latch, exactly when the
-    /// induction variable `n`'s next value equals `b`, and `b` is direct or
-    /// defined outside every loop and not yet kept otherwise than in a slot.
-    fn exit_bound(&self, n: Need, l: &crate::analysis::loops::SimpleLoop) -> Option<Value> {
-        let Need::Primal(phi) = n else { return None };
+    /// Keep `n` (not recomputed) for `bb`: a slot when it is defined
+    /// outside every loop, else the tape, hoisted out of the loops around
+    /// `bb` that do not define it.
+    fn keep_in(&mut self, bb: Block, n: Need) {
+        let Need::Primal(v) = n else { return };
+        let kind = if self.loops.in_loop(v.parent_block()) {
+            Keep::Tape
+        } else {
+            Keep::Slot
+        };
+        let k = *self.keep.entry(n).or_insert(kind);
+        if k == Keep::Tape {
+            if let Some(l) = self.loops.innermost_simple(bb).cloned() {
+                if !l.body.contains(&v.parent_block()) {
+                    if !self.hoisted.get(&bb).is_some_and(|h| h.contains(&n)) {
+                        self.hoisted.entry(bb).or_default().push(n);
+                    }
+                    for e in &l.exits {
+                        let store = self.hoist_store.entry(*e).or_default();
+                        if !store.contains(&n) {
+                            store.push(n);
+                        }
+                        self.keep_in(*e, n);
+                    }
+                    return;
+                }
+            }
+        }
+        let list = self.needs.get_mut(&bb).expect("planned");
+        if !list.contains(&n) {
+            list.push(n);
+        }
+    }
+
+    /// Whether `n` is an induction variable the reverse sweep steps back in
+    /// a loop whose body holds `bb`.
+    fn stepped_at(&self, bb: Block, n: Need) -> bool {
+        self.ivs.iter().any(|(h, ivs)| {
+            ivs.iter().any(|(m, _)| *m == n)
+                && self
+                    .loops
+                    .simple_loop(*h)
+                    .is_some_and(|l| l.body.contains(&bb))
+        })
+    }
+
+    /// A two-way phi whose predecessor follows from a branch condition:
+    /// (the condition, the value when it is true, when it is false).
+    pub(super) fn phi_select(&self, phi: Value) -> Option<(Value, Value, Value)> {
+        if phi.opcode() != Some(LLVMOpcode::LLVMPHI) || phi.count_incoming() != 2 {
+            return None;
+        }
+        let b = phi.parent_block();
+        let (c, t, f) = match self.pred_by_cond.get(&b) {
+            Some(x) => *x,
+            None => self.pred_by_condition(b)?,
+        };
+        let preds = distinct_preds(&self.cfg, b);
+        let value_from = |i: usize| {
+            (0..2)
+                .map(|k| phi.incoming(k))
+                .find(|(_, p)| *p == preds[i])
+                .map(|(v, _)| v)
+        };
+        Some((c, value_from(t)?, value_from(f)?))
+    }
+
+    /// Whether [`Self::add_need`] can make `v` available to `bb` without
+    /// keeping a value whose definition does not dominate `bb` (the tape
+    /// push for `bb` happens in `bb`).
+    fn can_add(&self, bb: Block, v: Value, depth: u32) -> bool {
+        let n = Need::Primal(v);
+        if self.is_direct(v)
+            || self.needs[&bb].contains(&n)
+            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
+            || self.stepped_at(bb, n)
+        {
+            return true;
+        }
+        if depth > 12 {
+            return false;
+        }
+        let keep = self.keep.get(&n).copied();
+        let recompute = keep == Some(Keep::Recompute)
+            || (keep.is_none() && v.opcode().is_some_and(is_cheap_pure));
+        if recompute && v.opcode() != Some(LLVMOpcode::LLVMPHI) {
+            return v.operands().all(|o| self.can_add(bb, o, depth + 1));
+        }
+        let dominates = self.doms.dominates(v.parent_block(), bb);
+        if keep.is_none() || keep == Some(Keep::Recompute) {
+            if let Some((c, t, f)) = self.phi_select(v) {
+                let parts = [c, t, f].iter().all(|o| self.can_add(bb, *o, depth + 1));
+                return parts || dominates;
+            }
+        }
+        dominates
+    }
+
+    /// The value an affine induction variable of `l` starts with.
+    fn start_of(phi: Value, l: &crate::analysis::loops::SimpleLoop) -> Option<Value> {
+        (0..phi.count_incoming())
+            .map(|i| phi.incoming(i))
+            .find(|(_, b)| *b == l.preheader)
+            .map(|(v, _)| v)
+    }
+
+    /// Whether `v` is available to `bb`'s reverse block without keeping
+    /// anything new for it in `bb` (recomputed, stepped back, or already
+    /// there).
+    fn free_at(&self, bb: Block, v: Value) -> bool {
+        let n = Need::Primal(v);
+        if self.is_direct(v)
+            || self.needs[&bb].contains(&n)
+            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
+            || self.stepped_at(bb, n)
+        {
+            return true;
+        }
+        let keep = self.keep.get(&n).copied();
+        if !matches!(keep, None | Some(Keep::Recompute)) {
+            return false;
+        }
+        if let Some((c, t, f)) = self.phi_select(v) {
+            return [c, t, f].iter().all(|o| self.can_add(bb, *o, 0));
+        }
+        v.opcode().is_some_and(is_cheap_pure) && v.operands().all(|o| self.free_at(bb, o))
+    }
+
+    /// The induction variable the exit test of `l` compares and its bound
+    /// `b`, when `l` exits only from its latch, exactly when that phi's
+    /// next value equals `b`, and `b` is defined outside `l` (so the exit's
+    /// reverse block can have it).
+    fn exit_test(&self, l: &crate::analysis::loops::SimpleLoop) -> Option<(Value, Value)> {
         let [exit] = l.exits.as_slice() else {
             return None;
         };
@@ -592,17 +803,19 @@ impl AdjointBuilder<'_> {
         if cond.opcode() != Some(LLVMOpcode::LLVMICmp) {
             return None;
         }
-        let next = (0..phi.count_incoming())
-            .map(|i| phi.incoming(i))
-            .find(|(_, b)| *b == l.latch)?
-            .0;
         let (a, b) = (cond.operand(0), cond.operand(1));
-        let bound = if a == next {
-            b
-        } else if b == next {
-            a
-        } else {
-            return None;
+        let next_of = |v: Value| {
+            l.header.instructions().into_iter().find(|phi| {
+                Self::affine_step(*phi, l).is_some()
+                    && (0..phi.count_incoming())
+                        .map(|i| phi.incoming(i))
+                        .any(|(x, blk)| blk == l.latch && x == v)
+            })
+        };
+        let (phi, bound) = match (next_of(a), next_of(b)) {
+            (Some(p), _) => (p, b),
+            (None, Some(p)) => (p, a),
+            _ => return None,
         };
         let succ = l.latch.successors();
         let pred = unsafe { llvm_sys::core::LLVMGetICmpPredicate(cond.0) };
@@ -611,11 +824,9 @@ impl AdjointBuilder<'_> {
             llvm_sys::LLVMIntPredicate::LLVMIntNE => succ == [l.header, *exit],
             _ => false,
         };
-        let available = self.computable_from_direct(bound, 0)
-            || (bound.is_instruction()
-                && !self.loops.in_loop(bound.parent_block())
-                && matches!(self.keep.get(&Need::Primal(bound)), None | Some(Keep::Slot)));
-        (exits_when_equal && available).then_some(bound)
+        // Defined before the loop: its exit's reverse block can have it.
+        let available = !bound.is_instruction() || !l.body.contains(&bound.parent_block());
+        (exits_when_equal && available).then_some((phi, bound))
     }
 
     /// Keep `n` at the exits of `l` instead of in `bb` (in `l`): each exit's
