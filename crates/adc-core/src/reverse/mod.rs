@@ -435,7 +435,7 @@ struct AdjointBuilder<'s> {
     /// Merge blocks whose predecessor follows from a branch condition
     /// (triangles and diamonds): the condition, and the predecessor index
     /// when it is true and when it is false.
-    pred_by_cond: HashMap<Block, (Value, usize, usize)>,
+    pred_by_cond: HashMap<Block, plan::PredRule>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -1703,13 +1703,8 @@ impl<'s> AdjointBuilder<'s> {
                 .map(|p| if *p == l.preheader { to_pre } else { to_latch })
                 .collect()
         } else {
-            let idx = match self.pred_by_cond.get(&bb).copied() {
-                Some((c, t, f)) => {
-                    let cv = self.rev_value(Need::Primal(c), local)?;
-                    let i32t = Type::i32(ctx);
-                    self.b
-                        .select(cv, i32t.const_int(t as i64), i32t.const_int(f as i64))
-                }
+            let idx = match self.pred_by_cond.get(&bb).cloned() {
+                Some(rule) => self.pred_from_rule(&rule, local, true)?,
                 None => self.rev_value(Need::PredIndex(bb), local)?,
             };
             let blocks: Vec<Block> = (0..preds.len())
@@ -1757,6 +1752,30 @@ impl<'s> AdjointBuilder<'s> {
             self.b.br(self.rmap[pred]);
         }
         Ok(())
+    }
+
+    /// The predecessor index a [`plan::PredRule`] gives: selects on its
+    /// conditions. Nested conditions belong to blocks that may not have
+    /// run, so they are frozen (a poison condition would poison the select).
+    fn pred_from_rule(
+        &self,
+        rule: &plan::PredRule,
+        local: &mut HashMap<Need, Value>,
+        top: bool,
+    ) -> Result<Value> {
+        let i32t = Type::i32(self.synth.ctx);
+        Ok(match rule {
+            plan::PredRule::Pred(i) => i32t.const_int(*i as i64),
+            plan::PredRule::Branch(c, t, f) => {
+                let mut cv = self.rev_value(Need::Primal(*c), local)?;
+                if !top {
+                    cv = self.b.freeze(cv);
+                }
+                let t = self.pred_from_rule(t, local, false)?;
+                let f = self.pred_from_rule(f, local, false)?;
+                self.b.select(cv, t, f)
+            }
+        })
     }
 
     fn finish_gradient(&mut self) -> Result<()> {

@@ -7,6 +7,27 @@
 
 use super::*;
 
+/// Which predecessor of a merge block ran last, from branch conditions.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum PredRule {
+    /// The predecessor with this index.
+    Pred(usize),
+    /// A condition (recomputed in the reverse sweep) and the rules when it
+    /// is true and false.
+    Branch(Value, Box<PredRule>, Box<PredRule>),
+}
+
+impl PredRule {
+    /// The conditions the rule reads.
+    pub(super) fn conditions(&self, out: &mut Vec<Value>) {
+        if let PredRule::Branch(c, t, f) = self {
+            out.push(*c);
+            t.conditions(out);
+            f.conditions(out);
+        }
+    }
+}
+
 impl AdjointBuilder<'_> {
     /// Whether `inst` takes part in the adjoint sweep.
     pub(super) fn is_reversed(&self, inst: Value) -> bool {
@@ -216,11 +237,15 @@ impl AdjointBuilder<'_> {
             }
             if distinct_preds(&self.cfg, bb).len() > 1 {
                 match self.pred_by_condition(bb) {
-                    Some((c, t, f)) => {
-                        self.pred_by_cond.insert(bb, (c, t, f));
-                        let n = Need::Primal(c);
-                        if !self.is_direct(c) && seen.insert(n) {
-                            list.push(n);
+                    Some(rule) => {
+                        let mut conds = Vec::new();
+                        rule.conditions(&mut conds);
+                        self.pred_by_cond.insert(bb, rule);
+                        for c in conds {
+                            let n = Need::Primal(c);
+                            if !self.is_direct(c) && seen.insert(n) {
+                                list.push(n);
+                            }
                         }
                     }
                     None => {
@@ -268,17 +293,20 @@ impl AdjointBuilder<'_> {
         Ok(())
     }
 
-    /// For a merge block with two predecessors that follow from one
-    /// conditional branch: the condition, and the predecessor index taken
-    /// when it is true and when it is false. The branch block A dominates
-    /// bb, and each predecessor is either A itself (the edge A -> bb) or
-    /// dominated by a successor of A that only A enters: then reaching it
-    /// means the last run of A went that way (to reach it otherwise a path
-    /// would pass A again). This covers if/else triangles and diamonds,
-    /// guards that skip a loop, and the vectorizer's middle blocks, whatever
-    /// lies between. The condition is usually cheap to recompute, so the
-    /// reverse sweep needs no branch record. Not for loop headers.
-    fn pred_by_condition(&self, bb: Block) -> Option<(Value, usize, usize)> {
+    /// For a merge block with two predecessors, how to tell in the reverse
+    /// sweep which one ran last from branch conditions instead of a record.
+    /// A branch block A dominates bb (walking up its dominators); each of
+    /// its successors s either reaches only one predecessor of bb without
+    /// passing A again (then reaching that predecessor means the last run of
+    /// A went to s, and conversely), or every way from s to bb passes one
+    /// more branch block D, whose successors are split the same way (with
+    /// A and D removed). Each condition must be computable from values that
+    /// dominate bb, so the reverse sweep can evaluate it even when its block
+    /// did not run (the answer then does not depend on it). This covers
+    /// if/else triangles and diamonds, guards that skip a loop, the
+    /// vectorizer's middle blocks, and a vector loop followed by its
+    /// remainder loop. Not for loop headers.
+    fn pred_by_condition(&self, bb: Block) -> Option<PredRule> {
         if self.loops.simple_loop(bb).is_some() {
             return None;
         }
@@ -286,35 +314,137 @@ impl AdjointBuilder<'_> {
         if preds.len() != 2 {
             return None;
         }
-        // Reaching `p` means the last run of `a` branched to `s`: either the
-        // edge a -> bb itself (p == a), or `s` is entered only from `a` and
-        // every way to `p` passes through `s`.
-        let via = |a: Block, s: Block, p: Block| {
-            (s == bb && p == a)
-                || (s != bb && distinct_preds(&self.cfg, s) == [a] && self.doms.dominates(s, p))
-        };
         let mut a = self.doms.idom(bb);
         while let Some(branch) = a {
             a = self.doms.idom(branch);
-            let Some(term) = branch.terminator() else {
-                continue;
-            };
-            if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
-                continue;
-            }
-            let succ = branch.successors(); // [if true, if false]
-            if succ[0] == succ[1] {
-                continue;
-            }
-            let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
-            if via(branch, succ[0], preds[0]) && via(branch, succ[1], preds[1]) {
-                return Some((cond, 0, 1));
-            }
-            if via(branch, succ[0], preds[1]) && via(branch, succ[1], preds[0]) {
-                return Some((cond, 1, 0));
+            if let Some(rule) = self.split_at(bb, &preds, branch, &mut vec![branch], 0) {
+                return Some(rule);
             }
         }
         None
+    }
+
+    /// The rule below conditional branch block `d`: each successor decided
+    /// by [`Self::rule_from`], with the blocks in `removed` (d among them)
+    /// never passed again.
+    fn split_at(
+        &self,
+        bb: Block,
+        preds: &[Block],
+        d: Block,
+        removed: &mut Vec<Block>,
+        depth: u32,
+    ) -> Option<PredRule> {
+        let term = d.terminator()?;
+        if term.opcode() != Some(LLVMOpcode::LLVMCondBr) {
+            return None;
+        }
+        let succ = d.successors(); // [if true, if false]
+        if succ[0] == succ[1] {
+            return None;
+        }
+        let cond = Value(unsafe { llvm_sys::core::LLVMGetCondition(term.0) });
+        // A successor from which bb is only reached by passing d (or an
+        // earlier branch block) again is not where d's last run went.
+        let dead = |s: Block| s != bb && self.preds_reached(bb, d, s, removed).is_empty();
+        match (dead(succ[0]), dead(succ[1])) {
+            (true, true) => None,
+            (true, false) => self.rule_from(bb, preds, d, succ[1], removed, depth),
+            (false, true) => self.rule_from(bb, preds, d, succ[0], removed, depth),
+            (false, false) => {
+                if depth > 0 && !self.leaves_dominate(cond, bb, 0) {
+                    return None;
+                }
+                let t = self.rule_from(bb, preds, d, succ[0], removed, depth)?;
+                let f = self.rule_from(bb, preds, d, succ[1], removed, depth)?;
+                (t != f).then(|| PredRule::Branch(cond, Box::new(t), Box::new(f)))
+            }
+        }
+    }
+
+    /// Entering `s` from `d`: the one predecessor of bb it can reach, or a
+    /// further split at a block every such way passes.
+    fn rule_from(
+        &self,
+        bb: Block,
+        preds: &[Block],
+        d: Block,
+        s: Block,
+        removed: &mut Vec<Block>,
+        depth: u32,
+    ) -> Option<PredRule> {
+        let reached = self.preds_reached(bb, d, s, removed);
+        match reached.as_slice() {
+            [p] => return Some(PredRule::Pred(preds.iter().position(|x| x == p)?)),
+            [] => return None,
+            _ if depth >= 4 || s == bb => return None,
+            _ => {}
+        }
+        // The nearest block every way from s to bb passes.
+        let mut order = vec![s];
+        let mut seen: HashSet<Block> = [s].into_iter().collect();
+        let mut i = 0;
+        while i < order.len() {
+            let x = order[i];
+            i += 1;
+            let branches = x
+                .terminator()
+                .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMCondBr));
+            if branches {
+                removed.push(x);
+                let cut = x == s || self.preds_reached(bb, d, s, removed).is_empty();
+                removed.pop();
+                if cut {
+                    removed.push(x);
+                    let rule = self.split_at(bb, preds, x, removed, depth + 1);
+                    removed.pop();
+                    return rule;
+                }
+            }
+            for n in x.successors() {
+                if n != bb && !removed.contains(&n) && seen.insert(n) {
+                    order.push(n);
+                }
+            }
+        }
+        None
+    }
+
+    /// The predecessors of bb reachable from `s` (entered from `d`, which
+    /// counts when s is bb itself) without passing a block in `removed`.
+    fn preds_reached(&self, bb: Block, d: Block, s: Block, removed: &[Block]) -> Vec<Block> {
+        if s == bb {
+            return vec![d];
+        }
+        if removed.contains(&s) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![s];
+        let mut seen: HashSet<Block> = [s].into_iter().collect();
+        while let Some(x) = stack.pop() {
+            for n in x.successors() {
+                if n == bb {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                } else if !removed.contains(&n) && seen.insert(n) {
+                    stack.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `v` is computed by cheap pure operations from values whose
+    /// blocks dominate `bb` (or constants and arguments).
+    fn leaves_dominate(&self, v: Value, bb: Block, depth: u32) -> bool {
+        if !v.is_instruction() || self.doms.dominates(v.parent_block(), bb) {
+            return true;
+        }
+        depth < 12
+            && v.opcode().is_some_and(is_cheap_pure)
+            && v.operands().all(|o| self.leaves_dominate(o, bb, depth + 1))
     }
 
     /// `phi [start, preheader], [phi + C, latch]` in the header of `l`: C.
@@ -709,9 +839,15 @@ impl AdjointBuilder<'_> {
             return None;
         }
         let b = phi.parent_block();
-        let (c, t, f) = match self.pred_by_cond.get(&b) {
-            Some(x) => *x,
+        let rule = match self.pred_by_cond.get(&b) {
+            Some(x) => x.clone(),
             None => self.pred_by_condition(b)?,
+        };
+        let PredRule::Branch(c, t, f) = rule else {
+            return None;
+        };
+        let (PredRule::Pred(t), PredRule::Pred(f)) = (*t, *f) else {
+            return None;
         };
         let preds = distinct_preds(&self.cfg, b);
         let value_from = |i: usize| {
