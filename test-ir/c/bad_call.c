@@ -16,3 +16,19 @@ double punned(const double *x, int n) {
   u.l[0] ^= 1;
   return u.d[1] * u.d[2] + u.d[0];
 }
+
+/* A buffer whose pointer a function without a body puts into a local
+ * struct: that function would have to make the shadow buffer too. */
+struct buf {
+  double *p;
+  int n;
+};
+extern void make_buffer(struct buf *b, int n);
+double fill_external(const double *x, int n) {
+  struct buf b;
+  make_buffer(&b, n);
+  for (int i = 0; i < n; i++) b.p[i] = x[i] * x[i];
+  double s = 0;
+  for (int i = 0; i < n; i++) s += b.p[i] * b.p[i];
+  return s;
+}

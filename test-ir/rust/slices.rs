@@ -61,13 +61,26 @@ pub fn rust_realloc_grow(x: &[f64]) -> f64 {
     }
 }
 
-/// Not supported: a Vec grown by push (std's grow_one moves the buffer and
-/// stores the new pointer into the Vec). adc says so (tests/cli.rs).
+/// A Vec grown by push: std's grow_one reallocates the buffer (through
+/// `invoke`, with a cleanup that adc leaves out) and stores the new pointer
+/// into the Vec, whose shadow gets the shadow buffer's.
 #[no_mangle]
 pub fn vec_push(x: &[f64]) -> f64 {
     let mut v = Vec::new();
     for a in x {
-        v.push(a.sin());
+        v.push(a.sin() * a);
     }
-    v.iter().sum()
+    let n = v.len();
+    (0..n).map(|i| v[i] * v[n - 1 - i] * (i as f64 + 1.0)).sum()
+}
+
+/// Push into the caller's vector: its shadow vector (same capacity) grows
+/// with it in forward mode; in reverse mode it ends up holding the
+/// adjoints of the vector's initial elements, in its own buffer again.
+#[no_mangle]
+pub fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64 {
+    for a in x {
+        v.push(a.sin() * v.len() as f64);
+    }
+    v.iter().map(|t| t * t).sum()
 }

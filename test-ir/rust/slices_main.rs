@@ -11,6 +11,8 @@ extern "Rust" {
     fn vec_collect(x: &[f64]) -> f64;
     fn vec_update(v: &mut Vec<f64>, k: f64) -> f64;
     fn rust_realloc_grow(x: &[f64]) -> f64;
+    fn vec_push(x: &[f64]) -> f64;
+    fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64;
 }
 
 // adc's signatures: each slice's pointer is followed by its shadow, then the
@@ -30,6 +32,10 @@ extern "C" {
     fn vec_update_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, k: f64, tk: f64) -> f64;
     fn rust_realloc_grow_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn rust_realloc_grow_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn vec_push_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn vec_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn vec_extend_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn vec_extend_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, x: *const f64, tx: *const f64, n: usize) -> f64;
 }
 
 /// d/dh f(x + h e) at h = 0, 4th order.
@@ -159,6 +165,43 @@ fn main() {
                 d
             },
             &|z, t| rust_realloc_grow_fwd(z.as_ptr(), t.as_ptr(), n),
+        );
+        // 2n elements: the vector grows from 0 through capacities 4, 8, 16.
+        c.function(
+            "vec_push",
+            &base,
+            &|z| vec_push(z),
+            &|z| {
+                let mut d = vec![0.0; 2 * n];
+                vec_push_grad(z.as_ptr(), d.as_mut_ptr(), 2 * n, 1.0);
+                d
+            },
+            &|z, t| vec_push_fwd(z.as_ptr(), t.as_ptr(), 2 * n),
+        );
+        // vec_extend(v, x): inputs v ++ x, v of 3 (capacity 3) grown by n;
+        // the shadow vector has the same capacity.
+        let m = 3;
+        c.function(
+            "vec_extend",
+            &base[..m + n],
+            &|z| vec_extend(&mut z[..m].to_vec(), &z[m..]),
+            &|z| {
+                let (mut v, mut dv, mut dx) = (z[..m].to_vec(), vec![0.0; m], vec![0.0; n]);
+                vec_extend_grad(&mut v, &mut dv, z[m..].as_ptr(), dx.as_mut_ptr(), n, 1.0);
+                assert_eq!((dv.len(), dv.capacity()), (m, m), "the shadow vector is the caller's again");
+                dv.extend(dx);
+                dv
+            },
+            &|z, t| {
+                let (mut v, mut tv) = (z[..m].to_vec(), t[..m].to_vec());
+                let r = vec_extend_fwd(&mut v, &mut tv, z[m..].as_ptr(), t[m..].as_ptr(), n);
+                // adc grew the tangent buffer with v's, but only v's length
+                // and capacity fields were written: take them for tv.
+                let mut tv = std::mem::ManuallyDrop::new(tv);
+                let tv = Vec::from_raw_parts(tv.as_mut_ptr(), v.len(), v.capacity());
+                assert!(tv.iter().all(|a| a.is_finite()));
+                r
+            },
         );
     }
     println!("rust slices and vectors: {} derivatives checked, worst relative error {:.2e}", c.count, c.worst);

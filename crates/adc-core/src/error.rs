@@ -17,7 +17,7 @@ pub struct Site {
 impl Site {
     pub fn of(inst: Value) -> Site {
         let function = if inst.is_instruction() || inst.is_argument() {
-            inst.parent_function().name()
+            crate::ir::unwind::source_name(&inst.parent_function().name()).to_string()
         } else {
             String::new()
         };
@@ -83,8 +83,7 @@ impl AdcError {
     pub fn lost_store(inst: Value) -> Self {
         use llvm_sys::LLVMOpcode::LLVMLoad;
         // A buffer pointer read back from a local object that a call has
-        // written (a Rust Vec grown by `push`: std's `grow_one` reallocates
-        // the buffer and stores the new pointer into the Vec).
+        // written, and no shadow for it (the call's callee is not seen).
         let writer = crate::analysis::types::pointer_sources(inst.operand(1))
             .into_iter()
             .filter(|r| r.opcode() == Some(LLVMLoad))
@@ -99,9 +98,8 @@ impl AdcError {
                 inst,
                 format!(
                     "stores an active value into a buffer whose pointer is kept in a local object \
-                     that the call of `{f}` writes: adc cannot give that buffer a shadow (for a Rust \
-                     Vec: growing by push is not supported; create it with Vec::with_capacity, \
-                     vec![..] or collect)"
+                     that the call of `{f}` writes, and adc cannot give that buffer a shadow: link \
+                     `{f}`'s bitcode in, or allocate the buffer in the differentiated code"
                 ),
             );
         }

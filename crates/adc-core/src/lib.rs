@@ -134,8 +134,13 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         out.generated.push(gen);
     }
     out.lowered_call_sites = lower::lower(m, &mut forward, &mut reverse)?;
-    forward.finish()?;
-    out.tape_stats = reverse.finish()?;
+    if let Err(e) = forward.finish() {
+        crate::ir::unwind::remove_copies(m);
+        return Err(e);
+    }
+    let built = reverse.finish();
+    crate::ir::unwind::remove_copies(m);
+    out.tape_stats = built?;
     verify(module)?;
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;

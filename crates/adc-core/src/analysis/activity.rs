@@ -46,6 +46,36 @@ pub fn local_objects(p: Value) -> Option<Vec<Value>> {
         .collect()
 }
 
+/// The values that must carry a shadow for pointer `p` to have one: back
+/// through address arithmetic, phis and selects to the objects (stack
+/// slots, heap allocations) and to pointers loaded from memory, whose
+/// address then needs a shadow too (the shadow memory holds the shadow
+/// pointer). Arguments, globals and constants are left as they are.
+fn needs_shadow(p: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut work = vec![p];
+    while let Some(q) = work.pop() {
+        if !q.is_instruction() || !seen.insert(q) {
+            continue;
+        }
+        match q.opcode() {
+            Some(LLVMOpcode::LLVMGetElementPtr)
+            | Some(LLVMOpcode::LLVMBitCast)
+            | Some(LLVMOpcode::LLVMAddrSpaceCast) => work.push(q.operand(0)),
+            Some(LLVMOpcode::LLVMPHI) => {
+                work.extend((0..q.count_incoming()).map(|i| q.incoming(i).0))
+            }
+            Some(LLVMOpcode::LLVMSelect) => work.extend([q.operand(1), q.operand(2)]),
+            Some(LLVMOpcode::LLVMLoad) => work.push(q.operand(0)),
+            Some(LLVMOpcode::LLVMAlloca) | Some(LLVMOpcode::LLVMCall) => {}
+            _ => continue,
+        }
+        out.push(q);
+    }
+    out
+}
+
 impl ActivityAnalysis {
     pub fn compute(f: Function, params: &[Activity]) -> Self {
         let mut varied = HashSet::new();
@@ -112,6 +142,18 @@ impl ActivityAnalysis {
                                 for a in roots {
                                     mark(a, &mut varied, &mut work);
                                 }
+                            } else {
+                                // Memory reached through loaded pointers (a
+                                // buffer whose pointer a local struct holds).
+                                for q in needs_shadow(u.operand(1)) {
+                                    mark(q, &mut varied, &mut work);
+                                }
+                            }
+                        } else if u.operand(0).ty().is_pointer() {
+                            // A pointer stored into memory with a shadow:
+                            // the shadow memory holds its shadow.
+                            for q in needs_shadow(u.operand(0)) {
+                                mark(q, &mut varied, &mut work);
                             }
                         }
                     }

@@ -84,7 +84,8 @@ impl ForwardSynth {
     pub fn finish(&mut self) -> Result<()> {
         while let Some((f, acts, g)) = self.pending.pop() {
             let sig = self.done[&(f, acts.clone())].1.clone();
-            TangentBuilder::new(self, f, g, &sig)?.build()?;
+            let src = crate::ir::unwind::without_unwind(f);
+            TangentBuilder::new(self, src, g, &sig)?.build()?;
         }
         Ok(())
     }

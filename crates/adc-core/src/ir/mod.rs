@@ -16,6 +16,7 @@ pub mod globals;
 pub mod heap;
 pub mod module_io;
 pub mod passes;
+pub mod unwind;
 
 use llvm_sys::core::*;
 use llvm_sys::prelude::*;

@@ -94,14 +94,18 @@ pub struct SplitPair {
     pub rev: Function,
 }
 
-/// Callees without stack objects run in split mode (a callee's stack dies
-/// with its augmented primal, and with it the shadows of its stack objects).
+/// Callees whose stack objects have a fixed size run in split mode. A
+/// callee's stack dies with its augmented primal, and with it the shadows
+/// of its stack objects: its reverse function gives each a zero-filled twin
+/// (the object is dead after the call, so the adjoints of its contents
+/// start at zero; split mode tapes loads, so nothing reads the old shadow).
 fn split_eligible(f: Function) -> bool {
     !f.is_declaration()
         && f.blocks()
             .into_iter()
             .flat_map(|b| b.instructions())
-            .all(|i| i.opcode() != Some(LLVMOpcode::LLVMAlloca))
+            .filter(|i| i.opcode() == Some(LLVMOpcode::LLVMAlloca))
+            .all(|a| a.operand(0).is_constant())
 }
 
 /// Per-call tape statistics of one gradient function, for `--stats`.
@@ -201,7 +205,8 @@ impl ReverseSynth {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
-            stats.push(AdjointBuilder::new(self, f, g, sig, aug).build()?);
+            let src = crate::ir::unwind::without_unwind(f);
+            stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
     }
@@ -295,6 +300,10 @@ enum Need {
     LoopEntry(Block),
     /// The tape an adc-runtime routine's `_aug` returned at this call.
     CallTape(Value),
+    /// The shadow pointer this store of a pointer overwrote in memory the
+    /// function does not own: its reverse puts it back (the caller's
+    /// shadow of a Vec grown inside must point to its own buffer again).
+    OldShadow(Value),
 }
 
 impl Need {
@@ -306,6 +315,7 @@ impl Need {
             Need::PredIndex(b) => format!("which predecessor entered block {}", b.label()),
             Need::LoopEntry(b) => format!("tape length at entry of the loop at {}", b.label()),
             Need::CallTape(c) => format!("runtime tape of {}", c.print()),
+            Need::OldShadow(s) => format!("shadow pointer overwritten by {}", s.print()),
         }
     }
 }
@@ -424,6 +434,9 @@ struct AdjointBuilder<'s> {
     /// With another IV's and its own start when the exit tests another IV.
     derived_last: HashMap<Block, Vec<DerivedLast>>,
     hoist_slot: HashMap<Need, Value>,
+    /// Split mode: the reverse function's zero-filled twins of the shadows
+    /// of the source's stack objects.
+    rev_allocas: HashMap<Need, Value>,
     /// Induction variables of loops with a LoopEntry, recomputed in the
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
     /// need and its step, subtracted from its slot on the reverse back edge.
@@ -513,6 +526,7 @@ impl<'s> AdjointBuilder<'s> {
             hoist_store: HashMap::new(),
             derived_last: HashMap::new(),
             hoist_slot: HashMap::new(),
+            rev_allocas: HashMap::new(),
             ivs: HashMap::new(),
             counted: HashMap::new(),
             pred_by_cond: HashMap::new(),
@@ -527,7 +541,7 @@ impl<'s> AdjointBuilder<'s> {
             split_calls: false,
             trivial: false,
             stats: TapeStats {
-                function: src.name(),
+                function: crate::ir::unwind::source_name(&src.name()).to_string(),
                 ..Default::default()
             },
         }
@@ -556,7 +570,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::Shadow(v) => self.smap[&v],
             Need::PredIndex(b) => self.pred_index[&b],
             Need::LoopEntry(h) => self.entry_len[&h],
-            Need::CallTape(c) => self.call_tapes[&c],
+            Need::CallTape(c) | Need::OldShadow(c) => self.call_tapes[&c],
         }
     }
 
@@ -566,10 +580,16 @@ impl<'s> AdjointBuilder<'s> {
             return Ok(*v);
         }
         if self.keep.get(&n) == Some(&Keep::Recompute) {
+            if let Some(twin) = self.rev_allocas.get(&n) {
+                return Ok(*twin);
+            }
             let (v, shadow) = match n {
                 Need::Primal(v) => (v, false),
                 Need::Shadow(v) => (v, true),
-                Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => {
+                Need::PredIndex(_)
+                | Need::LoopEntry(_)
+                | Need::CallTape(_)
+                | Need::OldShadow(_) => {
                     unreachable!("branch records and call tapes are kept")
                 }
             };
@@ -599,7 +619,7 @@ impl<'s> AdjointBuilder<'s> {
         }
         let v = match n {
             Need::Primal(v) | Need::Shadow(v) => v,
-            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => {
+            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) | Need::OldShadow(_) => {
                 return local
                     .get(&n)
                     .copied()
@@ -788,6 +808,22 @@ impl<'s> AdjointBuilder<'s> {
             self.stats.slots += 1;
         }
 
+        if split {
+            let twins: Vec<Need> = self
+                .keep
+                .iter()
+                .filter(|(n, k)| {
+                    **k == Keep::Recompute
+                        && matches!(n, Need::Shadow(v) if v.opcode() == Some(LLVMOpcode::LLVMAlloca))
+                })
+                .map(|(n, _)| *n)
+                .collect();
+            for n in twins {
+                let Need::Shadow(a) = n else { continue };
+                let twin = crate::ir::clone::zeroed_shadow_alloca(&self.ab, a, a);
+                self.rev_allocas.insert(n, twin);
+            }
+        }
         let mut hoisted: Vec<Need> = self.hoisted.values().flatten().copied().collect();
         hoisted.dedup();
         for n in hoisted {
@@ -888,7 +924,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::Primal(v) | Need::Shadow(v) => v.ty(),
             Need::PredIndex(_) => Type::i32(self.synth.ctx),
             Need::LoopEntry(_) => Type::i64(self.synth.ctx),
-            Need::CallTape(_) => Type::ptr(self.synth.ctx),
+            Need::CallTape(_) | Need::OldShadow(_) => Type::ptr(self.synth.ctx),
         }
     }
 
@@ -951,7 +987,7 @@ impl<'s> AdjointBuilder<'s> {
                         Need::Primal(v) | Need::Shadow(v) => v.parent_block() == bb,
                         Need::PredIndex(b) => *b == bb,
                         Need::LoopEntry(_) => self.needs[&bb].contains(n),
-                        Need::CallTape(c) => c.parent_block() == bb,
+                        Need::CallTape(c) | Need::OldShadow(c) => c.parent_block() == bb,
                     }
             })
             .map(|(n, _)| *n)
@@ -1060,6 +1096,10 @@ impl<'s> AdjointBuilder<'s> {
                     self.smap.get(&inst.operand(0)),
                     self.smap.get(&inst.operand(1)),
                 ) {
+                    if self.is_reversed(inst) {
+                        let old = self.b.load(inst.operand(0).ty(), sp);
+                        self.call_tapes.insert(inst, old);
+                    }
                     self.b.store(sv, sp);
                 }
             }
@@ -1183,6 +1223,13 @@ impl<'s> AdjointBuilder<'s> {
     fn reverse_instruction(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
         use LLVMOpcode::*;
         let op = inst.opcode().expect("instruction");
+        if op == LLVMStore && inst.operand(0).ty().is_pointer() {
+            // Put back the shadow pointer the forward sweep overwrote.
+            let sp = self.rev_value(Need::Shadow(inst.operand(1)), local)?;
+            let old = self.rev_value(Need::OldShadow(inst), local)?;
+            self.b.store(old, sp);
+            return Ok(());
+        }
         if op == LLVMStore {
             let (val, ptr) = (inst.operand(0), inst.operand(1));
             let sp = self.rev_value(Need::Shadow(ptr), local)?;
@@ -1240,14 +1287,15 @@ impl<'s> AdjointBuilder<'s> {
             };
             let p = inst.operand(0);
             if kind.reallocates() && self.activity.is_varied(p) {
-                // The kept prefix came from the old block: so do its adjoints.
+                // The kept prefix came from the old block: so do its
+                // adjoints. Nothing after the reallocation uses the old
+                // block, so its shadow holds what the forward sweep moved
+                // out of it (zeros, or a caller's seeds, now counted in the
+                // new shadow): copying the prefix back replaces that, and
+                // needs no element type (a Vec grown inside std has none).
                 let old = self.rev_value(Need::Shadow(p), local)?;
                 let kept = kept_bytes(&self.b, self.synth.module, inst, old, &args);
-                match self.copy_type(inst, p) {
-                    MemoryType::Float(elem) => self.move_adjoints(shadow, old, kept, elem),
-                    MemoryType::NoFloats => {}
-                    MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
-                }
+                self.b.memcpy(old, shadow, kept, 1);
             }
             free_shadow(
                 &self.b,

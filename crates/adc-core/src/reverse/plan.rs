@@ -34,7 +34,12 @@ impl AdjointBuilder<'_> {
         use LLVMOpcode::*;
         match inst.opcode() {
             Some(LLVMStore) => {
-                self.activity.is_varied(inst.operand(1)) && inst.operand(0).ty().contains_float()
+                let (val, ptr) = (inst.operand(0), inst.operand(1));
+                self.activity.is_varied(ptr)
+                    && (val.ty().contains_float()
+                        || (val.ty().is_pointer()
+                            && self.activity.is_varied(val)
+                            && crate::analysis::activity::local_objects(ptr).is_none()))
             }
             Some(LLVMPHI) | Some(LLVMRet) => false,
             // A heap allocation with a shadow: its reverse frees the shadow.
@@ -47,6 +52,19 @@ impl AdjointBuilder<'_> {
                     .called_function()
                     .is_some_and(|f| f.name().starts_with("llvm.mem"))
                     && inst.call_args().iter().any(|a| self.activity.is_varied(*a)) =>
+            {
+                true
+            }
+            // A function adc cannot see, given memory with a shadow: it may
+            // write there (needs_of says it cannot be differentiated).
+            Some(LLVMCall)
+                if inst.called_function().is_some_and(|f| {
+                    f.is_declaration() && !f.is_intrinsic() && lookup_call(&f.name()).is_none()
+                }) && !is_runtime_call(inst)
+                    && inst
+                        .call_args()
+                        .iter()
+                        .any(|a| a.ty().is_pointer() && self.activity.is_varied(*a)) =>
             {
                 true
             }
@@ -127,7 +145,12 @@ impl AdjointBuilder<'_> {
                     out.push(Need::Shadow(inst.operand(0)));
                 }
             }
-            LLVMStore => out.push(Need::Shadow(inst.operand(1))),
+            LLVMStore => {
+                out.push(Need::Shadow(inst.operand(1)));
+                if inst.operand(0).ty().is_pointer() {
+                    out.push(Need::OldShadow(inst));
+                }
+            }
             LLVMCall if is_runtime_call(inst) => {
                 out.push(Need::CallTape(inst));
                 for a in inst.call_args() {
@@ -195,7 +218,10 @@ impl AdjointBuilder<'_> {
             .into_iter()
             .filter(|n| match n {
                 Need::Primal(v) | Need::Shadow(v) => !self.is_direct(*v),
-                Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => true,
+                Need::PredIndex(_)
+                | Need::LoopEntry(_)
+                | Need::CallTape(_)
+                | Need::OldShadow(_) => true,
             })
             .collect())
     }
@@ -274,7 +300,7 @@ impl AdjointBuilder<'_> {
                 let def_block = match n {
                     Need::Primal(v) | Need::Shadow(v) => v.parent_block(),
                     Need::PredIndex(b) | Need::LoopEntry(b) => b,
-                    Need::CallTape(c) => c.parent_block(),
+                    Need::CallTape(c) | Need::OldShadow(c) => c.parent_block(),
                 };
                 // Split mode has no frame shared by the sweeps: all on the tape.
                 let k = if self.loops.in_loop(def_block) || self.aug.is_some() {
@@ -1073,6 +1099,11 @@ impl AdjointBuilder<'_> {
                         && memory.unchanged_after(v));
                 ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
             }
+            // Split mode: a stack object's shadow died with the augmented
+            // primal; the reverse function has its own zero-filled twin.
+            Need::Shadow(v) if self.aug.is_some() && v.opcode() == Some(LLVMOpcode::LLVMAlloca) => {
+                Some(Vec::new())
+            }
             Need::Shadow(v) => {
                 let op = v.opcode()?;
                 let ok = matches!(
@@ -1091,7 +1122,9 @@ impl AdjointBuilder<'_> {
                     out
                 })
             }
-            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) => None,
+            Need::PredIndex(_) | Need::LoopEntry(_) | Need::CallTape(_) | Need::OldShadow(_) => {
+                None
+            }
         }
     }
 }

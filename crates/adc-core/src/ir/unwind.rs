@@ -1,0 +1,190 @@
+//! Exception edges. adc differentiates the path a function takes when
+//! nothing unwinds: Rust code calls functions that may panic through
+//! `invoke` (a `Vec::push` invokes `RawVec::grow_one`, whose cleanup frees
+//! the vector). The derivatives of a function with invokes are built from a
+//! private copy in which each invoke is a call followed by a branch to its
+//! normal destination, without the blocks only unwinding reaches. If such a
+//! call does unwind, the panic passes through the derivative without the
+//! primal's cleanups (what they would free leaks); the derivative of a
+//! panicking computation has no value anyway.
+//!
+//! The copies are sources only: the derivatives never call them, and
+//! [`remove_copies`] deletes them before the module is verified (they keep
+//! the source's debug locations for error messages, which the verifier
+//! would reject in another function).
+
+use super::{add_function, get_function, Block, Builder, Function, Value};
+use crate::ir::clone::PrimalMap;
+use llvm_sys::core::*;
+use llvm_sys::LLVMOpcode;
+use std::collections::HashSet;
+
+/// Suffix of the private copies (never in a name adc writes out).
+const SUFFIX: &str = ".adc.nounwind";
+
+/// The function whose body adc differentiates for `f`: `f` itself, or its
+/// copy without unwind edges when `f` has invokes.
+pub fn without_unwind(f: Function) -> Function {
+    let has_invoke = f.blocks().into_iter().any(|b| {
+        b.terminator()
+            .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMInvoke))
+    });
+    if !has_invoke {
+        return f;
+    }
+    let name = format!("{}{SUFFIX}", f.name());
+    if let Some(copy) = get_function(f.module(), &name) {
+        return copy;
+    }
+    copy_without_unwind(f, &name)
+}
+
+/// The name of the function a copy was made from (for messages).
+pub fn source_name(name: &str) -> &str {
+    name.strip_suffix(SUFFIX).unwrap_or(name)
+}
+
+/// Delete the copies [`without_unwind`] made.
+pub fn remove_copies(m: llvm_sys::prelude::LLVMModuleRef) {
+    let mut f = unsafe { LLVMGetFirstFunction(m) };
+    let mut doomed = Vec::new();
+    while !f.is_null() {
+        if Function(Value(f)).name().ends_with(SUFFIX) {
+            doomed.push(f);
+        }
+        f = unsafe { LLVMGetNextFunction(f) };
+    }
+    for f in doomed {
+        unsafe { LLVMDeleteFunction(f) };
+    }
+}
+
+/// Successors on the normal path: an invoke's unwind destination is left out.
+fn normal_successors(b: Block) -> Vec<Block> {
+    match b.terminator() {
+        Some(t) if t.opcode() == Some(LLVMOpcode::LLVMInvoke) => {
+            vec![Block(unsafe { LLVMGetNormalDest(t.0) })]
+        }
+        _ => b.successors(),
+    }
+}
+
+fn copy_without_unwind(f: Function, name: &str) -> Function {
+    let m = f.module();
+    let ctx = unsafe { LLVMGetModuleContext(m) };
+    let copy = add_function(m, name, f.fn_type());
+    copy.set_internal();
+    unsafe {
+        LLVMSetFunctionCallConv(copy.raw(), LLVMGetFunctionCallConv(f.raw()));
+        // Function (~0), return (0) and parameter attributes (sret, byval,
+        // noalias, ...) as the source has them.
+        for idx in std::iter::once(u32::MAX).chain(0..=f.params().len() as u32) {
+            let n = LLVMGetAttributeCountAtIndex(f.raw(), idx);
+            let mut attrs = vec![std::ptr::null_mut(); n as usize];
+            LLVMGetAttributesAtIndex(f.raw(), idx, attrs.as_mut_ptr());
+            for a in attrs {
+                LLVMAddAttributeAtIndex(copy.raw(), idx, a);
+            }
+        }
+    }
+    let mut pm = PrimalMap::default();
+    for (p, q) in f.params().into_iter().zip(copy.params()) {
+        q.set_name(&p.name());
+        pm.values.insert(p, q);
+    }
+    // Blocks the normal path reaches, in their source order.
+    let mut reached: HashSet<Block> = HashSet::new();
+    let mut stack = vec![f.entry()];
+    while let Some(b) = stack.pop() {
+        if reached.insert(b) {
+            stack.extend(normal_successors(b));
+        }
+    }
+    let blocks: Vec<Block> = f
+        .blocks()
+        .into_iter()
+        .filter(|b| reached.contains(b))
+        .collect();
+    for b in &blocks {
+        pm.blocks.insert(*b, copy.append_block(ctx, &b.name()));
+    }
+    let builder = Builder::new(ctx);
+    let mut phis = Vec::new();
+    let mut copied = Vec::new();
+    for b in &blocks {
+        builder.position_at_end(pm.blocks[b]);
+        for inst in b.instructions() {
+            let c = match inst.opcode() {
+                Some(LLVMOpcode::LLVMPHI) => {
+                    let p = builder.phi(inst.ty(), &inst.name());
+                    phis.push((inst, p));
+                    p
+                }
+                Some(LLVMOpcode::LLVMInvoke) => {
+                    let c = call_for_invoke(&builder, inst);
+                    let normal = Block(unsafe { LLVMGetNormalDest(inst.0) });
+                    builder.br(pm.blocks[&normal]);
+                    c
+                }
+                _ => {
+                    let c = inst.clone_detached();
+                    builder.insert(c);
+                    if !inst.name().is_empty() {
+                        c.set_name(&inst.name());
+                    }
+                    c
+                }
+            };
+            pm.values.insert(inst, c);
+            copied.push(c);
+        }
+    }
+    // Operands refer to source values until every copy exists.
+    for c in copied {
+        if c.opcode() == Some(LLVMOpcode::LLVMPHI) {
+            continue;
+        }
+        for i in 0..c.num_operands() {
+            let o = c.operand(i);
+            let n = pm.get(o);
+            if n != o {
+                c.set_operand(i, n);
+            }
+        }
+    }
+    for (src, p) in phis {
+        for i in 0..src.count_incoming() {
+            let (v, b) = src.incoming(i);
+            if let Some(nb) = pm.blocks.get(&b) {
+                p.add_incoming(pm.get(v), *nb);
+            }
+        }
+    }
+    copy
+}
+
+/// A call with the invoke's callee, arguments (still the source's; the
+/// caller remaps them), calling convention, attributes and location.
+fn call_for_invoke(b: &Builder, inv: Value) -> Value {
+    let args = inv.call_args();
+    let c = b.call_typed(inv.called_function_type(), inv.called_value(), &args);
+    unsafe {
+        LLVMSetInstructionCallConv(c.0, LLVMGetInstructionCallConv(inv.0));
+        for idx in std::iter::once(u32::MAX).chain(0..=args.len() as u32) {
+            let n = LLVMGetCallSiteAttributeCount(inv.0, idx);
+            let mut attrs = vec![std::ptr::null_mut(); n as usize];
+            LLVMGetCallSiteAttributes(inv.0, idx, attrs.as_mut_ptr());
+            for a in attrs {
+                LLVMAddCallSiteAttribute(c.0, idx, a);
+            }
+        }
+        llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(
+            c.0,
+            llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(inv.0),
+        );
+    }
+    if !inv.name().is_empty() {
+        c.set_name(&inv.name());
+    }
+    c
+}
