@@ -870,6 +870,30 @@ fn rust_slices_and_vectors_in_both_modes() {
     assert!(text.contains("83 derivatives checked"), "{text}");
 }
 
+/// An error inside a Rust function whose calls go through `invoke` (adc
+/// differentiates a copy without the unwind edges) names the function and
+/// the source line as rustc recorded them.
+#[test]
+fn error_in_a_function_with_invokes_names_its_source_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "bad_push.rs", "");
+    let out = dir.path().join("p.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "bad_push",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("in function `bad_push` at"), "{err}");
+    assert!(err.contains("bad_push.rs:13:"), "{err}");
+    assert!(err.contains("`mystery`"), "{err}");
+    assert!(!out.exists());
+}
+
 /// A buffer whose pointer a function without a body stores into a local
 /// struct: that function would have to make the shadow buffer too, so both
 /// modes refuse, name it and say what to do; no output file is written.

@@ -127,7 +127,8 @@ fn copy_without_unwind(f: Function, name: &str) -> Function {
                     c
                 }
                 _ => {
-                    let c = inst.clone_detached();
+                    // With its metadata: debug locations for messages.
+                    let c = Value(unsafe { LLVMInstructionClone(inst.0) });
                     builder.insert(c);
                     if !inst.name().is_empty() {
                         c.set_name(&inst.name());
