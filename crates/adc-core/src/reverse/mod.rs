@@ -593,6 +593,21 @@ impl<'s> AdjointBuilder<'s> {
                     unreachable!("branch records and call tapes are kept")
                 }
             };
+            if let (false, Some((bound, add, starts))) = (shadow, self.exit_value(v)) {
+                // An induction variable's value after its loop.
+                let ty = v.ty();
+                let mut r = self.rev_value(Need::Primal(bound), local)?;
+                if add != 0 {
+                    r = self.b.add(r, ty.const_int(add));
+                }
+                if let Some((mine, tested)) = starts {
+                    let mine = self.rev_value(Need::Primal(mine), local)?;
+                    let tested = self.rev_value(Need::Primal(tested), local)?;
+                    r = self.b.add(r, self.b.sub(mine, tested));
+                }
+                local.insert(n, r);
+                return Ok(r);
+            }
             if let (false, Some((c, t, f))) = (shadow, self.phi_select(v)) {
                 // A phi whose predecessor follows from a condition.
                 let c = self.rev_value(Need::Primal(c), local)?;

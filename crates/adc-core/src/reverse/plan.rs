@@ -7,6 +7,11 @@
 
 use super::*;
 
+/// An induction variable's value after its loop: the exit test's bound, a
+/// constant to add, and (this IV's start, the tested IV's start) when the
+/// test compares another IV.
+pub(super) type ExitValue = (Value, i64, Option<(Value, Value)>);
+
 /// Which predecessor of a merge block ran last, from branch conditions.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum PredRule {
@@ -316,7 +321,118 @@ impl AdjointBuilder<'_> {
         self.plan_loop_entries();
         self.plan_induction_variables();
         self.plan_counted_loops();
+        self.plan_shared_pushes();
         Ok(())
+    }
+
+    /// A value an iteration of loop P defines and several loops inside P
+    /// use is pushed at each of their exits by [`Self::plan_hoisting`]
+    /// (a vector loop and its remainder loop both use `x[i]`). Push it
+    /// once per iteration instead, at a block X of P that its definition
+    /// dominates and that every one of those exits passes before the
+    /// iteration ends: X's reverse block pops it into the slot before the
+    /// inner loops' reverse blocks read it.
+    fn plan_shared_pushes(&mut self) {
+        if self.aug.is_some() {
+            return;
+        }
+        // Blocks of a loop P (not in a loop inside it, not its header or
+        // latch, which tell its iterations apart) that push a value an
+        // earlier block of the same iteration defines.
+        let mut at: HashMap<Need, Vec<Block>> = HashMap::new();
+        for (b, list) in &self.needs {
+            let Some(p) = self.loops.innermost_simple(*b) else {
+                continue;
+            };
+            if *b == p.header || *b == p.latch {
+                continue;
+            }
+            for n in list {
+                let (Need::Primal(v) | Need::Shadow(v)) = *n else {
+                    continue;
+                };
+                let d = v.parent_block();
+                if self.keep.get(n) == Some(&Keep::Tape) && d != *b && p.body.contains(&d) {
+                    at.entry(*n).or_default().push(*b);
+                }
+            }
+        }
+        let mut moves: Vec<(Need, Vec<Block>, Block)> = Vec::new();
+        for (n, exits) in at {
+            let (Need::Primal(v) | Need::Shadow(v)) = n else {
+                continue;
+            };
+            if exits.len() < 2 {
+                continue;
+            }
+            let Some(p) = self.loops.innermost_simple(exits[0]).cloned() else {
+                continue;
+            };
+            let d = v.parent_block();
+            let same_level = |b: Block| {
+                self.loops
+                    .innermost_simple(b)
+                    .is_some_and(|q| q.header == p.header)
+            };
+            if !p.body.contains(&d) || !exits.iter().all(|e| same_level(*e)) {
+                continue;
+            }
+            let x = self.cfg.reverse_post_order().iter().copied().find(|x| {
+                same_level(*x)
+                    && *x != p.header
+                    && self.doms.dominates(d, *x)
+                    && exits
+                        .iter()
+                        .all(|e| self.passes_before_iteration_ends(*e, *x, &p))
+            });
+            if let Some(x) = x {
+                moves.push((n, exits, x));
+            }
+        }
+        for (n, exits, x) in moves {
+            for e in exits {
+                self.needs.get_mut(&e).expect("planned").retain(|m| *m != n);
+                if let Some(store) = self.hoist_store.get_mut(&e) {
+                    store.retain(|m| *m != n);
+                }
+                let h = self.hoisted.entry(e).or_default();
+                if !h.contains(&n) {
+                    h.push(n);
+                }
+            }
+            let list = self.needs.get_mut(&x).expect("planned");
+            if !list.contains(&n) {
+                list.push(n);
+            }
+            let store = self.hoist_store.entry(x).or_default();
+            if !store.contains(&n) {
+                store.push(n);
+            }
+        }
+    }
+
+    /// Whether every way from `e` to the end of the current iteration of
+    /// `p` (its header again, or out of it) passes `x` (or starts there).
+    fn passes_before_iteration_ends(
+        &self,
+        e: Block,
+        x: Block,
+        p: &crate::analysis::loops::SimpleLoop,
+    ) -> bool {
+        let mut stack = vec![e];
+        let mut seen: HashSet<Block> = HashSet::new();
+        while let Some(b) = stack.pop() {
+            if b == x {
+                continue;
+            }
+            if b == p.header || !p.body.contains(&b) {
+                return false;
+            }
+            if seen.insert(b) {
+                stack.extend(b.successors());
+            }
+        }
+        true
     }
 
     /// For a merge block with two predecessors, how to tell in the reverse
@@ -337,7 +453,7 @@ impl AdjointBuilder<'_> {
             return None;
         }
         let preds = distinct_preds(&self.cfg, bb);
-        if preds.len() != 2 {
+        if preds.len() < 2 {
             return None;
         }
         let mut a = self.doms.idom(bb);
@@ -383,7 +499,12 @@ impl AdjointBuilder<'_> {
                 }
                 let t = self.rule_from(bb, preds, d, succ[0], removed, depth)?;
                 let f = self.rule_from(bb, preds, d, succ[1], removed, depth)?;
-                (t != f).then(|| PredRule::Branch(cond, Box::new(t), Box::new(f)))
+                // Both ways lead to the same answer: no need to ask.
+                Some(if t == f {
+                    t
+                } else {
+                    PredRule::Branch(cond, Box::new(t), Box::new(f))
+                })
             }
         }
     }
@@ -419,8 +540,15 @@ impl AdjointBuilder<'_> {
             if branches {
                 removed.push(x);
                 let cut = x == s || self.preds_reached(bb, d, s, removed).is_empty();
+                // A branch whose successors each reach all of them or none
+                // tells nothing: look further.
+                let tells = cut
+                    && x.successors().into_iter().any(|n| {
+                        let r = self.preds_reached(bb, x, n, removed);
+                        !r.is_empty() && r.len() < reached.len()
+                    });
                 removed.pop();
-                if cut {
+                if tells {
                     removed.push(x);
                     let rule = self.split_at(bb, preds, x, removed, depth + 1);
                     removed.pop();
@@ -591,10 +719,20 @@ impl AdjointBuilder<'_> {
                 continue;
             };
             let n = Need::Primal(phi);
-            let derived = self
-                .derived_last
-                .get(&l.exits[0])
-                .is_some_and(|d| d.iter().any(|(m, ..)| *m == n));
+            let tested = self.exit_test(&l).is_some_and(|(m, _)| m == phi);
+            let stepped = self
+                .ivs
+                .get(&h)
+                .is_some_and(|v| v.iter().any(|(m, _)| *m == n));
+            if tested && !stepped && self.free_at(h, start) {
+                // A counter nothing else needs, stepped back for the test.
+                self.ivs.entry(h).or_default().push((n, step));
+            }
+            let derived = tested
+                || self
+                    .derived_last
+                    .get(&l.exits[0])
+                    .is_some_and(|d| d.iter().any(|(m, ..)| *m == n));
             let start_ok = self.free_at(h, start);
             if derived
                 && start_ok
@@ -699,9 +837,13 @@ impl AdjointBuilder<'_> {
                     .map(|(v, _)| v)
             };
             let next = incoming(l.latch)?;
-            let no_wrap = unsafe {
-                llvm_sys::core::LLVMGetNUW(next.0) != 0 || llvm_sys::core::LLVMGetNSW(next.0) != 0
-            };
+            // The IV the exit compares for equality takes no value twice
+            // before it exits, whether or not its additions may wrap.
+            let no_wrap = Some(phi) == tested
+                || unsafe {
+                    llvm_sys::core::LLVMGetNUW(next.0) != 0
+                        || llvm_sys::core::LLVMGetNSW(next.0) != 0
+                };
             (step != 0 && no_wrap).then_some((phi, step, incoming(l.preheader)?))
         })
     }
@@ -787,9 +929,9 @@ impl AdjointBuilder<'_> {
         let cheap = v.opcode().is_some_and(is_cheap_pure);
         let keep = self.keep.get(&n).copied();
         if keep == Some(Keep::Recompute) || (keep.is_none() && cheap) {
-            if let Some((c, t, f)) = self.phi_select(v) {
+            if let Some(parts) = self.phi_parts(v) {
                 // Only a phi recomputed elsewhere comes here.
-                for o in [c, t, f] {
+                for o in parts {
                     self.add_need(bb, Need::Primal(o));
                 }
                 return;
@@ -800,10 +942,10 @@ impl AdjointBuilder<'_> {
             }
             return;
         }
-        if let (None, Some((c, t, f))) = (keep, self.phi_select(v)) {
-            if [c, t, f].iter().all(|o| self.can_add(bb, *o, 0)) {
+        if let (None, Some(parts)) = (keep, self.phi_parts(v)) {
+            if parts.iter().all(|o| self.can_add(bb, *o, 0)) {
                 self.keep.insert(n, Keep::Recompute);
-                for o in [c, t, f] {
+                for o in parts {
                     self.add_need(bb, Need::Primal(o));
                 }
                 return;
@@ -885,6 +1027,66 @@ impl AdjointBuilder<'_> {
         Some((c, value_from(t)?, value_from(f)?))
     }
 
+    /// The values a phi recomputed in the reverse sweep is made of: a
+    /// condition and two incoming values ([`Self::phi_select`]), or an
+    /// induction variable's value after its loop ([`Self::exit_value`]).
+    fn phi_parts(&self, phi: Value) -> Option<Vec<Value>> {
+        if let Some((c, t, f)) = self.phi_select(phi) {
+            return Some(vec![c, t, f]);
+        }
+        let (bound, _, starts) = self.exit_value(phi)?;
+        let mut parts = vec![bound];
+        if let Some((a, b)) = starts {
+            parts.extend([a, b]);
+        }
+        Some(parts)
+    }
+
+    /// An exit block's phi of an affine induction variable of the loop it
+    /// leaves (or of its next value), when the exit test gives it: (the
+    /// test's bound, a constant to add, and when the test compares another
+    /// IV of the same step: (this IV's start, that IV's start), whose
+    /// difference is added too).
+    pub(super) fn exit_value(&self, phi: Value) -> Option<ExitValue> {
+        if phi.opcode() != Some(LLVMOpcode::LLVMPHI) || phi.count_incoming() != 1 {
+            return None;
+        }
+        let (x, from) = phi.incoming(0);
+        let e = phi.parent_block();
+        let l = self
+            .loops
+            .simple_loops()
+            .find(|l| l.latch == from && l.exits == [e])?;
+        let (tested, bound) = self.exit_test(l)?;
+        let step_m = Self::affine_step(tested, l)?;
+        let next_of = |p: Value| {
+            (0..p.count_incoming())
+                .map(|i| p.incoming(i))
+                .find(|(_, b)| *b == l.latch)
+                .map(|(v, _)| v)
+        };
+        let (p, is_next) =
+            if x.opcode() == Some(LLVMOpcode::LLVMPHI) && x.parent_block() == l.header {
+                (x, false)
+            } else {
+                let p = l
+                    .header
+                    .instructions()
+                    .into_iter()
+                    .find(|p| Self::affine_step(*p, l).is_some() && next_of(*p) == Some(x))?;
+                (p, true)
+            };
+        let step_p = Self::affine_step(p, l)?;
+        let starts = if p == tested {
+            None
+        } else if step_p == step_m {
+            Some((Self::start_of(p, l)?, Self::start_of(tested, l)?))
+        } else {
+            return None;
+        };
+        Some((bound, -step_m + if is_next { step_p } else { 0 }, starts))
+    }
+
     /// Whether [`Self::add_need`] can make `v` available to `bb` without
     /// keeping a value whose definition does not dominate `bb` (the tape
     /// push for `bb` happens in `bb`).
@@ -908,8 +1110,8 @@ impl AdjointBuilder<'_> {
         }
         let dominates = self.doms.dominates(v.parent_block(), bb);
         if keep.is_none() || keep == Some(Keep::Recompute) {
-            if let Some((c, t, f)) = self.phi_select(v) {
-                let parts = [c, t, f].iter().all(|o| self.can_add(bb, *o, depth + 1));
+            if let Some(parts) = self.phi_parts(v) {
+                let parts = parts.iter().all(|o| self.can_add(bb, *o, depth + 1));
                 return parts || dominates;
             }
         }
@@ -940,8 +1142,8 @@ impl AdjointBuilder<'_> {
         if !matches!(keep, None | Some(Keep::Recompute)) {
             return false;
         }
-        if let Some((c, t, f)) = self.phi_select(v) {
-            return [c, t, f].iter().all(|o| self.can_add(bb, *o, 0));
+        if let Some(parts) = self.phi_parts(v) {
+            return parts.iter().all(|o| self.can_add(bb, *o, 0));
         }
         v.opcode().is_some_and(is_cheap_pure) && v.operands().all(|o| self.free_at(bb, o))
     }
