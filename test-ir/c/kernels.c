@@ -167,3 +167,13 @@ double copy_then_sum(const double *x, int n) {
   for (int i = 0; i < 4; i++) s += acc[i] * (i + 1);
   return s;
 }
+
+/* A loop counted by an unsigned index that wraps through zero (exit test
+ * `i != end`, an addition without nuw/nsw): the reverse loop still finds
+ * its first iteration by stepping the index back to its start. */
+double wrapping_counter(const double *x, int start, int n) {
+  unsigned end = (unsigned)start + (unsigned)n;
+  double s = 0.25;
+  for (unsigned i = (unsigned)start; i != end; i++) s = s * 0.5 + sin(x[i % 5] * s + x[(i + 1) % 5]);
+  return s;
+}
