@@ -145,6 +145,13 @@ impl Value {
             )
         }
     }
+    /// A phi's value when entered from `b`.
+    pub fn incoming_from(self, b: Block) -> Option<Value> {
+        (0..self.count_incoming())
+            .map(|i| self.incoming(i))
+            .find(|(_, p)| *p == b)
+            .map(|(v, _)| v)
+    }
     pub fn add_incoming(self, v: Value, b: Block) {
         let mut vs = [v.0];
         let mut bs = [b.0];

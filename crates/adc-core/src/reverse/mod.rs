@@ -1805,10 +1805,8 @@ impl<'s> AdjointBuilder<'s> {
                 self.b.store(phi.ty().neg_zero(), s);
             }
             for (&phi, bar) in phis.iter().zip(bars) {
-                let v = (0..phi.count_incoming())
-                    .map(|i| phi.incoming(i))
-                    .find(|(_, b)| b == pred)
-                    .map(|(v, _)| v)
+                let v = phi
+                    .incoming_from(*pred)
                     .expect("phi has an entry for each predecessor");
                 self.accumulate(v, bar);
             }

@@ -610,9 +610,7 @@ impl AdjointBuilder<'_> {
         {
             return None;
         }
-        let (next, _) = (0..2)
-            .map(|i| phi.incoming(i))
-            .find(|(_, b)| *b == l.latch)?;
+        let next = phi.incoming_from(l.latch)?;
         if next.opcode() != Some(LLVMOpcode::LLVMAdd) {
             return None;
         }
@@ -830,13 +828,7 @@ impl AdjointBuilder<'_> {
         phis.sort_by_key(|p| Some(*p) != tested);
         phis.into_iter().find_map(|phi| {
             let step = Self::affine_step(phi, l)?;
-            let incoming = |from: Block| {
-                (0..phi.count_incoming())
-                    .map(|i| phi.incoming(i))
-                    .find(|(_, b)| *b == from)
-                    .map(|(v, _)| v)
-            };
-            let next = incoming(l.latch)?;
+            let next = phi.incoming_from(l.latch)?;
             // The IV the exit compares for equality takes no value twice
             // before it exits, whether or not its additions may wrap.
             let no_wrap = Some(phi) == tested
@@ -844,7 +836,7 @@ impl AdjointBuilder<'_> {
                     llvm_sys::core::LLVMGetNUW(next.0) != 0
                         || llvm_sys::core::LLVMGetNSW(next.0) != 0
                 };
-            (step != 0 && no_wrap).then_some((phi, step, incoming(l.preheader)?))
+            (step != 0 && no_wrap).then_some((phi, step, phi.incoming_from(l.preheader)?))
         })
     }
 
@@ -988,6 +980,17 @@ impl AdjointBuilder<'_> {
         }
     }
 
+    /// Whether `bb`'s reverse block has `v` without anything new: direct,
+    /// kept for it, read from a slot, or an induction variable stepped back
+    /// in a loop around it.
+    fn already_at(&self, bb: Block, v: Value) -> bool {
+        let n = Need::Primal(v);
+        self.is_direct(v)
+            || self.needs[&bb].contains(&n)
+            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
+            || self.stepped_at(bb, n)
+    }
+
     /// Whether `n` is an induction variable the reverse sweep steps back in
     /// a loop whose body holds `bb`.
     fn stepped_at(&self, bb: Block, n: Need) -> bool {
@@ -1018,13 +1021,11 @@ impl AdjointBuilder<'_> {
             return None;
         };
         let preds = distinct_preds(&self.cfg, b);
-        let value_from = |i: usize| {
-            (0..2)
-                .map(|k| phi.incoming(k))
-                .find(|(_, p)| *p == preds[i])
-                .map(|(v, _)| v)
-        };
-        Some((c, value_from(t)?, value_from(f)?))
+        Some((
+            c,
+            phi.incoming_from(preds[t])?,
+            phi.incoming_from(preds[f])?,
+        ))
     }
 
     /// The values a phi recomputed in the reverse sweep is made of: a
@@ -1059,21 +1060,13 @@ impl AdjointBuilder<'_> {
             .find(|l| l.latch == from && l.exits == [e])?;
         let (tested, bound) = self.exit_test(l)?;
         let step_m = Self::affine_step(tested, l)?;
-        let next_of = |p: Value| {
-            (0..p.count_incoming())
-                .map(|i| p.incoming(i))
-                .find(|(_, b)| *b == l.latch)
-                .map(|(v, _)| v)
-        };
         let (p, is_next) =
             if x.opcode() == Some(LLVMOpcode::LLVMPHI) && x.parent_block() == l.header {
                 (x, false)
             } else {
-                let p = l
-                    .header
-                    .instructions()
-                    .into_iter()
-                    .find(|p| Self::affine_step(*p, l).is_some() && next_of(*p) == Some(x))?;
+                let p = l.header.instructions().into_iter().find(|p| {
+                    Self::affine_step(*p, l).is_some() && p.incoming_from(l.latch) == Some(x)
+                })?;
                 (p, true)
             };
         let step_p = Self::affine_step(p, l)?;
@@ -1092,11 +1085,7 @@ impl AdjointBuilder<'_> {
     /// push for `bb` happens in `bb`).
     fn can_add(&self, bb: Block, v: Value, depth: u32) -> bool {
         let n = Need::Primal(v);
-        if self.is_direct(v)
-            || self.needs[&bb].contains(&n)
-            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
-            || self.stepped_at(bb, n)
-        {
+        if self.already_at(bb, v) {
             return true;
         }
         if depth > 12 {
@@ -1120,10 +1109,7 @@ impl AdjointBuilder<'_> {
 
     /// The value an affine induction variable of `l` starts with.
     fn start_of(phi: Value, l: &crate::analysis::loops::SimpleLoop) -> Option<Value> {
-        (0..phi.count_incoming())
-            .map(|i| phi.incoming(i))
-            .find(|(_, b)| *b == l.preheader)
-            .map(|(v, _)| v)
+        phi.incoming_from(l.preheader)
     }
 
     /// Whether `v` is available to `bb`'s reverse block without keeping
@@ -1131,11 +1117,7 @@ impl AdjointBuilder<'_> {
     /// there).
     fn free_at(&self, bb: Block, v: Value) -> bool {
         let n = Need::Primal(v);
-        if self.is_direct(v)
-            || self.needs[&bb].contains(&n)
-            || self.hoisted.get(&bb).is_some_and(|h| h.contains(&n))
-            || self.stepped_at(bb, n)
-        {
+        if self.already_at(bb, v) {
             return true;
         }
         let keep = self.keep.get(&n).copied();
