@@ -84,3 +84,70 @@ pub fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64 {
     }
     v.iter().map(|t| t * t).sum()
 }
+
+// Everyday Rust over a slice, each `fn(&[f64]) -> f64`. sorted_weights and
+// poly_struct copy the slice (to_vec) into memory whose floats only a
+// callee reads (sort moves them as i64, Poly::eval is not inlined), so adc
+// needs `--type-hint double` for them (tests/cli.rs checks that it says so).
+
+/// Data-dependent control flow inside std's stable sort (its scratch
+/// buffer is a stack array or a heap block, chosen at run time).
+#[no_mangle]
+pub fn sorted_weights(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v.iter().enumerate().map(|(i, a)| a * (i as f64 + 1.0)).sum()
+}
+
+/// A Vec of Vecs, grown by push.
+#[no_mangle]
+pub fn nested_vecs(x: &[f64]) -> f64 {
+    let mut m = Vec::new();
+    for i in 0..3 {
+        let row: Vec<f64> = x.iter().map(|a| a * (i as f64 + 1.0)).collect();
+        m.push(row);
+    }
+    m.iter().map(|r| r.iter().map(|t| t.sin()).sum::<f64>()).sum()
+}
+
+pub struct Poly {
+    c: Vec<f64>,
+}
+
+impl Poly {
+    #[inline(never)]
+    fn eval(&self, t: f64) -> f64 {
+        self.c.iter().rev().fold(0.0, |acc, c| acc * t + c)
+    }
+}
+
+/// A struct holding a Vec, read by a method that is not inlined.
+#[no_mangle]
+pub fn poly_struct(x: &[f64]) -> f64 {
+    let p = Poly { c: x.to_vec() };
+    p.eval(0.7) + p.eval(-0.3)
+}
+
+/// f64::max in a fold, then exp and ln.
+#[no_mangle]
+pub fn logsumexp(x: &[f64]) -> f64 {
+    let m = x.iter().fold(f64::NEG_INFINITY, |m, &a| m.max(a));
+    m + x.iter().map(|a| (a - m).exp()).sum::<f64>().ln()
+}
+
+/// A boxed slice collected from an iterator.
+#[no_mangle]
+pub fn boxed(x: &[f64]) -> f64 {
+    let b: Box<[f64]> = x.iter().map(|a| a.exp()).collect();
+    b.iter().sum::<f64>().ln()
+}
+
+/// extend_from_slice (a memcpy into a reserved buffer), push, extend.
+#[no_mangle]
+pub fn extend_push(x: &[f64]) -> f64 {
+    let mut v = Vec::with_capacity(2);
+    v.extend_from_slice(x);
+    v.push(x[0] * x[1]);
+    v.extend(x.iter().map(|a| a.cos()));
+    v.iter().zip(v.iter().skip(1)).map(|(a, b)| a * b).sum()
+}

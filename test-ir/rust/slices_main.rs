@@ -13,6 +13,12 @@ extern "Rust" {
     fn rust_realloc_grow(x: &[f64]) -> f64;
     fn vec_push(x: &[f64]) -> f64;
     fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64;
+    fn sorted_weights(x: &[f64]) -> f64;
+    fn nested_vecs(x: &[f64]) -> f64;
+    fn poly_struct(x: &[f64]) -> f64;
+    fn logsumexp(x: &[f64]) -> f64;
+    fn boxed(x: &[f64]) -> f64;
+    fn extend_push(x: &[f64]) -> f64;
 }
 
 // adc's signatures: each slice's pointer is followed by its shadow, then the
@@ -36,7 +42,27 @@ extern "C" {
     fn vec_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn vec_extend_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn vec_extend_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn sorted_weights_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn sorted_weights_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn nested_vecs_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn nested_vecs_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn poly_struct_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn poly_struct_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn logsumexp_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn logsumexp_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn boxed_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn boxed_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn extend_push_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn extend_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
 }
+
+/// A Rust-ABI `fn(&[f64]) -> f64` with adc's gradient and tangent.
+type SliceFn = (
+    &'static str,
+    unsafe fn(&[f64]) -> f64,
+    unsafe extern "C" fn(*const f64, *mut f64, usize, f64),
+    unsafe extern "C" fn(*const f64, *const f64, usize) -> f64,
+);
 
 /// d/dh f(x + h e) at h = 0, 4th order.
 fn fd(f: &dyn Fn(&[f64]) -> f64, x: &[f64], e: &[f64]) -> f64 {
@@ -203,6 +229,27 @@ fn main() {
                 r
             },
         );
+        let idioms: [SliceFn; 6] = [
+            ("sorted_weights", sorted_weights, sorted_weights_grad, sorted_weights_fwd),
+            ("nested_vecs", nested_vecs, nested_vecs_grad, nested_vecs_fwd),
+            ("poly_struct", poly_struct, poly_struct_grad, poly_struct_fwd),
+            ("logsumexp", logsumexp, logsumexp_grad, logsumexp_fwd),
+            ("boxed", boxed, boxed_grad, boxed_fwd),
+            ("extend_push", extend_push, extend_push_grad, extend_push_fwd),
+        ];
+        for (name, f, grad, tangent) in idioms {
+            c.function(
+                name,
+                &base[..n],
+                &|z| f(z),
+                &|z| {
+                    let mut d = vec![0.0; n];
+                    grad(z.as_ptr(), d.as_mut_ptr(), n, 1.0);
+                    d
+                },
+                &|z, t| tangent(z.as_ptr(), t.as_ptr(), n),
+            );
+        }
     }
     println!("rust slices and vectors: {} derivatives checked, worst relative error {:.2e}", c.count, c.worst);
     std::process::exit(if c.worst <= 1e-6 { 0 } else { 1 });

@@ -835,9 +835,11 @@ fn active_store_into_a_shared_global_is_an_error() {
 
 /// Rust-ABI functions over `&[f64]`, `&mut [f64]`, `&Vec<f64>`,
 /// `&mut Vec<f64>`, a `Vec` collected inside (rustc's mangled allocator
-/// shim) and a buffer grown by `std::alloc::realloc`: compiled by rustc, differentiated in both modes into one object,
-/// linked into a Rust driver that checks every derivative against finite
-/// differences.
+/// shim), a buffer grown by `std::alloc::realloc`, Vecs grown by push (a
+/// local one, the caller's, a Vec of Vecs), std's sort, a struct holding a
+/// Vec, Box<[f64]>, extend_from_slice: compiled by rustc, differentiated in
+/// both modes into one object, linked into a Rust driver that checks every
+/// derivative against finite differences.
 #[test]
 fn rust_slices_and_vectors_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
@@ -851,8 +853,21 @@ fn rust_slices_and_vectors_in_both_modes() {
         "rust_realloc_grow",
         "vec_push",
         "vec_extend",
+        "sorted_weights",
+        "nested_vecs",
+        "poly_struct",
+        "logsumexp",
+        "boxed",
+        "extend_push",
     ];
-    let obj = both_modes_object(dir.path(), &bc, &fns);
+    let fwd = grad_to(
+        dir.path(),
+        &bc,
+        &fns,
+        "fwd.bc",
+        &["--mode", "forward", "--type-hint", "double"],
+    );
+    let obj = grad_to(dir.path(), &fwd, &fns, "both.o", &["--type-hint", "double"]);
     let exe = dir.path().join("slices_main");
     let o = Command::new("rustc")
         .args(["-O", "--edition=2021"])
@@ -867,7 +882,30 @@ fn rust_slices_and_vectors_in_both_modes() {
     let run = Command::new(&exe).output().unwrap();
     let text = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "{text}");
-    assert!(text.contains("83 derivatives checked"), "{text}");
+    assert!(text.contains("131 derivatives checked"), "{text}");
+}
+
+/// std's sort moves the copied slice's floats as i64 and compares them as
+/// f64: without a hint adc names the copy and asks for `--type-hint`.
+#[test]
+fn rust_sort_without_a_type_hint_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "slices.rs", "");
+    let out = dir.path().join("s.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "sorted_weights",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("llvm.memcpy"), "{err}");
+    assert!(err.contains("double, i64"), "{err}");
+    assert!(err.contains("--type-hint double"), "{err}");
+    assert!(!out.exists());
 }
 
 /// An error inside a Rust function whose calls go through `invoke` (adc

@@ -163,11 +163,14 @@ impl ActivityAnalysis {
                         }
                         // A callee given a varied value may write derivatives
                         // through any stack pointer it receives.
+                        // (Also through phis and selects: Rust's sort
+                        // passes a stack or a heap scratch buffer.)
                         for a in u.call_args() {
-                            if let Some(al) = underlying_alloca(a) {
-                                if a.ty().is_pointer() {
-                                    mark(al, &mut varied, &mut work);
-                                }
+                            if !a.ty().is_pointer() {
+                                continue;
+                            }
+                            for al in local_objects(a).unwrap_or_default() {
+                                mark(al, &mut varied, &mut work);
                             }
                         }
                     }
