@@ -85,10 +85,11 @@ pub fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64 {
     v.iter().map(|t| t * t).sum()
 }
 
-// Everyday Rust over a slice, each `fn(&[f64]) -> f64`. sorted_weights and
-// poly_struct copy the slice (to_vec) into memory whose floats only a
-// callee reads (sort moves them as i64, Poly::eval is not inlined), so adc
-// needs `--type-hint double` for them (tests/cli.rs checks that it says so).
+// Everyday Rust over a slice, each `fn(&[f64]) -> f64`. sorted_weights
+// copies the slice (to_vec) into memory that std's sort moves as i64 and
+// compares as f64, so adc needs `--type-hint double` for it (tests/cli.rs
+// checks that it says so); poly_struct's copy is read only by a method that
+// is not inlined, which the type analysis follows.
 
 /// Data-dependent control flow inside std's stable sort (its scratch
 /// buffer is a stack array or a heap block, chosen at run time).

@@ -897,7 +897,8 @@ fn rust_slices_and_vectors_in_both_modes() {
 }
 
 /// std's sort moves the copied slice's floats as i64 and compares them as
-/// f64: without a hint adc names the copy and asks for `--type-hint`.
+/// f64: without a hint adc names the copy and asks for `--type-hint`. The
+/// type analysis follows a copy into a method that reads it (poly_struct).
 #[test]
 fn rust_sort_without_a_type_hint_says_which() {
     let dir = tempfile::tempdir().unwrap();
@@ -917,6 +918,16 @@ fn rust_sort_without_a_type_hint_says_which() {
     assert!(err.contains("double, i64"), "{err}");
     assert!(err.contains("--type-hint double"), "{err}");
     assert!(!out.exists());
+    // A copy read only by a method that is not inlined needs no hint.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poly_struct",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// An error inside a Rust function whose calls go through `invoke` (adc

@@ -81,10 +81,18 @@ impl TypeAnalysis {
         };
         for bb in f.blocks() {
             for i in bb.instructions() {
+                // Attributed to every object the address may come from
+                // (through phis: a loop walking a buffer with a pointer).
                 match i.opcode() {
-                    Some(LLVMOpcode::LLVMLoad) => add(root_object(i.operand(0)), i.ty().scalar()),
+                    Some(LLVMOpcode::LLVMLoad) => {
+                        for r in pointer_sources(i.operand(0)) {
+                            add(r, i.ty().scalar());
+                        }
+                    }
                     Some(LLVMOpcode::LLVMStore) => {
-                        add(root_object(i.operand(1)), i.operand(0).ty().scalar())
+                        for r in pointer_sources(i.operand(1)) {
+                            add(r, i.operand(0).ty().scalar());
+                        }
                     }
                     Some(LLVMOpcode::LLVMCall) if depth > 0 => {
                         let Some(callee) = i.called_function().filter(|c| !c.is_declaration())
@@ -95,7 +103,9 @@ impl TypeAnalysis {
                         for (a, p) in i.call_args().into_iter().zip(callee.params()) {
                             if a.ty().is_pointer() {
                                 for t in inner.seen.get(&p).into_iter().flatten() {
-                                    add(root_object(a), *t);
+                                    for r in pointer_sources(a) {
+                                        add(r, *t);
+                                    }
                                 }
                             }
                         }
@@ -119,6 +129,11 @@ impl TypeAnalysis {
                 continue;
             }
             objects.push(o);
+            if !o.is_instruction() && !o.is_argument() {
+                // A constant (Rust's dangling pointer of an empty Vec) has
+                // users all over the module: not the same memory.
+                continue;
+            }
             for u in o.users() {
                 if matches!(
                     u.opcode(),
