@@ -85,14 +85,14 @@ pub fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64 {
     v.iter().map(|t| t * t).sum()
 }
 
-// Everyday Rust over a slice, each `fn(&[f64]) -> f64`. sorted_weights
-// copies the slice (to_vec) into memory that std's sort moves as i64 and
-// compares as f64, so adc needs `--type-hint double` for it (tests/cli.rs
-// checks that it says so); poly_struct's copy is read only by a method that
-// is not inlined, which the type analysis follows.
+// Everyday Rust over a slice, each `fn(&[f64]) -> f64`; poly_struct's copy
+// is read only by a method that is not inlined, which the type analysis
+// follows.
 
-/// Data-dependent control flow inside std's stable sort (its scratch
-/// buffer is a stack array or a heap block, chosen at run time).
+/// Not supported (tests/cli.rs checks the errors): std's sort moves the
+/// f64 elements as i64 and bitcasts the ones it compares back to f64.
+/// Without a type hint adc cannot tell what the moves carry; with one, the
+/// bitcasts of loaded integers still lose the derivative, and adc says so.
 #[no_mangle]
 pub fn sorted_weights(x: &[f64]) -> f64 {
     let mut v = x.to_vec();

@@ -13,7 +13,6 @@ extern "Rust" {
     fn rust_realloc_grow(x: &[f64]) -> f64;
     fn vec_push(x: &[f64]) -> f64;
     fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64;
-    fn sorted_weights(x: &[f64]) -> f64;
     fn nested_vecs(x: &[f64]) -> f64;
     fn poly_struct(x: &[f64]) -> f64;
     fn logsumexp(x: &[f64]) -> f64;
@@ -42,8 +41,6 @@ extern "C" {
     fn vec_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn vec_extend_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn vec_extend_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, x: *const f64, tx: *const f64, n: usize) -> f64;
-    fn sorted_weights_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
-    fn sorted_weights_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn nested_vecs_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn nested_vecs_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn poly_struct_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
@@ -229,8 +226,7 @@ fn main() {
                 r
             },
         );
-        let idioms: [SliceFn; 6] = [
-            ("sorted_weights", sorted_weights, sorted_weights_grad, sorted_weights_fwd),
+        let idioms: [SliceFn; 5] = [
             ("nested_vecs", nested_vecs, nested_vecs_grad, nested_vecs_fwd),
             ("poly_struct", poly_struct, poly_struct_grad, poly_struct_fwd),
             ("logsumexp", logsumexp, logsumexp_grad, logsumexp_fwd),

@@ -17,7 +17,7 @@ pub struct Site {
 impl Site {
     pub fn of(inst: Value) -> Site {
         let function = if inst.is_instruction() || inst.is_argument() {
-            crate::ir::unwind::source_name(&inst.parent_function().name()).to_string()
+            crate::ir::source_copy::source_name(&inst.parent_function().name()).to_string()
         } else {
             String::new()
         };

@@ -101,6 +101,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);
     reverse.type_hint = opts.type_hint;
+    forward.type_hint = opts.type_hint;
     let mut out = Output::default();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {
@@ -135,11 +136,11 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     }
     out.lowered_call_sites = lower::lower(m, &mut forward, &mut reverse)?;
     if let Err(e) = forward.finish() {
-        crate::ir::unwind::remove_copies(m);
+        crate::ir::source_copy::remove_copies(m);
         return Err(e);
     }
     let built = reverse.finish();
-    crate::ir::unwind::remove_copies(m);
+    crate::ir::source_copy::remove_copies(m);
     out.tape_stats = built?;
     verify(module)?;
     if opts.optimize {

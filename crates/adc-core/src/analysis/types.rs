@@ -83,7 +83,12 @@ impl TypeAnalysis {
             for i in bb.instructions() {
                 // Attributed to every object the address may come from
                 // (through phis: a loop walking a buffer with a pointer).
+                // An integer only moved from memory to memory says nothing
+                // about what the bytes are (generic code moves f64 as i64).
+                let moved = |v: Value| crate::ir::source_copy::move_stores(v).is_some();
                 match i.opcode() {
+                    Some(LLVMOpcode::LLVMLoad) if moved(i) => {}
+                    Some(LLVMOpcode::LLVMStore) if moved(i.operand(0)) => {}
                     Some(LLVMOpcode::LLVMLoad) => {
                         for r in pointer_sources(i.operand(0)) {
                             add(r, i.ty().scalar());

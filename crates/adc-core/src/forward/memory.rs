@@ -32,6 +32,14 @@ impl TangentBuilder<'_> {
                 }
             }
             LLVMBitCast | LLVMAddrSpaceCast => {
+                if crate::ir::source_copy::float_from_integer_load(inst, |p| {
+                    self.tangent(p).is_some()
+                }) {
+                    return Err(AdcError::unsupported(
+                        inst,
+                        crate::ir::source_copy::FLOAT_BITS,
+                    ));
+                }
                 if let Some(t0) = self.tangent(inst.operand(0)) {
                     let (from, to) = (inst.operand(0).ty(), inst.ty());
                     let linear = (from.is_pointer() && to.is_pointer())
@@ -50,6 +58,11 @@ impl TangentBuilder<'_> {
             }
             LLVMLoad => {
                 let ptr = inst.operand(0);
+                if self.tangent(ptr).is_some() {
+                    if let Some(why) = crate::ir::source_copy::untyped_move(inst) {
+                        return Err(AdcError::unsupported(inst, why));
+                    }
+                }
                 if let Some(sp) = self.tangent(ptr) {
                     if self.activity.is_varied(inst) {
                         let t = self.b.load(inst.ty(), sp);

@@ -43,6 +43,8 @@ pub struct ForwardSynth {
     ctx: LLVMContextRef,
     done: HashMap<(Function, Vec<Activity>), (Function, TangentSignature)>,
     pending: Vec<(Function, Vec<Activity>, Function)>,
+    /// `--type-hint`: what memory moved as integers holds when adc cannot tell.
+    pub type_hint: Option<crate::reverse::MemoryHint>,
 }
 
 impl ForwardSynth {
@@ -52,6 +54,7 @@ impl ForwardSynth {
             ctx,
             done: HashMap::new(),
             pending: Vec::new(),
+            type_hint: None,
         }
     }
 
@@ -84,7 +87,7 @@ impl ForwardSynth {
     pub fn finish(&mut self) -> Result<()> {
         while let Some((f, acts, g)) = self.pending.pop() {
             let sig = self.done[&(f, acts.clone())].1.clone();
-            let src = crate::ir::unwind::without_unwind(f);
+            let src = crate::ir::source_copy::source_of(f, self.type_hint)?;
             TangentBuilder::new(self, src, g, &sig)?.build()?;
         }
         Ok(())

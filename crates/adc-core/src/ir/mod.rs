@@ -16,7 +16,7 @@ pub mod globals;
 pub mod heap;
 pub mod module_io;
 pub mod passes;
-pub mod unwind;
+pub mod source_copy;
 
 use llvm_sys::core::*;
 use llvm_sys::prelude::*;

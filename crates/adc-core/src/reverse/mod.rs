@@ -205,7 +205,7 @@ impl ReverseSynth {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
-            let src = crate::ir::unwind::without_unwind(f);
+            let src = crate::ir::source_copy::source_of(f, self.type_hint)?;
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
@@ -541,7 +541,7 @@ impl<'s> AdjointBuilder<'s> {
             split_calls: false,
             trivial: false,
             stats: TapeStats {
-                function: crate::ir::unwind::source_name(&src.name()).to_string(),
+                function: crate::ir::source_copy::source_name(&src.name()).to_string(),
                 ..Default::default()
             },
         }

@@ -232,6 +232,7 @@ impl AdjointBuilder<'_> {
     }
 
     pub(super) fn plan(&mut self) -> Result<()> {
+        self.check_float_bits()?;
         self.trivial = !self
             .cfg
             .reverse_post_order()
@@ -433,6 +434,33 @@ impl AdjointBuilder<'_> {
             }
         }
         true
+    }
+
+    /// Floats that travel as integers through memory with a shadow lose
+    /// their derivatives (even where nothing else is reversed): refuse.
+    fn check_float_bits(&self) -> Result<()> {
+        for inst in self
+            .cfg
+            .reverse_post_order()
+            .iter()
+            .flat_map(|b| b.instructions())
+        {
+            if crate::ir::source_copy::float_from_integer_load(inst, |p| self.activity.is_varied(p))
+            {
+                return Err(AdcError::unsupported(
+                    inst,
+                    crate::ir::source_copy::FLOAT_BITS,
+                ));
+            }
+            if inst.opcode() == Some(LLVMOpcode::LLVMLoad)
+                && self.activity.is_varied(inst.operand(0))
+            {
+                if let Some(why) = crate::ir::source_copy::untyped_move(inst) {
+                    return Err(AdcError::unsupported(inst, why));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// For a merge block with two predecessors, how to tell in the reverse
