@@ -50,7 +50,10 @@ pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Result<Function> {
     }
     let (copy, pm) = copy_without_unwind(f, &name);
     for (load, ty) in moves {
-        retype_move(pm.get(load), ty);
+        // (Moves only unwinding reaches have no copy.)
+        if let Some(c) = pm.values.get(&load) {
+            retype_move(*c, ty);
+        }
     }
     Ok(copy)
 }
