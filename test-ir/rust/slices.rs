@@ -89,10 +89,11 @@ pub fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64 {
 // is read only by a method that is not inlined, which the type analysis
 // follows.
 
-/// Not supported (tests/cli.rs checks the errors): std's sort moves the
-/// f64 elements as i64 and bitcasts the ones it compares back to f64.
-/// Without a type hint adc cannot tell what the moves carry; with one, the
-/// bitcasts of loaded integers still lose the derivative, and adc says so.
+/// std's stable sort (insertion sort, small sorts, merges of runs, a
+/// quicksort with a stack or heap scratch buffer) moves the f64 elements as
+/// i64 (also two at a time, as <2 x i64>) and bitcasts the ones it compares
+/// back to f64: the casts and the comparisons say the words are doubles, so
+/// adc moves them as doubles (no type hint needed).
 #[no_mangle]
 pub fn sorted_weights(x: &[f64]) -> f64 {
     let mut v = x.to_vec();

@@ -13,6 +13,7 @@ extern "Rust" {
     fn rust_realloc_grow(x: &[f64]) -> f64;
     fn vec_push(x: &[f64]) -> f64;
     fn vec_extend(v: &mut Vec<f64>, x: &[f64]) -> f64;
+    fn sorted_weights(x: &[f64]) -> f64;
     fn nested_vecs(x: &[f64]) -> f64;
     fn poly_struct(x: &[f64]) -> f64;
     fn logsumexp(x: &[f64]) -> f64;
@@ -41,6 +42,8 @@ extern "C" {
     fn vec_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn vec_extend_grad(v: *mut Vec<f64>, dv: *mut Vec<f64>, x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn vec_extend_fwd(v: *mut Vec<f64>, tv: *mut Vec<f64>, x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn sorted_weights_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn sorted_weights_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn nested_vecs_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn nested_vecs_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn poly_struct_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
@@ -246,6 +249,21 @@ fn main() {
                 &|z, t| tangent(z.as_ptr(), t.as_ptr(), n),
             );
         }
+        // Sorting 100 distinct values takes std's merging paths (up to 20
+        // it is an insertion sort).
+        let many: Vec<f64> = (0..100).map(|i| ((i * 7919 % 1013) as f64) * 0.0017 - 0.8).collect();
+        let m = many.len();
+        c.function(
+            "sorted_weights",
+            &many,
+            &|z| sorted_weights(z),
+            &|z| {
+                let mut d = vec![0.0; m];
+                sorted_weights_grad(z.as_ptr(), d.as_mut_ptr(), m, 1.0);
+                d
+            },
+            &|z, t| sorted_weights_fwd(z.as_ptr(), t.as_ptr(), m),
+        );
     }
     println!("rust slices and vectors: {} derivatives checked, worst relative error {:.2e}", c.count, c.worst);
     std::process::exit(if c.worst <= 1e-6 { 0 } else { 1 });

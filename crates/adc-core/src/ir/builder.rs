@@ -66,6 +66,9 @@ impl Builder {
     pub fn icmp(&self, p: LLVMIntPredicate, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildICmp(self.raw, p, a.0, b.0, c"".as_ptr()) })
     }
+    pub fn shuffle(&self, a: Value, b: Value, mask: Value) -> Value {
+        Value(unsafe { LLVMBuildShuffleVector(self.raw, a.0, b.0, mask.0, c"".as_ptr()) })
+    }
     pub fn select(&self, c: Value, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildSelect(self.raw, c.0, a.0, b.0, c"".as_ptr()) })
     }
