@@ -294,6 +294,28 @@ fn compile_and_link(dir: &Path, objects: &[&Path], driver: &str, exe: &str) -> s
     out
 }
 
+/// `adc grad BC -f FUNCTION --mode MODE` must fail and write nothing; its
+/// message.
+fn refused(dir: &Path, bc: &Path, function: &str, mode: &str) -> String {
+    let out = dir.join(format!("{function}-{mode}.o"));
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        function,
+        "--mode",
+        mode,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success(),
+        "{function} in {mode} mode should be refused"
+    );
+    assert!(!out.exists(), "no partial output");
+    stderr(&o)
+}
+
 fn grad_to(dir: &Path, bc: &Path, fns: &[&str], out: &str, extra: &[&str]) -> std::path::PathBuf {
     let o_path = dir.join(out);
     let mut args = vec!["grad".to_string(), bc.to_str().unwrap().to_string()];
@@ -695,19 +717,7 @@ fn floats_moved_as_integers_need_and_follow_a_type_hint() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("c", "generic_swap.c", "");
     for mode in ["forward", "reverse"] {
-        let out = dir.path().join("no_hint.o");
-        let o = adc(&[
-            "grad",
-            bc.to_str().unwrap(),
-            "-f",
-            "bubble_pass",
-            "--mode",
-            mode,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert!(!o.status.success(), "{mode}");
-        let err = stderr(&o);
+        let err = refused(dir.path(), &bc, "bubble_pass", mode);
         assert!(
             err.contains("`swap_words`") && err.contains("generic_swap.c:"),
             "{err}"
@@ -716,7 +726,6 @@ fn floats_moved_as_integers_need_and_follow_a_type_hint() {
             err.contains("as an integer") && err.contains("--type-hint double"),
             "{err}"
         );
-        assert!(!out.exists());
     }
     let hint = ["--type-hint", "double"];
     let fwd = grad_to(
@@ -979,25 +988,12 @@ fn buffer_made_by_an_unseen_function_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("c", "bad_call.c", "");
     for mode in ["reverse", "forward"] {
-        let out = dir.path().join(format!("{mode}.o"));
-        let o = adc(&[
-            "grad",
-            bc.to_str().unwrap(),
-            "-f",
-            "fill_external",
-            "--mode",
-            mode,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert!(!o.status.success(), "{mode}");
-        let err = stderr(&o);
+        let err = refused(dir.path(), &bc, "fill_external", mode);
         assert!(err.contains("`fill_external`"), "{err}");
         assert!(
             err.contains("`make_buffer`") && err.contains("link its bitcode in"),
             "{err}"
         );
         assert!(err.contains("bad_call.c:"), "{err}");
-        assert!(!out.exists());
     }
 }

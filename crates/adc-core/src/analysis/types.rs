@@ -85,7 +85,7 @@ impl TypeAnalysis {
                 // (through phis: a loop walking a buffer with a pointer).
                 // An integer only moved from memory to memory says nothing
                 // about what the bytes are (generic code moves f64 as i64).
-                let moved = crate::ir::source_copy::in_web;
+                let moved = crate::ir::float_webs::in_web;
                 match i.opcode() {
                     Some(LLVMOpcode::LLVMLoad) if moved(i) => {}
                     Some(LLVMOpcode::LLVMStore) if moved(i.operand(0)) => {}

@@ -32,12 +32,12 @@ impl TangentBuilder<'_> {
                 }
             }
             LLVMBitCast | LLVMAddrSpaceCast => {
-                if crate::ir::source_copy::float_from_integer_load(inst, |p| {
+                if crate::ir::float_webs::float_from_integer_load(inst, |p| {
                     self.tangent(p).is_some()
                 }) {
                     return Err(AdcError::unsupported(
                         inst,
-                        crate::ir::source_copy::FLOAT_BITS,
+                        crate::ir::float_webs::FLOAT_BITS,
                     ));
                 }
                 if let Some(t0) = self.tangent(inst.operand(0)) {
@@ -59,7 +59,7 @@ impl TangentBuilder<'_> {
             LLVMLoad => {
                 let ptr = inst.operand(0);
                 if self.tangent(ptr).is_some() {
-                    if let Some(why) = crate::ir::source_copy::untyped_move(inst) {
+                    if let Some(why) = crate::ir::float_webs::untyped_move(inst) {
                         return Err(AdcError::unsupported(inst, why));
                     }
                 }

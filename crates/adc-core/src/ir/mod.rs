@@ -12,6 +12,7 @@
 pub mod builder;
 pub mod clone;
 pub mod debug_loc;
+pub mod float_webs;
 pub mod globals;
 pub mod heap;
 pub mod module_io;

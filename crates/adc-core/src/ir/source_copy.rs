@@ -9,20 +9,18 @@
 //!   such a call does unwind, the panic passes through the derivative
 //!   without the primal's cleanups (what they would free leaks); the
 //!   derivative of a panicking computation has no value anyway.
-//! - Floats moved as integers. Generic code moves elements as integers of
-//!   their size (std's sort moves f64 as `load i64` / `store i64`). When the
-//!   type analysis (or `--type-hint`) says the memory holds floats of that
-//!   size, the copy moves them as floats, so their derivatives move along.
-//!   When it cannot tell, the derivatives refuse the move if the memory has
-//!   a shadow ([`untyped_move`]).
+//! - Floats moved as integers ([`float_webs`]): generic code moves
+//!   elements as integers of their size (std's sort moves f64 as i64). The
+//!   copy carries as floats the ones whose type is known.
 //!
 //! The copies are sources only: the derivatives never call them, and
 //! [`remove_copies`] deletes them before the module is verified (they keep
 //! the source's debug locations for error messages, which the verifier
 //! would reject in another function).
 
-use super::{add_function, get_function, Block, Builder, Function, Type, Value};
-use crate::analysis::types::{MemoryType, TypeAnalysis};
+use super::float_webs;
+use super::{add_function, get_function, Block, Builder, Function, Value};
+use crate::analysis::types::TypeAnalysis;
 use crate::error::Result;
 use crate::ir::clone::PrimalMap;
 use crate::reverse::MemoryHint;
@@ -41,13 +39,13 @@ pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Result<Function> {
             .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMInvoke))
     });
     let retypes = |g: Function| {
-        let webs = webs_of(g);
+        let webs = float_webs::webs_of(g);
         if webs.is_empty() {
             return Vec::new();
         }
         let types = TypeAnalysis::compute(g);
         webs.into_iter()
-            .filter_map(|w| web_type(&w, &types, hint).map(|t| (w, t)))
+            .filter_map(|w| float_webs::web_type(&w, &types, hint).map(|t| (w, t)))
             .collect::<Vec<_>>()
     };
     if !has_invoke && retypes(f).is_empty() {
@@ -60,359 +58,9 @@ pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Result<Function> {
     let (copy, _) = copy_without_unwind(f, &name);
     // On the copy, whose blocks are all reachable without unwinding.
     for (web, ty) in retypes(copy) {
-        retype_web(&web, ty);
+        float_webs::retype_web(&web, ty);
     }
     Ok(copy)
-}
-
-/// Integers that are floats in disguise: a load of an integer whose bits
-/// (through phis and selects) are only stored to memory or reinterpreted
-/// as a float of the same size. Generic code moves elements this way
-/// (std's sort moves f64 as i64 and bitcasts the ones it compares).
-#[derive(Clone, Debug, Default)]
-pub struct Web {
-    /// Integer loads, phis and selects that carry the bits.
-    pub members: Vec<Value>,
-    /// Stores of a member.
-    pub stores: Vec<Value>,
-    /// Bitcasts of a member to a float: what the bits are, when any.
-    pub casts: Vec<Value>,
-}
-
-/// The width of an integer, or of a vector of integers' elements.
-fn word_bits(t: Type) -> Option<u32> {
-    if t.is_integer() {
-        Some(t.int_width())
-    } else if t.is_vector() && t.element_type().is_integer() {
-        Some(t.element_type().int_width())
-    } else {
-        None
-    }
-}
-
-/// `t` (an integer or a vector of them) with float `f` in place of its
-/// integers.
-fn with_floats(t: Type, f: Type) -> Type {
-    if t.is_vector() {
-        Type(unsafe { LLVMVectorType(f.0, t.vector_size()) })
-    } else {
-        f
-    }
-}
-
-/// Constants a web may merge in: integers (their bits) and undefined values.
-fn web_constant(c: Value) -> bool {
-    unsafe {
-        !LLVMIsAConstantInt(c.0).is_null()
-            || !LLVMIsAUndefValue(c.0).is_null()
-            || !LLVMIsAPoisonValue(c.0).is_null()
-    }
-}
-
-/// The web of integer load `load`, if its bits only move or become a float.
-pub fn web_of(load: Value) -> Option<Web> {
-    if load.opcode() != Some(LLVMOpcode::LLVMLoad) || !matches!(word_bits(load.ty()), Some(32 | 64))
-    {
-        return None;
-    }
-    let mut web = Web::default();
-    let mut work = vec![load];
-    while let Some(v) = work.pop() {
-        if web.members.contains(&v) {
-            continue;
-        }
-        let sources: Vec<Value> = match v.opcode() {
-            Some(LLVMOpcode::LLVMLoad) => Vec::new(),
-            Some(LLVMOpcode::LLVMPHI) => (0..v.count_incoming()).map(|i| v.incoming(i).0).collect(),
-            Some(LLVMOpcode::LLVMSelect) => vec![v.operand(1), v.operand(2)],
-            Some(LLVMOpcode::LLVMShuffleVector) => vec![v.operand(0), v.operand(1)],
-            _ => return None,
-        };
-        web.members.push(v);
-        for src in sources {
-            match src.opcode() {
-                Some(
-                    LLVMOpcode::LLVMLoad
-                    | LLVMOpcode::LLVMPHI
-                    | LLVMOpcode::LLVMSelect
-                    | LLVMOpcode::LLVMShuffleVector,
-                ) if src.ty().is_integer() || src.ty().is_vector() => work.push(src),
-                _ if web_constant(src) => {}
-                _ => return None,
-            }
-        }
-        for u in v.users() {
-            match u.opcode() {
-                Some(LLVMOpcode::LLVMStore) if u.operand(0) == v && u.operand(1) != v => {
-                    if !web.stores.contains(&u) {
-                        web.stores.push(u);
-                    }
-                }
-                Some(LLVMOpcode::LLVMBitCast) if u.ty().is_float() => {
-                    if !web.casts.contains(&u) {
-                        web.casts.push(u);
-                    }
-                }
-                Some(LLVMOpcode::LLVMPHI | LLVMOpcode::LLVMShuffleVector) => work.push(u),
-                Some(LLVMOpcode::LLVMSelect) if u.operand(0) != v => work.push(u),
-                _ => return None,
-            }
-        }
-    }
-    Some(web)
-}
-
-/// Whether integer `v` (a load, phi or select) belongs to a [`Web`].
-pub fn in_web(v: Value) -> bool {
-    if word_bits(v.ty()).is_none() {
-        return false;
-    }
-    let mut work = vec![v];
-    let mut seen: HashSet<Value> = HashSet::new();
-    while let Some(x) = work.pop() {
-        if !seen.insert(x) {
-            continue;
-        }
-        match x.opcode() {
-            Some(LLVMOpcode::LLVMLoad) => return web_of(x).is_some_and(|w| w.members.contains(&v)),
-            Some(LLVMOpcode::LLVMPHI) => {
-                work.extend((0..x.count_incoming()).map(|i| x.incoming(i).0))
-            }
-            Some(LLVMOpcode::LLVMSelect) => work.extend([x.operand(1), x.operand(2)]),
-            Some(LLVMOpcode::LLVMShuffleVector) => work.extend([x.operand(0), x.operand(1)]),
-            _ => {}
-        }
-    }
-    false
-}
-
-/// The float type the casts of a web say its bits are.
-fn cast_type(web: &Web) -> Option<Type> {
-    let scalar = |c: &Value| c.ty().scalar();
-    let t = scalar(web.casts.first()?);
-    web.casts.iter().all(|c| scalar(c) == t).then_some(t)
-}
-
-/// The memory a web moves: its loads' and stores' addresses.
-fn web_pointers(web: &Web) -> Vec<Value> {
-    web.members
-        .iter()
-        .filter(|m| m.opcode() == Some(LLVMOpcode::LLVMLoad))
-        .map(|l| l.operand(0))
-        .chain(web.stores.iter().map(|s| s.operand(1)))
-        .collect()
-}
-
-/// The webs of `f`.
-fn webs_of(f: Function) -> Vec<Web> {
-    let mut webs: Vec<Web> = Vec::new();
-    for i in f.blocks().into_iter().flat_map(|b| b.instructions()) {
-        if i.opcode() == Some(LLVMOpcode::LLVMLoad) && !webs.iter().any(|w| w.members.contains(&i))
-        {
-            if let Some(w) = web_of(i) {
-                webs.push(w);
-            }
-        }
-    }
-    webs
-}
-
-/// What a web's bits are: its casts' type, else what the type analysis
-/// says of its memory, else the hint; `None` when they are not floats of
-/// the web's size (or nobody can tell).
-fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<MemoryHint>) -> Option<Type> {
-    let ctx = unsafe { LLVMGetTypeContext(web.members[0].ty().0) };
-    let t = match cast_type(web) {
-        Some(t) => t,
-        None => match types.memory_type(&web_pointers(web)) {
-            MemoryType::Float(t) => t,
-            MemoryType::Unknown(_) => match hint? {
-                MemoryHint::Double => Type(unsafe { LLVMDoubleTypeInContext(ctx) }),
-                MemoryHint::Float => Type(unsafe { LLVMFloatTypeInContext(ctx) }),
-            },
-            MemoryType::NoFloats => return None,
-        },
-    };
-    let bits = match t.kind() {
-        llvm_sys::LLVMTypeKind::LLVMDoubleTypeKind => 64,
-        llvm_sys::LLVMTypeKind::LLVMFloatTypeKind => 32,
-        _ => 0,
-    };
-    (Some(bits) == word_bits(web.members[0].ty())).then_some(t)
-}
-
-/// Carry as `ty` what `web` carries as an integer.
-fn retype_web(web: &Web, ty: Type) {
-    let ctx = unsafe { LLVMGetTypeContext(ty.0) };
-    let b = Builder::new(ctx);
-    let mut new: std::collections::HashMap<Value, Value> = Default::default();
-    for m in &web.members {
-        b.position_before(*m);
-        let n = match m.opcode() {
-            Some(LLVMOpcode::LLVMLoad) => {
-                let l = b.load(with_floats(m.ty(), ty), m.operand(0));
-                l.set_alignment(m.alignment());
-                l
-            }
-            Some(LLVMOpcode::LLVMPHI) => b.phi(with_floats(m.ty(), ty), &m.name()),
-            // Selects and shuffles are made once their sources have twins.
-            _ => continue,
-        };
-        new.insert(*m, n);
-    }
-    // A constant's bits as floats (integers; anything else is undefined).
-    let constant = |c: Value| -> Value {
-        let t = with_floats(c.ty(), ty);
-        unsafe {
-            if LLVMIsAConstantInt(c.0).is_null() {
-                return Value(LLVMGetUndef(t.0));
-            }
-            let raw = LLVMConstIntGetZExtValue(c.0);
-            if ty.kind() == llvm_sys::LLVMTypeKind::LLVMFloatTypeKind {
-                Value(LLVMConstReal(ty.0, f32::from_bits(raw as u32) as f64))
-            } else {
-                Value(LLVMConstReal(ty.0, f64::from_bits(raw)))
-            }
-        }
-    };
-    // Selects and shuffles may use one another: make them sources first,
-    // retrying until all are made.
-    let mut pending: Vec<Value> = web
-        .members
-        .iter()
-        .copied()
-        .filter(|m| {
-            matches!(
-                m.opcode(),
-                Some(LLVMOpcode::LLVMSelect | LLVMOpcode::LLVMShuffleVector)
-            )
-        })
-        .collect();
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|m| {
-            let arm = |v: Value| {
-                if web.members.contains(&v) {
-                    new.get(&v).copied()
-                } else {
-                    Some(constant(v))
-                }
-            };
-            b.position_before(*m);
-            let made = if m.opcode() == Some(LLVMOpcode::LLVMSelect) {
-                let (Some(a), Some(c)) = (arm(m.operand(1)), arm(m.operand(2))) else {
-                    return true;
-                };
-                b.select(m.operand(0), a, c)
-            } else {
-                let (Some(a), Some(c)) = (arm(m.operand(0)), arm(m.operand(1))) else {
-                    return true;
-                };
-                let ctx = unsafe { LLVMGetTypeContext(ty.0) };
-                let i32t = Type::i32(ctx);
-                let n = unsafe { LLVMGetNumMaskElements(m.0) };
-                let mut mask: Vec<_> = (0..n)
-                    .map(|i| {
-                        let k = unsafe { LLVMGetMaskValue(m.0, i) };
-                        if k < 0 {
-                            unsafe { LLVMGetPoison(i32t.0) }
-                        } else {
-                            i32t.const_int(k as i64).0
-                        }
-                    })
-                    .collect();
-                let mv = Value(unsafe { LLVMConstVector(mask.as_mut_ptr(), n) });
-                b.shuffle(a, c, mv)
-            };
-            new.insert(*m, made);
-            false
-        });
-        if pending.len() == before {
-            // A cycle of selects only (impossible in SSA without phis).
-            return;
-        }
-    }
-    let map = |v: Value| new.get(&v).copied().unwrap_or_else(|| constant(v));
-    for m in &web.members {
-        if m.opcode() == Some(LLVMOpcode::LLVMPHI) {
-            for i in 0..m.count_incoming() {
-                let (v, blk) = m.incoming(i);
-                new[m].add_incoming(map(v), blk);
-            }
-        }
-    }
-    for st in &web.stores {
-        b.position_before(*st);
-        let s = b.store(map(st.operand(0)), st.operand(1));
-        s.set_alignment(st.alignment());
-        st.erase();
-    }
-    for c in &web.casts {
-        c.replace_all_uses_with(map(c.operand(0)));
-        c.erase();
-    }
-    for m in &web.members {
-        m.replace_all_uses_with(Value(unsafe { LLVMGetPoison(m.ty().0) }));
-    }
-    for m in &web.members {
-        m.erase();
-    }
-}
-
-/// Why a float made from an integer load's bits cannot be differentiated.
-pub const FLOAT_BITS: &str = "makes a float from the bits of an integer read from memory that \
-     carries derivatives (generic code moving floats as integers, like std's insertion sort): adc \
-     cannot carry that derivative";
-
-/// Whether `cast` turns integer bits into a float that an integer load
-/// (through phis and selects) read from memory `has_shadow` says carries
-/// derivatives: generic code reading an f64 as i64 then bitcasting it
-/// (std's insertion sort). adc cannot carry that derivative.
-pub fn float_from_integer_load(cast: Value, has_shadow: impl Fn(Value) -> bool) -> bool {
-    if cast.opcode() != Some(LLVMOpcode::LLVMBitCast)
-        || !cast.operand(0).ty().is_integer()
-        || !cast.ty().is_float()
-    {
-        return false;
-    }
-    let mut work = vec![cast.operand(0)];
-    let mut seen: HashSet<Value> = HashSet::new();
-    while let Some(v) = work.pop() {
-        if !seen.insert(v) {
-            continue;
-        }
-        match v.opcode() {
-            Some(LLVMOpcode::LLVMLoad) if has_shadow(v.operand(0)) => return true,
-            Some(LLVMOpcode::LLVMPHI) => {
-                work.extend((0..v.count_incoming()).map(|i| v.incoming(i).0))
-            }
-            Some(LLVMOpcode::LLVMSelect) => work.extend([v.operand(1), v.operand(2)]),
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Why an integer load of memory with a shadow cannot be differentiated:
-/// its bits only move or become a float (a [`Web`]) and nobody can tell
-/// which floats (a copy made by [`source_of`] carries the ones it can tell
-/// as floats).
-pub fn untyped_move(load: Value) -> Option<String> {
-    let web = web_of(load)?;
-    if let Some(t) = cast_type(&web) {
-        return Some(format!("moves {} as an integer of another size", t.print()));
-    }
-    match TypeAnalysis::compute(load.parent_function()).memory_type(&web_pointers(&web)) {
-        MemoryType::NoFloats => None,
-        MemoryType::Float(t) => Some(format!(
-            "moves memory that holds {} as an integer of another size",
-            t.print()
-        )),
-        MemoryType::Unknown(why) => Some(format!(
-            "moves memory that may hold floats as an integer ({why}); if it holds floats, say \
-             which with --type-hint double (or float)"
-        )),
-    }
 }
 
 /// The name of the function a copy was made from (for messages).

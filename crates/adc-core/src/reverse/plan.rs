@@ -445,17 +445,17 @@ impl AdjointBuilder<'_> {
             .iter()
             .flat_map(|b| b.instructions())
         {
-            if crate::ir::source_copy::float_from_integer_load(inst, |p| self.activity.is_varied(p))
+            if crate::ir::float_webs::float_from_integer_load(inst, |p| self.activity.is_varied(p))
             {
                 return Err(AdcError::unsupported(
                     inst,
-                    crate::ir::source_copy::FLOAT_BITS,
+                    crate::ir::float_webs::FLOAT_BITS,
                 ));
             }
             if inst.opcode() == Some(LLVMOpcode::LLVMLoad)
                 && self.activity.is_varied(inst.operand(0))
             {
-                if let Some(why) = crate::ir::source_copy::untyped_move(inst) {
+                if let Some(why) = crate::ir::float_webs::untyped_move(inst) {
                     return Err(AdcError::unsupported(inst, why));
                 }
             }
