@@ -59,7 +59,10 @@ impl TangentBuilder<'_> {
             LLVMLoad => {
                 let ptr = inst.operand(0);
                 if self.tangent(ptr).is_some() {
-                    if let Some(why) = crate::ir::float_webs::untyped_move(inst) {
+                    let types = self
+                        .types
+                        .get_or_init(|| crate::analysis::types::TypeAnalysis::compute(self.src));
+                    if let Some(why) = crate::ir::float_webs::untyped_move(inst, types) {
                         return Err(AdcError::unsupported(inst, why));
                     }
                 }

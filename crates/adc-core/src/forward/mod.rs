@@ -129,6 +129,8 @@ struct TangentBuilder<'s> {
     b: Builder,
     activity: ActivityAnalysis,
     cfg: ControlFlowGraph,
+    /// The source's type analysis, computed when an integer move needs it.
+    types: std::cell::OnceCell<crate::analysis::types::TypeAnalysis>,
     /// `src` values and blocks -> their copies in `dst`
     pm: PrimalMap,
     /// value in `src` -> its tangent (or shadow pointer) in `dst`
@@ -157,6 +159,7 @@ impl<'s> TangentBuilder<'s> {
             b,
             activity,
             cfg,
+            types: std::cell::OnceCell::new(),
             pm: PrimalMap::default(),
             tmap: HashMap::new(),
             block_end: HashMap::new(),

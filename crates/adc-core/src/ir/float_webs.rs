@@ -348,12 +348,13 @@ pub fn float_from_integer_load(cast: Value, has_shadow: impl Fn(Value) -> bool) 
 /// its bits only move or become a float (a [`Web`]) and nobody can tell
 /// which floats (a copy made by [`super::source_copy::source_of`] carries the ones it can tell
 /// as floats).
-pub fn untyped_move(load: Value) -> Option<String> {
+/// `types` is the type analysis of `load`'s function.
+pub fn untyped_move(load: Value, types: &TypeAnalysis) -> Option<String> {
     let web = web_of(load)?;
     if let Some(t) = cast_type(&web) {
         return Some(format!("moves {} as an integer of another size", t.print()));
     }
-    match TypeAnalysis::compute(load.parent_function()).memory_type(&web_pointers(&web)) {
+    match types.memory_type(&web_pointers(&web)) {
         MemoryType::NoFloats => None,
         MemoryType::Float(t) => Some(format!(
             "moves memory that holds {} as an integer of another size",

@@ -455,7 +455,8 @@ impl AdjointBuilder<'_> {
             if inst.opcode() == Some(LLVMOpcode::LLVMLoad)
                 && self.activity.is_varied(inst.operand(0))
             {
-                if let Some(why) = crate::ir::float_webs::untyped_move(inst) {
+                let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
+                if let Some(why) = crate::ir::float_webs::untyped_move(inst, types) {
                     return Err(AdcError::unsupported(inst, why));
                 }
             }
