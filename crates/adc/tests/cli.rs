@@ -752,6 +752,55 @@ fn floats_moved_as_integers_need_and_follow_a_type_hint() {
     );
 }
 
+/// C++: a std::vector grown by push_back (operator new and delete, invokes
+/// around the reallocation), compiled by clang++, differentiated in both
+/// modes, linked against libc++ by clang++, checked against finite
+/// differences.
+#[test]
+fn cpp_vector_push_back_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clangxx = common::clang().with_file_name("clang++");
+    let bc = dir.path().join("vector.bc");
+    let src = root().join("test-ir/cpp/vector.cpp");
+    let o = Command::new(&clangxx)
+        .args(["-O2", "-g", "-c", "-emit-llvm"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&bc)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clang++: {}", stderr(&o));
+    let obj = both_modes_object(dir.path(), &bc, &["vec_push_cpp"]);
+    let main_o = dir.path().join("main.o");
+    let o = Command::new(common::clang())
+        .args(["-O2", "-c"])
+        .arg(root().join("test-ir/cpp/vector_main.c"))
+        .arg("-o")
+        .arg(&main_o)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clang: {}", stderr(&o));
+    let exe = dir.path().join("vector");
+    // libc++ lives in the toolchain: the executable finds it by rpath.
+    let libcxx = llvm_prefix().join("lib/x86_64-unknown-linux-gnu");
+    let o = Command::new(&clangxx)
+        .arg(&main_o)
+        .arg(&obj)
+        .arg(format!("-Wl,-rpath,{}", libcxx.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clang++ link: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{text}");
+    assert!(
+        text.contains("c++ vector push_back: worst relative error"),
+        "{text}"
+    );
+}
+
 /// The ADBench GMM objective: reverse-mode gradient through an unchanged
 /// Enzyme-style call site, against finite differences for every parameter.
 #[test]

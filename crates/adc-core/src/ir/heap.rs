@@ -1,5 +1,6 @@
-//! The heap functions adc knows (C's malloc family and Rust's allocator
-//! shim), and the shadow blocks derivatives keep beside the primal's.
+//! The heap functions adc knows (C's malloc family, C++'s operator new and
+//! delete, and Rust's allocator shim), and the shadow blocks derivatives
+//! keep beside the primal's.
 //!
 //! Shadows of blocks a function allocates are zero-filled twins of the same
 //! size, allocated and freed by the same allocator. `realloc` moves a block:
@@ -17,7 +18,7 @@ use llvm_sys::LLVMOpcode;
 /// How a call allocates or frees memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapFn {
-    /// `malloc(size)`
+    /// `malloc(size)`, C++'s `operator new(size)` / `new[]`
     Malloc,
     /// `calloc(n, size)`
     Calloc,
@@ -27,7 +28,7 @@ pub enum HeapFn {
     RustAlloc,
     /// `__rust_realloc(p, old_size, align, new_size)`
     RustRealloc,
-    /// `free(p)`
+    /// `free(p)`, C++'s `operator delete(p[, size])` / `delete[]`
     Free,
     /// `__rust_dealloc(p, size, align)`
     RustDealloc,
@@ -100,6 +101,11 @@ impl HeapFn {
             "calloc" => HeapFn::Calloc,
             "realloc" => HeapFn::Realloc,
             "free" => HeapFn::Free,
+            // C++'s operator new / new[] (size) and delete / delete[]
+            // (plain and sized): their shadows come from calloc and go to
+            // free, a pair of their own.
+            "_Znwm" | "_Znam" => HeapFn::Malloc,
+            "_ZdlPv" | "_ZdlPvm" | "_ZdaPv" | "_ZdaPvm" => HeapFn::Free,
             n => match rust_shim_name(n)? {
                 "__rust_alloc" | "__rust_alloc_zeroed" => HeapFn::RustAlloc,
                 "__rust_realloc" => HeapFn::RustRealloc,

@@ -564,14 +564,21 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// The forward-sweep value behind a need.
-    fn forward_value(&self, n: Need) -> Value {
-        match n {
-            Need::Primal(v) => self.primal(v),
-            Need::Shadow(v) => self.smap[&v],
-            Need::PredIndex(b) => self.pred_index[&b],
-            Need::LoopEntry(h) => self.entry_len[&h],
-            Need::CallTape(c) | Need::OldShadow(c) => self.call_tapes[&c],
-        }
+    fn forward_value(&self, n: Need) -> Result<Value> {
+        let found = match n {
+            Need::Primal(v) => Some(self.primal(v)),
+            Need::Shadow(v) => {
+                return self
+                    .smap
+                    .get(&v)
+                    .copied()
+                    .ok_or_else(|| AdcError::unsupported(v, "this pointer has no shadow"))
+            }
+            Need::PredIndex(b) => self.pred_index.get(&b).copied(),
+            Need::LoopEntry(h) => self.entry_len.get(&h).copied(),
+            Need::CallTape(c) | Need::OldShadow(c) => self.call_tapes.get(&c).copied(),
+        };
+        found.ok_or_else(|| self.internal(&format!("nothing kept for {}", n.describe())))
     }
 
     /// A value in the reverse sweep; `local` holds what this block popped.
@@ -1008,7 +1015,7 @@ impl<'s> AdjointBuilder<'s> {
             .map(|(n, _)| *n)
             .collect();
         for n in mine {
-            let v = self.forward_value(n);
+            let v = self.forward_value(n)?;
             self.b.store(v, self.slot[&n]);
         }
         let (layout, size) = self.tape_layout(bb);
@@ -1019,7 +1026,7 @@ impl<'s> AdjointBuilder<'s> {
             let what: Vec<String> = layout.iter().map(|(n, _)| n.describe()).collect();
             self.stats.pushed_values.push((bb.label(), what));
             for (n, off) in layout {
-                let v = self.forward_value(n);
+                let v = self.forward_value(n)?;
                 let s = self.b.store(v, self.b.byte_gep(p, off));
                 s.set_alignment(8);
             }
@@ -1107,14 +1114,16 @@ impl<'s> AdjointBuilder<'s> {
                 }
             }
             LLVMStore if inst.operand(0).ty().is_pointer() => {
-                if let (Some(&sv), Some(&sp)) = (
-                    self.smap.get(&inst.operand(0)),
-                    self.smap.get(&inst.operand(1)),
-                ) {
-                    if self.is_reversed(inst) {
-                        let old = self.b.load(inst.operand(0).ty(), sp);
-                        self.call_tapes.insert(inst, old);
-                    }
+                let sp = self.smap.get(&inst.operand(1)).copied();
+                if self.is_reversed(inst) {
+                    // The shadow pointer this store overwrites, for its reverse.
+                    let sp = sp.ok_or_else(|| {
+                        AdcError::unsupported(inst.operand(1), "this pointer has no shadow")
+                    })?;
+                    let old = self.b.load(inst.operand(0).ty(), sp);
+                    self.call_tapes.insert(inst, old);
+                }
+                if let (Some(&sv), Some(sp)) = (self.smap.get(&inst.operand(0)), sp) {
                     self.b.store(sv, sp);
                 }
             }
