@@ -193,3 +193,20 @@ double shared_global(double x, double y) {
   shared_acc[1] = x * y;
   return shared_readback() + x;
 }
+
+/* Struct copies in a function that does nothing else: only the copies'
+ * !tbaa.struct (clang's field types) says they move doubles. */
+struct pair {
+  double a, b;
+};
+__attribute__((noinline)) static void copy_pairs(struct pair *dst, const struct pair *src, int n) {
+  for (int i = 0; i < n; i++) dst[i] = src[i];
+}
+double pair_copies(const double *x, int n) {
+  struct pair p[8], q[8];
+  for (int i = 0; i < n; i++) p[i].a = sin(x[i]), p[i].b = x[i] * x[i];
+  copy_pairs(q, p, n);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += q[i].a * q[i].b + q[(i + 1) % n].a;
+  return s;
+}

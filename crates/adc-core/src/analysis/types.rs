@@ -183,3 +183,49 @@ impl TypeAnalysis {
         }
     }
 }
+
+/// What a memory copy moves, by its `!tbaa.struct` (clang's description of
+/// a struct copy: offset, size and type of each field): floats of one type,
+/// no floats, or `None` when it has none or mixes floats with other fields.
+pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
+    use llvm_sys::core::*;
+    unsafe {
+        let ctx = LLVMGetTypeContext(LLVMTypeOf(copy.0));
+        let kind = LLVMGetMDKindIDInContext(ctx, c"tbaa.struct".as_ptr(), 11);
+        let md = LLVMGetMetadata(copy.0, kind);
+        if md.is_null() {
+            return None;
+        }
+        let operands = |node: llvm_sys::prelude::LLVMValueRef| {
+            let n = LLVMGetMDNodeNumOperands(node);
+            let mut ops = vec![std::ptr::null_mut(); n as usize];
+            LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
+            ops
+        };
+        let fields = operands(md);
+        let mut names: Vec<String> = Vec::new();
+        for tag in fields.chunks(3).filter_map(|c| c.get(2).copied()) {
+            // tag = {base type, access type, offset}; access type = {!"name", ...}
+            let access = operands(tag).get(1).copied()?;
+            let name = operands(access).first().copied()?;
+            let mut len = 0u32;
+            let p = LLVMGetMDString(name, &mut len);
+            if p.is_null() {
+                return None;
+            }
+            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
+            names.push(String::from_utf8_lossy(bytes).into_owned());
+        }
+        let float = |n: &str| match n {
+            "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
+            "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
+            _ => None,
+        };
+        let floats: Vec<Type> = names.iter().filter_map(|n| float(n)).collect();
+        if floats.is_empty() {
+            return (!names.is_empty()).then_some(MemoryType::NoFloats);
+        }
+        (floats.len() == names.len() && floats.iter().all(|t| *t == floats[0]))
+            .then(|| MemoryType::Float(floats[0]))
+    }
+}

@@ -1421,7 +1421,7 @@ impl<'s> AdjointBuilder<'s> {
             zero_dst(self);
             return Ok(());
         }
-        let elem = match self.copy_type(dst, src) {
+        let elem = match self.copy_type(inst, dst, src) {
             MemoryType::Float(t) => t,
             MemoryType::NoFloats => return Ok(()),
             MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
@@ -1472,7 +1472,12 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// What a copy moves: the type analysis' answer, else the user's hint.
-    fn copy_type(&self, dst: Value, src: Value) -> MemoryType {
+    /// What memory copy `copy` (from `src` to `dst`) moves: what its
+    /// `!tbaa.struct` says, else the type analysis, else the hint.
+    fn copy_type(&self, copy: Value, dst: Value, src: Value) -> MemoryType {
+        if let Some(t) = crate::analysis::types::tbaa_struct_type(copy) {
+            return t;
+        }
         let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
         match (types.memory_type(&[dst, src]), self.synth.type_hint) {
             (MemoryType::Unknown(_), Some(h)) => {

@@ -126,7 +126,7 @@ impl AdjointBuilder<'_> {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
                 if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
                     let src = inst.operand(1);
-                    if let MemoryType::Unknown(why) = self.copy_type(dst, src) {
+                    if let MemoryType::Unknown(why) = self.copy_type(inst, dst, src) {
                         return Err(AdcError::unsupported(
                             inst,
                             format!(
