@@ -153,3 +153,25 @@ pub fn extend_push(x: &[f64]) -> f64 {
     v.extend(x.iter().map(|a| a.cos()));
     v.iter().zip(v.iter().skip(1)).map(|(a, b)| a * b).sum()
 }
+
+/// Slices in chunks, each reduced to its norm.
+#[no_mangle]
+pub fn chunks_sum(x: &[f64]) -> f64 {
+    x.chunks(3).map(|c| c.iter().map(|a| a * a).sum::<f64>().sqrt()).sum()
+}
+
+/// Vec::retain drops elements by a data-dependent test.
+#[no_mangle]
+pub fn retain_filter(x: &[f64]) -> f64 {
+    let mut v: Vec<f64> = x.iter().map(|a| a * 2.0).collect();
+    v.retain(|a| *a > -0.5);
+    v.iter().map(|a| a.exp()).sum()
+}
+
+/// The maximum, its position, and the spread around it.
+#[no_mangle]
+pub fn max_by(x: &[f64]) -> f64 {
+    let m = x.iter().cloned().fold(f64::MIN, f64::max);
+    let i = x.iter().position(|a| *a == m).unwrap();
+    m * (i as f64 + 1.0) + x.iter().map(|a| (a - m).powi(2)).sum::<f64>()
+}

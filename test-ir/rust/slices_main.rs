@@ -19,6 +19,9 @@ extern "Rust" {
     fn logsumexp(x: &[f64]) -> f64;
     fn boxed(x: &[f64]) -> f64;
     fn extend_push(x: &[f64]) -> f64;
+    fn chunks_sum(x: &[f64]) -> f64;
+    fn retain_filter(x: &[f64]) -> f64;
+    fn max_by(x: &[f64]) -> f64;
 }
 
 // adc's signatures: each slice's pointer is followed by its shadow, then the
@@ -54,6 +57,12 @@ extern "C" {
     fn boxed_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn extend_push_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn extend_push_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn chunks_sum_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn chunks_sum_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn retain_filter_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn retain_filter_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn max_by_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn max_by_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
 }
 
 /// A Rust-ABI `fn(&[f64]) -> f64` with adc's gradient and tangent.
@@ -229,12 +238,15 @@ fn main() {
                 r
             },
         );
-        let idioms: [SliceFn; 5] = [
+        let idioms: [SliceFn; 8] = [
             ("nested_vecs", nested_vecs, nested_vecs_grad, nested_vecs_fwd),
             ("poly_struct", poly_struct, poly_struct_grad, poly_struct_fwd),
             ("logsumexp", logsumexp, logsumexp_grad, logsumexp_fwd),
             ("boxed", boxed, boxed_grad, boxed_fwd),
             ("extend_push", extend_push, extend_push_grad, extend_push_fwd),
+            ("chunks_sum", chunks_sum, chunks_sum_grad, chunks_sum_fwd),
+            ("retain_filter", retain_filter, retain_filter_grad, retain_filter_fwd),
+            ("max_by", max_by, max_by_grad, max_by_fwd),
         ];
         for (name, f, grad, tangent) in idioms {
             c.function(
