@@ -21,7 +21,6 @@
 use super::float_webs;
 use super::{add_function, get_function, Block, Builder, Function, Value};
 use crate::analysis::types::TypeAnalysis;
-use crate::error::Result;
 use crate::ir::clone::PrimalMap;
 use crate::reverse::MemoryHint;
 use llvm_sys::core::*;
@@ -33,7 +32,7 @@ const SUFFIX: &str = ".adc.src";
 
 /// The function whose body adc differentiates for `f`: `f` itself, or its
 /// prepared copy (see the module documentation).
-pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Result<Function> {
+pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Function {
     let has_invoke = f.blocks().into_iter().any(|b| {
         b.terminator()
             .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMInvoke))
@@ -49,18 +48,18 @@ pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Result<Function> {
             .collect::<Vec<_>>()
     };
     if !has_invoke && retypes(f).is_empty() {
-        return Ok(f);
+        return f;
     }
     let name = format!("{}{SUFFIX}", f.name());
     if let Some(copy) = get_function(f.module(), &name) {
-        return Ok(copy);
+        return copy;
     }
     let (copy, _) = copy_without_unwind(f, &name);
     // On the copy, whose blocks are all reachable without unwinding.
     for (web, ty) in retypes(copy) {
         float_webs::retype_web(&web, ty);
     }
-    Ok(copy)
+    copy
 }
 
 /// The name of the function a copy was made from (for messages).

@@ -205,7 +205,7 @@ impl ReverseSynth {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
-            let src = crate::ir::source_copy::source_of(f, self.type_hint)?;
+            let src = crate::ir::source_copy::source_of(f, self.type_hint);
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
@@ -469,9 +469,8 @@ struct AdjointBuilder<'s> {
 }
 
 /// An induction variable whose last value the exit's reverse block
-/// computes: (the IV, the exit test's bound, its step, and when the test
-/// compares another IV of the same step: (this IV's start, that IV's start)).
-type DerivedLast = (Need, Value, i64, Option<(Value, Value)>);
+/// computes from the exit test.
+type DerivedLast = (Need, plan::ExitValue);
 
 fn distinct_preds(cfg: &ControlFlowGraph, b: Block) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
@@ -600,18 +599,9 @@ impl<'s> AdjointBuilder<'s> {
                     unreachable!("branch records and call tapes are kept")
                 }
             };
-            if let (false, Some((bound, add, starts))) = (shadow, self.exit_value(v)) {
+            if let (false, Some(ev)) = (shadow, self.exit_value(v)) {
                 // An induction variable's value after its loop.
-                let ty = v.ty();
-                let mut r = self.rev_value(Need::Primal(bound), local)?;
-                if add != 0 {
-                    r = self.b.add(r, ty.const_int(add));
-                }
-                if let Some((mine, tested)) = starts {
-                    let mine = self.rev_value(Need::Primal(mine), local)?;
-                    let tested = self.rev_value(Need::Primal(tested), local)?;
-                    r = self.b.add(r, self.b.sub(mine, tested));
-                }
+                let r = self.exit_value_here(v.ty(), ev, local)?;
                 local.insert(n, r);
                 return Ok(r);
             }
@@ -675,6 +665,26 @@ impl<'s> AdjointBuilder<'s> {
                 v.print()
             ))
         })
+    }
+
+    /// An [`plan::ExitValue`] computed in the reverse block at hand:
+    /// bound + constant (+ this IV's start - the tested IV's start).
+    fn exit_value_here(
+        &self,
+        ty: Type,
+        (bound, add, starts): plan::ExitValue,
+        local: &mut HashMap<Need, Value>,
+    ) -> Result<Value> {
+        let mut r = self.rev_value(Need::Primal(bound), local)?;
+        if add != 0 {
+            r = self.b.add(r, ty.const_int(add));
+        }
+        if let Some((mine, tested)) = starts {
+            let mine = self.rev_value(Need::Primal(mine), local)?;
+            let tested = self.rev_value(Need::Primal(tested), local)?;
+            r = self.b.add(r, self.b.sub(mine, tested));
+        }
+        Ok(r)
     }
 
     fn internal(&self, what: &str) -> AdcError {
@@ -1217,15 +1227,8 @@ impl<'s> AdjointBuilder<'s> {
             }
         }
         // Induction variables whose last value follows from the exit test.
-        for (n, bound, step, starts) in self.derived_last.get(&bb).cloned().unwrap_or_default() {
-            let ty = self.need_type(n);
-            let bound = self.rev_value(Need::Primal(bound), &mut local)?;
-            let mut last = self.b.sub(bound, ty.const_int(step));
-            if let Some((mine, tested)) = starts {
-                let mine = self.rev_value(Need::Primal(mine), &mut local)?;
-                let tested = self.rev_value(Need::Primal(tested), &mut local)?;
-                last = self.b.add(last, self.b.sub(mine, tested));
-            }
+        for (n, last) in self.derived_last.get(&bb).cloned().unwrap_or_default() {
+            let last = self.exit_value_here(self.need_type(n), last, &mut local)?;
             self.b.store(last, self.hoist_slot[&n]);
         }
         // Leaving a loop backwards: remember where its first iteration ends.

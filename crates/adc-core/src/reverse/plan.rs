@@ -759,7 +759,7 @@ impl AdjointBuilder<'_> {
                 || self
                     .derived_last
                     .get(&l.exits[0])
-                    .is_some_and(|d| d.iter().any(|(m, ..)| *m == n));
+                    .is_some_and(|d| d.iter().any(|(m, _)| *m == n));
             let start_ok = self.free_at(h, start);
             if derived
                 && start_ok
@@ -884,27 +884,15 @@ impl AdjointBuilder<'_> {
         let Need::Primal(phi) = n else {
             return self.move_to_exits(n, bb, l);
         };
-        let Some((tested, bound)) = self.exit_test(l) else {
+        let exit = l.exits[0];
+        // When the test compares another IV, both starts must come for free.
+        let last = self.iv_last(phi, l).filter(|(_, _, starts)| {
+            starts.is_none_or(|(a, b)| self.free_at(exit, a) && self.free_at(exit, b))
+        });
+        let Some(last @ (bound, _, starts)) = last else {
             return self.move_to_exits(n, bb, l);
         };
-        let exit = l.exits[0];
-        // Another IV with the same step moved as far: last(n) = last(tested)
-        // + start(n) - start(tested), when both starts come for free.
-        let starts = if tested == phi {
-            None
-        } else {
-            let both = (Self::start_of(phi, l), Self::start_of(tested, l));
-            match both {
-                (Some(a), Some(b))
-                    if Self::affine_step(tested, l) == Some(step)
-                        && self.free_at(exit, a)
-                        && self.free_at(exit, b) =>
-                {
-                    Some((a, b))
-                }
-                _ => return self.move_to_exits(n, bb, l),
-            }
-        };
+        debug_assert_eq!(Self::affine_step(phi, l), Some(step));
         self.add_need(exit, Need::Primal(bound));
         if let Some((a, b)) = starts {
             self.add_need(exit, Need::Primal(a));
@@ -919,8 +907,8 @@ impl AdjointBuilder<'_> {
             hoisted.push(n);
         }
         let derived = self.derived_last.entry(exit).or_default();
-        if !derived.iter().any(|(m, ..)| *m == n) {
-            derived.push((n, bound, step, starts));
+        if !derived.iter().any(|(m, _)| *m == n) {
+            derived.push((n, last));
         }
     }
 
@@ -1087,26 +1075,33 @@ impl AdjointBuilder<'_> {
             .loops
             .simple_loops()
             .find(|l| l.latch == from && l.exits == [e])?;
+        if x.opcode() == Some(LLVMOpcode::LLVMPHI) && x.parent_block() == l.header {
+            return self.iv_last(x, l);
+        }
+        // The IV's next value: its last one plus its step.
+        let p =
+            l.header.instructions().into_iter().find(|p| {
+                Self::affine_step(*p, l).is_some() && p.incoming_from(l.latch) == Some(x)
+            })?;
+        let (bound, add, starts) = self.iv_last(p, l)?;
+        Some((bound, add + Self::affine_step(p, l)?, starts))
+    }
+
+    /// The last value of affine induction variable `phi` of `l`, from the
+    /// exit test: bound - step when the test compares `phi`, plus the
+    /// difference of the starts when it compares another IV of the same
+    /// step.
+    fn iv_last(&self, phi: Value, l: &crate::analysis::loops::SimpleLoop) -> Option<ExitValue> {
         let (tested, bound) = self.exit_test(l)?;
-        let step_m = Self::affine_step(tested, l)?;
-        let (p, is_next) =
-            if x.opcode() == Some(LLVMOpcode::LLVMPHI) && x.parent_block() == l.header {
-                (x, false)
-            } else {
-                let p = l.header.instructions().into_iter().find(|p| {
-                    Self::affine_step(*p, l).is_some() && p.incoming_from(l.latch) == Some(x)
-                })?;
-                (p, true)
-            };
-        let step_p = Self::affine_step(p, l)?;
-        let starts = if p == tested {
-            None
-        } else if step_p == step_m {
-            Some((Self::start_of(p, l)?, Self::start_of(tested, l)?))
-        } else {
+        let step = Self::affine_step(tested, l)?;
+        if phi == tested {
+            return Some((bound, -step, None));
+        }
+        if Self::affine_step(phi, l)? != step {
             return None;
-        };
-        Some((bound, -step_m + if is_next { step_p } else { 0 }, starts))
+        }
+        let starts = (Self::start_of(phi, l)?, Self::start_of(tested, l)?);
+        Some((bound, -step, Some(starts)))
     }
 
     /// Whether [`Self::add_need`] can make `v` available to `bb` without
