@@ -6,12 +6,12 @@
 
 pub mod analysis;
 pub mod check;
+pub mod enzyme;
 pub mod error;
 pub mod forward;
 pub mod info;
 pub mod ir;
 pub mod jit;
-pub mod lower;
 pub mod reverse;
 pub mod rules;
 pub mod signature;
@@ -70,7 +70,7 @@ pub struct Output {
 }
 
 /// Differentiate the requested functions of `module` in place, adding the
-/// derivative functions, and replace Enzyme-style call sites (see [`lower`]);
+/// derivative functions, and replace Enzyme-style call sites (see [`enzyme`]);
 /// with no targets it only does the latter. The module passes the LLVM
 /// verifier afterwards.
 pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
@@ -134,7 +134,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         };
         out.generated.push(gen);
     }
-    out.lowered_call_sites = lower::lower(m, &mut forward, &mut reverse)?;
+    out.lowered_call_sites = enzyme::lower(m, &mut forward, &mut reverse)?;
     if let Err(e) = forward.finish() {
         crate::ir::source_copy::remove_copies(m);
         return Err(e);

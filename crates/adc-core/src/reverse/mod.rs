@@ -28,7 +28,7 @@
 //! `plan.rs`; the tape's runtime helpers in `tape.rs` / `tape.ll`.
 
 mod plan;
-mod tape;
+pub mod tape;
 
 use crate::analysis::activity::{underlying_alloca, HeapFn};
 use crate::analysis::memory::MemoryWrites;
@@ -258,7 +258,8 @@ impl ReverseSynth {
         }
     }
 
-    fn tape(&mut self) -> Result<TapeFns> {
+    /// The tape helpers, linked into the module on first use.
+    pub fn tape_fns(&mut self) -> Result<TapeFns> {
         if self.tape.is_none() {
             self.tape = Some(tape::link(self.module, self.ctx)?);
         }
@@ -807,14 +808,14 @@ impl<'s> AdjointBuilder<'s> {
             self.d_ret = Some(d);
         }
         if split {
-            let fns = self.synth.tape()?;
+            let fns = self.synth.tape_fns()?;
             let tf = fwd_fn.params().last().copied().expect("tape parameter");
             let tr = rest.next().expect("tape parameter");
             self.tape = Some((tf, fns));
             self.tape_rev = Some(tr);
         } else if self.keep.values().any(|k| *k == Keep::Tape) || self.split_calls {
             // The tape, if any block keeps values on it or a callee will.
-            let fns = self.synth.tape()?;
+            let fns = self.synth.tape_fns()?;
             let chunk_ty =
                 Type(unsafe { llvm_sys::core::LLVMArrayType2(Type::i8(ctx).0, tape::FIRST_CHUNK) });
             let t = self.ab.alloca(fns.ty);

@@ -1,0 +1,402 @@
+//! Enzyme's C API: code written for Enzyme calls `__enzyme_autodiff(fn,
+//! args...)` (reverse), `__enzyme_fwddiff` (forward), or the split pair
+//! `__enzyme_augmentfwd` / `__enzyme_reverse`; adc replaces each call with
+//! a call of a derivative it generates, reading the call as Enzyme v0.0.144
+//! does (see [`call_site`] for the arguments, [`entry`] for the names and
+//! [`fit`] for the result). Entry points adc does not implement, and
+//! markers it does not know, are errors naming them.
+//!
+//! The split pair shares adc's tape: `__enzyme_augmentfwd` starts a tape
+//! (in the caller's `enzyme_allocated` buffer, whose first 32 bytes hold the
+//! tape's header and the rest its first chunk; otherwise in a small block
+//! from malloc whose address is the tape handle) and runs the augmented
+//! primal on it; `__enzyme_reverse` runs the adjoint from it and frees what
+//! the tape grew into.
+
+pub mod call_site;
+pub mod entry;
+pub mod fit;
+
+use crate::error::{AdcError, Result};
+use crate::forward::ForwardSynth;
+use crate::ir::{functions, get_or_declare, Builder, Function, Type, Value};
+use crate::reverse::ReverseSynth;
+use crate::signature::Activity;
+use call_site::{CallSite, ReturnActivity, Tape};
+use entry::Entry;
+use llvm_sys::prelude::LLVMModuleRef;
+use llvm_sys::LLVMOpcode;
+
+/// Bytes of the tape header (`%adc.tape`: base, length, capacity, first chunk).
+const TAPE_HEADER: u64 = 32;
+/// First chunk of a tape that `__enzyme_augmentfwd` allocates itself.
+const OWN_TAPE_CHUNK: u64 = 224;
+
+/// All calls of Enzyme entry points in the module, with their kind; a use
+/// of an entry point adc does not implement is an error.
+pub fn call_sites(m: LLVMModuleRef) -> Result<Vec<(Value, Entry)>> {
+    let mut out = Vec::new();
+    for f in functions(m) {
+        let Some(kind) = entry::classify(&f.name()) else {
+            continue;
+        };
+        for u in f.0.users() {
+            let is_call = u.opcode() == Some(LLVMOpcode::LLVMCall) && u.called_value() == f.0;
+            match kind {
+                Err((name, what)) => {
+                    return Err(AdcError::unsupported(
+                        u,
+                        format!(
+                            "`{name}` ({what}) is part of Enzyme's API that adc does not \
+                             implement yet; adc implements __enzyme_autodiff, __enzyme_fwddiff, \
+                             __enzyme_augmentfwd and __enzyme_reverse"
+                        ),
+                    ))
+                }
+                Ok(e) if is_call => out.push((u, e)),
+                Ok(_) => {
+                    return Err(AdcError::unsupported(
+                        u,
+                        format!(
+                            "`{}` is an Enzyme entry point; adc can only replace direct calls of \
+                             it, not other uses of its address",
+                            f.name()
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replace every Enzyme call site; returns how many were replaced.
+pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<usize> {
+    let sites = call_sites(m)?;
+    // Read all sites first: reading inserts only conversions, and an error
+    // in any of them leaves nothing half-replaced.
+    let read: Vec<CallSite> = sites
+        .iter()
+        .map(|&(call, e)| CallSite::read(call, e))
+        .collect::<Result<_>>()?;
+    for site in &read {
+        if let Some(inner) = nested_call_site(site.target) {
+            return Err(AdcError::unsupported(
+                site.call,
+                format!(
+                    "`{}` itself calls an Enzyme entry point (in `{}`): differentiating a \
+                     derivative (second order) through Enzyme call sites is not supported yet",
+                    site.target.name(),
+                    inner.parent_function().name()
+                ),
+            ));
+        }
+    }
+    for site in &read {
+        lower_one(site, fwd, rev)?;
+    }
+    define_markers(m);
+    Ok(read.len())
+}
+
+/// An Enzyme call in `f` or a function it calls, if any.
+fn nested_call_site(f: Function) -> Option<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![f];
+    while let Some(g) = todo.pop() {
+        if !seen.insert(g) || g.is_declaration() {
+            continue;
+        }
+        for i in g.blocks().into_iter().flat_map(|b| b.instructions()) {
+            if let Some(c) = i.called_function() {
+                if entry::classify(&c.name()).is_some() {
+                    return Some(i);
+                }
+                todo.push(c);
+            }
+        }
+    }
+    None
+}
+
+/// Arguments of a derivative: each value, then its shadow where `twin`.
+fn derivative_args(site: &CallSite, twin: impl Fn(Activity) -> bool) -> Vec<Value> {
+    let mut a = Vec::new();
+    for p in &site.params {
+        a.push(p.value);
+        if twin(p.activity) {
+            a.push(p.shadow.unwrap_or_else(|| p.value.ty().null()));
+        }
+    }
+    a
+}
+
+fn is_dup(a: Activity) -> bool {
+    matches!(a, Activity::Dup | Activity::DupNoNeed)
+}
+
+fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<()> {
+    let call = site.call;
+    let target = site.target;
+    let acts = site.activities();
+    let ctx = call.ty().context();
+    let b = Builder::new(ctx);
+    b.position_before(call);
+    let ret = target.return_type();
+    if site.options.primal_return && site.entry != Entry::Forward {
+        return Err(AdcError::unsupported(
+            call,
+            "enzyme_primal_return is supported in forward mode (__enzyme_fwddiff) only",
+        ));
+    }
+    if site.entry != Entry::AugmentedForward && site.entry != Entry::ReverseSplit {
+        if site.options.allocated.is_some() || site.options.tape.is_some() {
+            return Err(AdcError::unsupported(
+                call,
+                "enzyme_allocated and enzyme_tape belong to __enzyme_augmentfwd and \
+                 __enzyme_reverse",
+            ));
+        }
+    }
+    let seed = |b: &Builder| -> Value {
+        match (site.options.seed, site.options.ret) {
+            (Some(s), _) => s,
+            (None, ReturnActivity::Const) => ret.null(),
+            (None, ReturnActivity::Default) => fit::ones(b, ret),
+        }
+    };
+    let results: Vec<Value> = match site.entry {
+        Entry::Forward => {
+            if let Some(p) = site
+                .params
+                .iter()
+                .position(|p| p.activity == Activity::Active && p.shadow.is_none())
+            {
+                return Err(AdcError::unsupported(
+                    call,
+                    format!(
+                        "parameter {} of `{}` is marked enzyme_out, which forward mode does not \
+                         have: pass it enzyme_dup with its tangent, or enzyme_const",
+                        p + 1,
+                        target.name()
+                    ),
+                ));
+            }
+            crate::ir::globals::clear_shadows_for(&b, target);
+            let (g, sig) = fwd.tangent_of(target, &acts);
+            let r = b.call(g, &derivative_args(site, Activity::has_shadow));
+            match (sig.paired_return, site.options.primal_return) {
+                (true, true) => fit::leaves(&b, r),
+                (true, false) if site.options.ret == ReturnActivity::Const => Vec::new(),
+                (true, false) => vec![b.extract_value(r, 1)],
+                // Integer results: the primal value is all there is.
+                (false, true) if !ret.is_void() => vec![r],
+                (false, _) => Vec::new(),
+            }
+        }
+        Entry::Reverse => {
+            crate::ir::globals::clear_shadows_for(&b, target);
+            let (g, sig) = rev.gradient_of(target, &acts);
+            let mut a = derivative_args(site, is_dup);
+            if sig.seeded_return {
+                a.push(seed(&b));
+            }
+            let r = b.call(g, &a);
+            fit::leaves(&b, r)
+        }
+        Entry::AugmentedForward => {
+            let pair = split_pair(site, rev)?;
+            crate::ir::globals::clear_shadows_for(&b, target);
+            let tape = rev.tape_fns()?;
+            let (handle, in_buffer) = match (site.options.tape, site.options.allocated) {
+                (Some(Tape::Buffer(buf)), Some(size)) => {
+                    if size < TAPE_HEADER + 8 {
+                        return Err(AdcError::unsupported(
+                            call,
+                            format!(
+                                "enzyme_allocated gives the tape {size} bytes; adc's tape needs \
+                                 at least {} (a {TAPE_HEADER}-byte header, then its first chunk)",
+                                TAPE_HEADER + 8
+                            ),
+                        ));
+                    }
+                    let chunk = b.byte_gep(buf, TAPE_HEADER);
+                    let i64t = Type::i64(ctx);
+                    b.call(
+                        tape.init,
+                        &[buf, chunk, i64t.const_int((size - TAPE_HEADER) as i64)],
+                    );
+                    (buf, true)
+                }
+                (_, Some(_)) => {
+                    return Err(AdcError::unsupported(
+                        call,
+                        "enzyme_allocated needs enzyme_tape with the buffer of that size",
+                    ))
+                }
+                (t, None) => {
+                    let h = own_tape(&b, target.module(), tape);
+                    if let Some(Tape::Buffer(p)) = t {
+                        b.store(h, p);
+                    }
+                    (h, matches!(t, Some(Tape::Buffer(_))))
+                }
+            };
+            let mut a = derivative_args(site, is_dup);
+            a.push(handle);
+            let r = b.call(pair.aug, &a);
+            let mut out = Vec::new();
+            if !in_buffer {
+                out.push(handle);
+            }
+            out.extend(fit::leaves(&b, r));
+            // A caller that keeps only the tape (or only the result) gets that.
+            let want = fit::leaf_types(call.ty());
+            if want.len() < out.len() && !want.is_empty() {
+                if want[0].is_pointer() && !in_buffer {
+                    out.truncate(want.len());
+                } else if !in_buffer {
+                    out.remove(0);
+                }
+            }
+            out
+        }
+        Entry::ReverseSplit => {
+            let pair = split_pair(site, rev)?;
+            let tape = rev.tape_fns()?;
+            let ptr = Type::ptr(ctx);
+            let (handle, own) =
+                match (site.options.tape, site.options.allocated) {
+                    (Some(Tape::Buffer(buf)), Some(_)) => (buf, false),
+                    (Some(Tape::Buffer(p)), None) => (b.load(ptr, p), true),
+                    (Some(Tape::Handle(h)), None) if h.ty().is_pointer() => (h, true),
+                    (Some(Tape::Handle(h)), _) => {
+                        return Err(AdcError::unsupported(
+                            call,
+                            format!(
+                            "the tape passed to __enzyme_reverse has type {}; pass the pointer \
+                             __enzyme_augmentfwd returned",
+                            h.ty().print()
+                        ),
+                        ))
+                    }
+                    (None, _) => return Err(AdcError::unsupported(
+                        call,
+                        "__enzyme_reverse needs the tape of __enzyme_augmentfwd: pass it last, \
+                         or as enzyme_tape",
+                    )),
+                };
+            let mut a = derivative_args(site, is_dup);
+            if ret.contains_float() {
+                a.push(seed(&b));
+            }
+            a.push(handle);
+            let r = b.call(pair.rev, &a);
+            b.call(tape.free, &[handle]);
+            if own {
+                let free = get_or_declare(
+                    target.module(),
+                    "free",
+                    Type::function(Type::void(ctx), &[ptr]),
+                );
+                b.call(free, &[handle]);
+            }
+            fit::leaves(&b, r)
+        }
+    };
+    replace(site, &b, results)
+}
+
+/// The split pair (augmented primal, adjoint) of the site's function.
+fn split_pair(site: &CallSite, rev: &mut ReverseSynth) -> Result<crate::reverse::SplitPair> {
+    rev.split_of(site.target, &site.activities())
+        .ok_or_else(|| {
+            AdcError::unsupported(
+                site.call,
+                format!(
+                    "`{}` has stack objects of variable size, which the split pair \
+                 __enzyme_augmentfwd / __enzyme_reverse cannot keep between the two calls; \
+                 use __enzyme_autodiff",
+                    site.target.name()
+                ),
+            )
+        })
+}
+
+/// A tape of its own for `__enzyme_augmentfwd`: header and first chunk in
+/// one malloc'd block, whose address is the handle.
+fn own_tape(b: &Builder, m: LLVMModuleRef, tape: crate::reverse::tape::TapeFns) -> Value {
+    let ctx = b.context();
+    let i64t = Type::i64(ctx);
+    let ptr = Type::ptr(ctx);
+    let malloc = get_or_declare(m, "malloc", Type::function(ptr, &[i64t]));
+    let h = b.call(
+        malloc,
+        &[i64t.const_int((TAPE_HEADER + OWN_TAPE_CHUNK) as i64)],
+    );
+    let chunk = b.byte_gep(h, TAPE_HEADER);
+    b.call(
+        tape.init,
+        &[h, chunk, i64t.const_int(OWN_TAPE_CHUNK as i64)],
+    );
+    h
+}
+
+/// Put `results` where the call's result goes.
+fn replace(site: &CallSite, b: &Builder, results: Vec<Value>) -> Result<()> {
+    let call = site.call;
+    let mismatch = |why: String| AdcError::unsupported(call, why);
+    if let Some((ptr, ty)) = site.sret {
+        let v = fit::fit(b, results, ty).map_err(mismatch)?;
+        b.store(v, ptr);
+        call.erase();
+        return Ok(());
+    }
+    let want = call.ty();
+    if want.is_void() {
+        call.erase();
+        return Ok(());
+    }
+    let v = fit::fit(b, results, want).map_err(mismatch)?;
+    call.replace_all_uses_with(v);
+    call.erase();
+    Ok(())
+}
+
+/// Marker globals still used after lowering (a marker loaded once and kept
+/// in a variable) get weak definitions, so that the program links; each
+/// marker has its own value, as with Enzyme's header.
+fn define_markers(m: LLVMModuleRef) {
+    use llvm_sys::core::*;
+    unsafe {
+        let mut g = LLVMGetFirstGlobal(m);
+        let mut k = 0;
+        while !g.is_null() {
+            let next = LLVMGetNextGlobal(g);
+            let v = Value(g);
+            if v.name().starts_with("enzyme_") && LLVMIsDeclaration(g) != 0 {
+                // Dead marker loads go first; a marker nobody reads goes too.
+                for u in v.users() {
+                    if u.opcode() == Some(LLVMOpcode::LLVMLoad) && u.users().is_empty() {
+                        u.erase();
+                    }
+                }
+                if v.users().is_empty() {
+                    LLVMDeleteGlobal(g);
+                } else {
+                    k += 1;
+                    let ty = LLVMGlobalGetValueType(g);
+                    let init = if LLVMGetTypeKind(ty) == llvm_sys::LLVMTypeKind::LLVMIntegerTypeKind
+                    {
+                        LLVMConstInt(ty, 0x4144_4300 + k, 0)
+                    } else {
+                        LLVMConstNull(ty)
+                    };
+                    LLVMSetInitializer(g, init);
+                    LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMWeakAnyLinkage);
+                }
+            }
+            g = next;
+        }
+    }
+}
