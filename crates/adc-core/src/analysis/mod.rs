@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod cfg;
 pub mod dominators;
+pub mod float_bits;
 pub mod loops;
 pub mod memory;
 pub mod types;

@@ -184,10 +184,28 @@ impl TypeAnalysis {
     }
 }
 
-/// What a memory copy moves, by its `!tbaa.struct` (clang's description of
-/// a struct copy: offset, size and type of each field): floats of one type,
-/// no floats, or `None` when it has none or mixes floats with other fields.
-pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
+/// The offsets of the pointer fields a struct copy moves, by its
+/// `!tbaa.struct` (clang names pointer accesses "any pointer" or "pN T");
+/// `None` without that metadata.
+pub fn tbaa_struct_pointer_offsets(copy: Value) -> Option<Vec<u64>> {
+    let fields = tbaa_struct_fields(copy)?;
+    let mut out = Vec::new();
+    for (offset, name) in fields {
+        let pointer = name == "any pointer"
+            || (name.starts_with('p')
+                && name[1..]
+                    .split(' ')
+                    .next()
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())));
+        if pointer {
+            out.push(offset);
+        }
+    }
+    Some(out)
+}
+
+/// The (offset, access type name) of each field of a `!tbaa.struct`.
+fn tbaa_struct_fields(copy: Value) -> Option<Vec<(u64, String)>> {
     use llvm_sys::core::*;
     unsafe {
         let ctx = LLVMGetTypeContext(LLVMTypeOf(copy.0));
@@ -202,11 +220,17 @@ pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
             LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
             ops
         };
-        let fields = operands(md);
-        let mut names: Vec<String> = Vec::new();
-        for tag in fields.chunks(3).filter_map(|c| c.get(2).copied()) {
+        let mut out = Vec::new();
+        for c in operands(md).chunks(3) {
+            let (Some(off), Some(tag)) = (c.first(), c.get(2)) else {
+                return None;
+            };
+            if LLVMIsAConstantInt(*off).is_null() {
+                return None;
+            }
+            let offset = LLVMConstIntGetZExtValue(*off);
             // tag = {base type, access type, offset}; access type = {!"name", ...}
-            let access = operands(tag).get(1).copied()?;
+            let access = operands(*tag).get(1).copied()?;
             let name = operands(access).first().copied()?;
             let mut len = 0u32;
             let p = LLVMGetMDString(name, &mut len);
@@ -214,8 +238,23 @@ pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
                 return None;
             }
             let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
-            names.push(String::from_utf8_lossy(bytes).into_owned());
+            out.push((offset, String::from_utf8_lossy(bytes).into_owned()));
         }
+        Some(out)
+    }
+}
+
+/// What a memory copy moves, by its `!tbaa.struct` (clang's description of
+/// a struct copy: offset, size and type of each field): floats of one type,
+/// no floats, or `None` when it has none or mixes floats with other fields.
+pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
+    use llvm_sys::core::*;
+    let names: Vec<String> = tbaa_struct_fields(copy)?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    let ctx = unsafe { LLVMGetTypeContext(LLVMTypeOf(copy.0)) };
+    unsafe {
         let float = |n: &str| match n {
             "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
             "float" => Some(Type(LLVMFloatTypeInContext(ctx))),

@@ -206,7 +206,7 @@ fn sret_type(call: Value) -> Option<Type> {
 /// sret pointer), possibly behind casts.
 fn target_of(call: Value, arg: Value) -> Result<Function> {
     let mut v = arg;
-    for _ in 0..4 {
+    for _ in 0..8 {
         if v.is_function() {
             let f = Function(v);
             if f.is_declaration() {
@@ -238,6 +238,59 @@ fn target_of(call: Value, arg: Value) -> Result<Function> {
     ))
 }
 
+/// The function an Enzyme call differentiates.
+pub fn target(call: Value) -> Result<Function> {
+    let args = call.call_args();
+    let first = usize::from(sret_type(call).is_some());
+    match args.get(first) {
+        Some(&a) => target_of(call, a),
+        None => Err(AdcError::unsupported(
+            call,
+            "an Enzyme call needs the function to differentiate as its first argument",
+        )),
+    }
+}
+
+/// What a load reads from a local variable that is stored to once.
+fn stored_once(load: Value) -> Option<Value> {
+    if load.opcode() != Some(LLVMOpcode::LLVMLoad) {
+        return None;
+    }
+    let slot = load.operand(0);
+    if slot.opcode() != Some(LLVMOpcode::LLVMAlloca) {
+        return None;
+    }
+    let stores: Vec<Value> = slot
+        .users()
+        .into_iter()
+        .filter(|u| u.opcode() == Some(LLVMOpcode::LLVMStore))
+        .collect();
+    match stores.as_slice() {
+        [s] if s.operand(1) == slot => Some(s.operand(0)),
+        _ => None,
+    }
+}
+
+/// The constant every return of a called function returns.
+fn returned_constant(call: Value) -> Option<Value> {
+    let f = call.called_function().filter(|f| !f.is_declaration())?;
+    let mut found = None;
+    for b in f.blocks() {
+        let t = b.terminator()?;
+        if t.opcode() == Some(LLVMOpcode::LLVMRet) {
+            let mut r = t.operand(0);
+            if let Some(x) = stored_once(r) {
+                r = x;
+            }
+            if !r.is_function() || found.is_some_and(|g| g != r) {
+                return None;
+            }
+            found = Some(r);
+        }
+    }
+    found
+}
+
 impl CallSite {
     /// Read `call`, an Enzyme call of kind `entry`; conversions of promoted
     /// arguments are inserted before it.
@@ -245,13 +298,7 @@ impl CallSite {
         let args = call.call_args();
         let sret = sret_type(call).map(|t| (args[0], t));
         let first = usize::from(sret.is_some());
-        let Some(&fn_arg) = args.get(first) else {
-            return Err(AdcError::unsupported(
-                call,
-                "an Enzyme call needs the function to differentiate as its first argument",
-            ));
-        };
-        let target = target_of(call, fn_arg)?;
+        let target = target(call)?;
         let forward = entry.is_forward();
         let b = Builder::new(call.ty().context());
         b.position_before(call);

@@ -120,6 +120,16 @@ pub fn fit(b: &Builder, values: Vec<Value>, want: Type) -> Result<Value, String>
     Ok(assemble(b, want, &mut conv.into_iter()))
 }
 
+/// Whether `values` fit `want` as [`fit`] would make them.
+pub fn fits(values: &[Value], want: Type) -> bool {
+    let wanted = leaf_types(want);
+    wanted.len() == values.len()
+        && values
+            .iter()
+            .zip(&wanted)
+            .all(|(v, t)| v.ty() == *t || (v.ty().is_float_scalar() && t.is_float_scalar()))
+}
+
 fn size_rank(t: Type) -> u8 {
     match t.kind() {
         LLVMTypeKind::LLVMFloatTypeKind => 0,

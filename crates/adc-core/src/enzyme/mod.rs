@@ -72,31 +72,58 @@ pub fn call_sites(m: LLVMModuleRef) -> Result<Vec<(Value, Entry)>> {
 
 /// Replace every Enzyme call site; returns how many were replaced.
 pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<usize> {
+    refuse_registrations(m)?;
     let sites = call_sites(m)?;
-    // Read all sites first: reading inserts only conversions, and an error
-    // in any of them leaves nothing half-replaced.
-    let read: Vec<CallSite> = sites
-        .iter()
-        .map(|&(call, e)| CallSite::read(call, e))
-        .collect::<Result<_>>()?;
-    for site in &read {
-        if let Some(inner) = nested_call_site(site.target) {
+    // Second order through call sites is refused before anything changes.
+    for &(call, _) in &sites {
+        let target = call_site::target(call)?;
+        if let Some(inner) = nested_call_site(target) {
             return Err(AdcError::unsupported(
-                site.call,
+                call,
                 format!(
                     "`{}` itself calls an Enzyme entry point (in `{}`): differentiating a \
                      derivative (second order) through Enzyme call sites is not supported yet",
-                    site.target.name(),
+                    target.name(),
                     inner.parent_function().name()
                 ),
             ));
         }
     }
-    for site in &read {
-        lower_one(site, fwd, rev)?;
+    // One at a time: a site may use what an earlier one returned (the tape
+    // of __enzyme_augmentfwd), which replacing that call rewrites.
+    for &(call, e) in &sites {
+        lower_one(&CallSite::read(call, e)?, fwd, rev)?;
     }
     define_markers(m);
-    Ok(read.len())
+    Ok(sites.len())
+}
+
+/// Enzyme's registration globals (`__enzyme_register_gradient_F`,
+/// `__enzyme_inactivefn`, ...) ask for derivatives other than the ones adc
+/// generates: ignoring them would give another derivative than the user's,
+/// so until adc reads them they are an error.
+fn refuse_registrations(m: LLVMModuleRef) -> Result<()> {
+    use llvm_sys::core::{LLVMGetFirstGlobal, LLVMGetNextGlobal};
+    let mut g = unsafe { LLVMGetFirstGlobal(m) };
+    while !g.is_null() {
+        let name = Value(g).name();
+        if name.starts_with("__enzyme_") {
+            let what = if name.starts_with("__enzyme_register") {
+                "registers a custom derivative"
+            } else if name.contains("inactive") {
+                "marks code inactive"
+            } else {
+                "annotates code for Enzyme"
+            };
+            return Err(AdcError::Usage(format!(
+                "the global `{name}` {what} (Enzyme's registration API); adc does not read \
+                 these yet, and ignoring it would give another derivative than the one asked \
+                 for: remove it, or differentiate with Enzyme"
+            )));
+        }
+        g = unsafe { LLVMGetNextGlobal(g) };
+    }
+    Ok(())
 }
 
 /// An Enzyme call in `f` or a function it calls, if any.
@@ -245,21 +272,22 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             let mut a = derivative_args(site, is_dup);
             a.push(handle);
             let r = b.call(pair.aug, &a);
-            let mut out = Vec::new();
-            if !in_buffer {
-                out.push(handle);
-            }
-            out.extend(fit::leaves(&b, r));
-            // A caller that keeps only the tape (or only the result) gets that.
-            let want = fit::leaf_types(call.ty());
-            if want.len() < out.len() && !want.is_empty() {
-                if want[0].is_pointer() && !in_buffer {
-                    out.truncate(want.len());
-                } else if !in_buffer {
-                    out.remove(0);
-                }
-            }
-            out
+            let primal = fit::leaves(&b, r);
+            // The caller may keep the tape and the result in either order,
+            // or only one of them.
+            let want = call.ty();
+            let handle = if in_buffer { vec![] } else { vec![handle] };
+            let candidates = [
+                [handle.clone(), primal.clone()].concat(),
+                [primal.clone(), handle.clone()].concat(),
+                handle.clone(),
+                primal.clone(),
+            ];
+            candidates
+                .iter()
+                .find(|c| fit::fits(c, want))
+                .cloned()
+                .unwrap_or_else(|| [handle, primal].concat())
         }
         Entry::ReverseSplit => {
             let pair = split_pair(site, rev)?;

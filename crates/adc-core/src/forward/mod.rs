@@ -150,6 +150,7 @@ impl<'s> TangentBuilder<'s> {
     ) -> Result<Self> {
         let b = Builder::new(synth.ctx);
         let activity = ActivityAnalysis::compute(src, &sig.params);
+        crate::analysis::float_bits::refuse(src, &activity)?;
         let cfg = ControlFlowGraph::compute(src);
         Ok(TangentBuilder {
             synth,

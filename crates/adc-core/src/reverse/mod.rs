@@ -739,6 +739,7 @@ impl<'s> AdjointBuilder<'s> {
     // ----- build
 
     fn build(mut self) -> Result<TapeStats> {
+        crate::analysis::float_bits::refuse(self.src, &self.activity)?;
         self.plan()?;
         self.stats.taped = self.keep.values().filter(|k| **k == Keep::Tape).count();
         self.stats.recomputed = self
@@ -1138,6 +1139,7 @@ impl<'s> AdjointBuilder<'s> {
                     self.b.store(sv, sp);
                 }
             }
+            LLVMCall if is_mem_intrinsic(inst) => self.forward_copy_shadow_pointers(inst, c),
             LLVMSelect if inst.ty().is_pointer() && self.activity.is_varied(inst) => {
                 let s = c.clone_detached();
                 for i in [1, 2] {
@@ -1163,6 +1165,40 @@ impl<'s> AdjointBuilder<'s> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The forward sweep of a copy: the adjoints it moves go back in the
+    /// reverse sweep, but the shadow pointers in the copied memory (a
+    /// struct holding `double *data`) must be in the destination's shadow
+    /// now, for whatever reads them: the pointer fields its `!tbaa.struct`
+    /// names, or the whole shadow when the copy moves no floats.
+    fn forward_copy_shadow_pointers(&mut self, inst: Value, c: Value) {
+        let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+        if name.starts_with("llvm.memset") {
+            return;
+        }
+        let (dst, src) = (inst.operand(0), inst.operand(1));
+        let (Some(&sd), Some(&ss)) = (self.smap.get(&dst), self.smap.get(&src)) else {
+            return;
+        };
+        let ptr = Type::ptr(self.synth.ctx);
+        match crate::analysis::types::tbaa_struct_pointer_offsets(inst) {
+            Some(offsets) => {
+                for off in offsets {
+                    let from = self.b.byte_gep(ss, off);
+                    let v = self.b.load(ptr, from);
+                    self.b.store(v, self.b.byte_gep(sd, off));
+                }
+            }
+            None => {
+                if matches!(self.copy_type(inst, dst, src), MemoryType::NoFloats) {
+                    let t = c.clone_detached();
+                    t.set_operand(0, sd);
+                    t.set_operand(1, ss);
+                    self.b.insert(t);
+                }
+            }
+        }
     }
 
     fn complete_forward_phis(&mut self) {
