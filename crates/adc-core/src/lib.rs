@@ -92,11 +92,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             }
         }
     }
-    // `optnone` (clang -O0) would stop the preprocessing passes.
-    for f in &defined {
-        f.remove_fn_attr("optnone");
-    }
-    passes::run(module, passes::PREPROCESS)?;
+    prepare(module, &wanted)?;
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);
@@ -150,6 +146,39 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     Ok(out)
 }
 
+/// The passes before analysis. Input from clang -O0 (`optnone noinline`
+/// everywhere: every C++ accessor a call, every value in memory) is first
+/// optimized as -O2 would have, so that it differentiates like -O2 input;
+/// the functions asked for are kept (made external for the while).
+fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
+    let m = module.as_mut_ptr();
+    ir::heap::rewrite_posix_memalign(m);
+    let unoptimized: Vec<Function> = functions(m)
+        .into_iter()
+        .filter(|f| !f.is_declaration() && f.has_fn_attr("optnone"))
+        .collect();
+    for f in &unoptimized {
+        f.remove_fn_attr("optnone");
+        f.remove_fn_attr("noinline");
+    }
+    if !unoptimized.is_empty() {
+        use llvm_sys::core::{LLVMGetLinkage, LLVMSetLinkage};
+        let saved: Vec<_> = keep
+            .iter()
+            .map(|f| unsafe { LLVMGetLinkage(f.raw()) })
+            .collect();
+        for f in keep {
+            unsafe { LLVMSetLinkage(f.raw(), llvm_sys::LLVMLinkage::LLVMExternalLinkage) };
+        }
+        let r = passes::run(module, passes::POSTPROCESS);
+        for (f, l) in keep.iter().zip(saved) {
+            unsafe { LLVMSetLinkage(f.raw(), l) };
+        }
+        r?;
+    }
+    passes::run(module, passes::PREPROCESS)
+}
+
 /// `adc info`: preprocess as for differentiation, then annotate `name`.
 pub fn describe(module: &Module, name: &str, activity: Option<&str>) -> Result<String> {
     let m = module.as_mut_ptr();
@@ -166,10 +195,7 @@ pub fn describe(module: &Module, name: &str, activity: Option<&str>) -> Result<S
             })
         }
     };
-    for f in functions(m).into_iter().filter(|f| !f.is_declaration()) {
-        f.remove_fn_attr("optnone");
-    }
-    passes::run(module, passes::PREPROCESS)?;
+    prepare(module, &[f])?;
     let acts = match activity {
         Some(list) => signature::parse_activity(f, list)?,
         None => signature::default_activity(f),

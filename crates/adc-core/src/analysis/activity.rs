@@ -157,6 +157,10 @@ impl ActivityAnalysis {
                             }
                         }
                     }
+                    // Output and the like: nothing flows through them.
+                    Some(LLVMOpcode::LLVMCall)
+                        if u.called_function()
+                            .is_some_and(|c| crate::rules::is_inactive_call(&c.name())) => {}
                     Some(LLVMOpcode::LLVMCall) => {
                         if can_carry(u) {
                             mark(u, &mut varied, &mut work);
@@ -208,6 +212,12 @@ impl ActivityAnalysis {
                 let root = match i.opcode() {
                     Some(LLVMOpcode::LLVMRet) => true,
                     Some(LLVMOpcode::LLVMStore) => varied.contains(&i.operand(1)),
+                    Some(LLVMOpcode::LLVMCall)
+                        if i.called_function()
+                            .is_some_and(|c| crate::rules::is_inactive_call(&c.name())) =>
+                    {
+                        false
+                    }
                     Some(LLVMOpcode::LLVMCall) => {
                         global_calls.contains(&i)
                             || i.call_args()

@@ -115,8 +115,14 @@ const UNIMPLEMENTED: &[(&str, &str)] = &[
     ("enzyme_buffer", "vector mode (__enzyme_batch)"),
     ("enzyme_byref", "arguments passed by reference"),
     ("enzyme_nofree", "keeping the primal's memory alive"),
-    ("enzyme_dup_return", "a duplicated (pointer) result"),
-    ("enzyme_active_return", "an explicitly active result"),
+    (
+        "enzyme_dup_return",
+        "a duplicated result in reverse mode, or of a pointer",
+    ),
+    (
+        "enzyme_active_return",
+        "an active result that is not a float",
+    ),
     ("enzyme_interface", "probabilistic programming"),
     ("enzyme_trace", "probabilistic programming"),
     ("enzyme_duptrace", "probabilistic programming"),
@@ -221,6 +227,12 @@ fn target_of(call: Value, arg: Value) -> Result<Function> {
             }
             return Ok(f);
         }
+        // -O0: the function kept in a local variable, or returned by a
+        // function (a lambda's conversion to a function pointer).
+        if let Some(f) = stored_once(v).or_else(|| returned_constant(v)) {
+            v = f;
+            continue;
+        }
         let cast =
             matches!(
                 v.opcode(),
@@ -300,6 +312,7 @@ impl CallSite {
         let first = usize::from(sret.is_some());
         let target = target(call)?;
         let forward = entry.is_forward();
+        let target_returns_float = target.return_type().is_float();
         let b = Builder::new(call.ty().context());
         b.position_before(call);
         let mut options = Options {
@@ -336,6 +349,11 @@ impl CallSite {
                     // Hints that change nothing adc does.
                     "enzyme_noret" | "enzyme_not_overwritten" => {}
                     "enzyme_const_return" => options.ret = ReturnActivity::Const,
+                    // What Enzyme does by default for a float result: in
+                    // reverse mode it is seeded (active), in forward mode its
+                    // tangent is returned (duplicated).
+                    "enzyme_active_return" if !forward && target_returns_float => {}
+                    "enzyme_dup_return" if forward && target_returns_float => {}
                     "enzyme_primal_return" => options.primal_return = true,
                     "enzyme_allocated" => {
                         let size = args.get(i).and_then(|v| const_int(*v)).ok_or_else(|| {

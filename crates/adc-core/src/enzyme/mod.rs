@@ -170,10 +170,10 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
     let b = Builder::new(ctx);
     b.position_before(call);
     let ret = target.return_type();
-    if site.options.primal_return && site.entry != Entry::Forward {
+    if site.options.primal_return && !matches!(site.entry, Entry::Forward | Entry::Reverse) {
         return Err(AdcError::unsupported(
             call,
-            "enzyme_primal_return is supported in forward mode (__enzyme_fwddiff) only",
+            "enzyme_primal_return belongs to __enzyme_autodiff and __enzyme_fwddiff",
         ));
     }
     if site.entry != Entry::AugmentedForward && site.entry != Entry::ReverseSplit {
@@ -213,6 +213,9 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             let (g, sig) = fwd.tangent_of(target, &acts);
             let r = b.call(g, &derivative_args(site, Activity::has_shadow));
             match (sig.paired_return, site.options.primal_return) {
+                (true, true) if site.options.ret == ReturnActivity::Const => {
+                    vec![b.extract_value(r, 0)]
+                }
                 (true, true) => fit::leaves(&b, r),
                 (true, false) if site.options.ret == ReturnActivity::Const => Vec::new(),
                 (true, false) => vec![b.extract_value(r, 1)],
@@ -220,6 +223,27 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
                 (false, true) if !ret.is_void() => vec![r],
                 (false, _) => Vec::new(),
             }
+        }
+        Entry::Reverse if site.options.primal_return => {
+            // The primal result and the adjoints: the split pair on a tape
+            // of this call's own gives both.
+            let pair = split_pair(site, rev)?;
+            crate::ir::globals::clear_shadows_for(&b, target);
+            let tape = rev.tape_fns()?;
+            let handle = own_tape(&b, target.module(), tape);
+            let mut a = derivative_args(site, is_dup);
+            a.push(handle);
+            let primal = b.call(pair.aug, &a);
+            a.pop();
+            if ret.contains_float() {
+                a.push(seed(&b));
+            }
+            a.push(handle);
+            let adjoints = b.call(pair.rev, &a);
+            release_own_tape(&b, target.module(), tape, handle);
+            // Enzyme's order: the primal result first (its C++ header
+            // then moves it last).
+            [fit::leaves(&b, primal), fit::leaves(&b, adjoints)].concat()
         }
         Entry::Reverse => {
             crate::ir::globals::clear_shadows_for(&b, target);
@@ -320,14 +344,10 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             }
             a.push(handle);
             let r = b.call(pair.rev, &a);
-            b.call(tape.free, &[handle]);
             if own {
-                let free = get_or_declare(
-                    target.module(),
-                    "free",
-                    Type::function(Type::void(ctx), &[ptr]),
-                );
-                b.call(free, &[handle]);
+                release_own_tape(&b, target.module(), tape, handle);
+            } else {
+                b.call(tape.free, &[handle]);
             }
             fit::leaves(&b, r)
         }
@@ -368,6 +388,20 @@ fn own_tape(b: &Builder, m: LLVMModuleRef, tape: crate::reverse::tape::TapeFns) 
         &[h, chunk, i64t.const_int(OWN_TAPE_CHUNK as i64)],
     );
     h
+}
+
+/// Free what a tape from [`own_tape`] grew into, and the tape itself.
+fn release_own_tape(
+    b: &Builder,
+    m: LLVMModuleRef,
+    tape: crate::reverse::tape::TapeFns,
+    handle: Value,
+) {
+    let ctx = b.context();
+    let ptr = Type::ptr(ctx);
+    b.call(tape.free, &[handle]);
+    let free = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
+    b.call(free, &[handle]);
 }
 
 /// Put `results` where the call's result goes.

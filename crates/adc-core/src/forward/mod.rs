@@ -374,6 +374,10 @@ impl<'s> TangentBuilder<'s> {
             return Ok(());
         };
         let name = callee.name();
+        if crate::rules::is_inactive_call(&name) {
+            self.clone_primal(inst);
+            return Ok(());
+        }
         if let Some(kind) = HeapFn::of(inst) {
             // Heap memory that will hold derivatives gets a zeroed shadow,
             // freed with it.

@@ -22,6 +22,10 @@ pub enum HeapFn {
     Malloc,
     /// `calloc(n, size)`
     Calloc,
+    /// `aligned_alloc(align, size)`, C++'s aligned `operator new(size,
+    /// align)` (`size_first`); clang's `posix_memalign` becomes the former
+    /// before differentiation (see [`rewrite_posix_memalign`]).
+    AlignedAlloc { size_first: bool },
     /// `realloc(p, size)`
     Realloc,
     /// `__rust_alloc(size, align)` / `__rust_alloc_zeroed(size, align)`
@@ -106,6 +110,14 @@ impl HeapFn {
             // free, a pair of their own.
             "_Znwm" | "_Znam" => HeapFn::Malloc,
             "_ZdlPv" | "_ZdlPvm" | "_ZdaPv" | "_ZdaPvm" => HeapFn::Free,
+            "aligned_alloc" => HeapFn::AlignedAlloc { size_first: false },
+            "_ZnwmSt11align_val_t" | "_ZnamSt11align_val_t" => {
+                HeapFn::AlignedAlloc { size_first: true }
+            }
+            "_ZdlPvSt11align_val_t"
+            | "_ZdlPvmSt11align_val_t"
+            | "_ZdaPvSt11align_val_t"
+            | "_ZdaPvmSt11align_val_t" => HeapFn::Free,
             n => match rust_shim_name(n)? {
                 "__rust_alloc" | "__rust_alloc_zeroed" => HeapFn::RustAlloc,
                 "__rust_realloc" => HeapFn::RustRealloc,
@@ -134,6 +146,19 @@ pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value])
     let calloc = || get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
     match HeapFn::of(call).expect("heap call") {
         HeapFn::Calloc => b.call(calloc(), args),
+        HeapFn::AlignedAlloc { size_first } => {
+            // The shadow keeps the alignment: derivative code repeats the
+            // primal's aligned vector loads on it.
+            let (size, align) = if size_first {
+                (args[0], args[1])
+            } else {
+                (args[1], args[0])
+            };
+            let f = get_or_declare(m, "aligned_alloc", Type::function(ptr, &[i64t, i64t]));
+            let s = b.call(f, &[align, size]);
+            b.memset(s, Type::i8(ctx).null(), size, 1);
+            s
+        }
         HeapFn::Realloc => b.call(calloc(), &[args[1], i64t.const_int(1)]),
         HeapFn::RustAlloc | HeapFn::RustRealloc => {
             let ty = Type::function(ptr, &[i64t, i64t]);
@@ -142,6 +167,34 @@ pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value])
             b.call(f, &[size, align])
         }
         _ => b.call(calloc(), &[args[0], i64t.const_int(1)]),
+    }
+}
+
+/// `posix_memalign(&p, align, size)` as `p = aligned_alloc(align, size)`
+/// (and 0, or ENOMEM when that fails): the block is then a value, like
+/// malloc's, which the shadow machinery follows. Done on the module before
+/// differentiation; the program behaves the same.
+pub fn rewrite_posix_memalign(m: LLVMModuleRef) {
+    let Some(pm) = super::get_function(m, "posix_memalign") else {
+        return;
+    };
+    for call in pm.0.users() {
+        if call.opcode() != Some(LLVMOpcode::LLVMCall) || call.called_value() != pm.0 {
+            continue;
+        }
+        let ctx = call.ty().context();
+        let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
+        let b = Builder::new(ctx);
+        b.position_before(call);
+        let f = get_or_declare(m, "aligned_alloc", Type::function(ptr, &[i64t, i64t]));
+        let a = call.call_args();
+        let p = b.call(f, &[a[1], a[2]]);
+        b.store(p, a[0]);
+        let failed = b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, p, ptr.null());
+        let rt = call.ty();
+        let r = b.select(failed, rt.const_int(12), rt.null());
+        call.replace_all_uses_with(r);
+        call.erase();
     }
 }
 

@@ -329,6 +329,14 @@ impl Function {
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.raw(), llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }
+    /// Whether the function has an enum attribute (e.g. `optnone`).
+    pub fn has_fn_attr(self, name: &str) -> bool {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            !LLVMGetEnumAttributeAtIndex(self.raw(), llvm_sys::LLVMAttributeFunctionIndex, kind)
+                .is_null()
+        }
+    }
     /// Remove a string or enum function attribute (e.g. `optnone`) everywhere.
     pub fn remove_fn_attr(self, name: &str) {
         let kind =

@@ -16,4 +16,4 @@ pub mod runtime;
 pub mod table;
 
 pub use expr::Expr;
-pub use table::{lookup_call, lookup_opcode, Rule};
+pub use table::{is_inactive_call, lookup_call, lookup_opcode, Rule};

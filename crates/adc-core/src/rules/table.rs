@@ -39,6 +39,10 @@ const PARTIALS: &[(&str, &str, &str)] = &[
         "float(n) == 0 ? 0 : float(n)*powi(x, n - 1) ; _",
     ),
     ("hypot hypotf llvm.hypot", "x y", "x/r ; y/r"),
+    // x * 2^n and its inverse: the mantissa m = x * 2^-e of frexp(x, &e)
+    // (e goes to integer memory), exactly m / x away from 0.
+    ("ldexp ldexpf scalbn scalbnf llvm.ldexp", "x n", "powi(2, n) ; _"),
+    ("frexp frexpf", "x e", "x == 0 ? 0 : r/x ; _"),
     // exponentials and logarithms
     ("llvm.exp exp expf", "x", "r"),
     ("llvm.exp2 exp2 exp2f", "x", "r*LN2"),
@@ -92,6 +96,71 @@ const LINEAR: &[(&str, &[u32])] = &[
     // an ordered sum: start + v[0] + v[1] + ...
     ("llvm.vector.reduce.fadd", &[0, 1]),
 ];
+
+/// Library functions that carry no derivative whatever they are given:
+/// output, diagnostics, clocks, random numbers, OpenMP queries. Their
+/// results are constant and they write no float memory a derivative reads.
+const INACTIVE: &[&str] = &[
+    "printf",
+    "fprintf",
+    "vprintf",
+    "vfprintf",
+    "puts",
+    "fputs",
+    "fputc",
+    "putc",
+    "putchar",
+    "fflush",
+    "fwrite",
+    "perror",
+    "snprintf",
+    "sprintf",
+    "abort",
+    "exit",
+    "__assert_fail",
+    "__assert_rtn",
+    "time",
+    "clock",
+    "clock_gettime",
+    "gettimeofday",
+    "rand",
+    "srand",
+    "random",
+    "getenv",
+    "strlen",
+    "strcmp",
+    "strncmp",
+    "omp_get_thread_num",
+    "omp_get_num_threads",
+    "omp_get_max_threads",
+    "omp_get_wtime",
+];
+
+/// Parts of mangled C++ names of the standard streams (libc++ and
+/// libstdc++): `std::cout << x` and friends are output.
+const INACTIVE_MANGLED: &[&str] = &[
+    "basic_ostream",
+    "basic_istream",
+    "basic_ios",
+    "ios_base",
+    "basic_streambuf",
+    "basic_filebuf",
+    "basic_ostringstream",
+    "basic_stringbuf",
+    "__put_character_sequence",
+    "_ZNSo",
+    "_ZNSi",
+    "_ZSt4endl",
+    "_ZNSt3__14endl",
+    "_ZStlsI",
+    "_ZNSt3__1lsI",
+];
+
+/// Whether a call of `name` carries no derivative (see [`INACTIVE`]).
+pub fn is_inactive_call(name: &str) -> bool {
+    INACTIVE.contains(&name)
+        || (name.starts_with("_Z") && INACTIVE_MANGLED.iter().any(|m| name.contains(m)))
+}
 
 /// How an operation's tangent (and adjoint) is formed.
 #[derive(Debug)]
@@ -235,5 +304,17 @@ mod tests {
         assert_eq!(name(lookup_call("sinf").unwrap()), "llvm.sin");
         assert!(lookup_call("llvm.lifetime.start.p0").is_none());
         assert!(lookup_call("printf").is_none());
+    }
+
+    #[test]
+    fn output_is_inactive() {
+        assert!(is_inactive_call("printf"));
+        // std::ostream::operator<<(double), libc++ and libstdc++
+        assert!(is_inactive_call(
+            "_ZNSt3__113basic_ostreamIcNS_11char_traitsIcEEElsEd"
+        ));
+        assert!(is_inactive_call("_ZNSolsEd"));
+        assert!(!is_inactive_call("sin"));
+        assert!(!is_inactive_call("_Z6energyPKdi"));
     }
 }
