@@ -27,6 +27,7 @@ fpair __enzyme_autodiff_fpair(void *, ...);
 float fmul(float x, float y) { return x * y; }
 typedef struct { double primal, tangent; } dual;
 dual __enzyme_fwddiff_dual(void *, ...);
+dual __enzyme_autodiff_dual(void *, ...);
 void *__enzyme_augmentfwd(void *, ...);
 void __enzyme_reverse(void *, ...);
 /* A non-variadic declaration with the real parameter types. */
@@ -121,6 +122,10 @@ int main(void) {
   check("dot db", db[0], 1.0, 1e-12);
   /* enzyme_const_return: no seed, so no adjoint. */
   check("const_return", __enzyme_autodiff((void *)sq, enzyme_const_return, 3.0), 0.0, 0);
+  /* The primal result too: Enzyme gives it first. */
+  dual pd = __enzyme_autodiff_dual((void *)sq, enzyme_primal_return, 3.0);
+  check("reverse primal_return primal", pd.primal, 9.0, 0);
+  check("reverse primal_return adjoint", pd.tangent, 6.0, 1e-12);
   /* Hints that change nothing. */
   check("noret / not_overwritten",
         __enzyme_autodiff((void *)sq, enzyme_noret, enzyme_not_overwritten, 3.0), 6.0, 1e-12);

@@ -20,13 +20,37 @@ pub struct ActivityAnalysis {
     global_calls: HashSet<Value>,
 }
 
-/// Whether a value of this type can carry a derivative.
+/// Whether a value of this type can carry a derivative: floats, and
+/// pointers (to memory with a shadow), also inside aggregates (a C++
+/// iterator returned as `{ptr, i8}`).
 fn can_carry(v: Value) -> bool {
     let t = v.ty();
-    t.contains_float() || t.is_pointer()
+    t.contains_float() || t.contains_pointer()
 }
 
 pub use crate::ir::heap::HeapFn;
+
+/// A call that carries no derivative whatever its arguments: a library
+/// function on the inactive list (output, clocks), or a function without a
+/// body that writes no memory and returns no float or pointer (libc++'s
+/// hash of a key's bytes).
+pub fn is_inert_call(call: Value) -> bool {
+    let Some(c) = call.called_function() else {
+        return false;
+    };
+    let name = c.name();
+    if crate::rules::is_inactive_call(&name) {
+        return true;
+    }
+    let ret = call.ty();
+    c.is_declaration()
+        && !c.is_intrinsic()
+        && crate::rules::lookup_call(&name).is_none()
+        && HeapFn::of(call).is_none()
+        && !crate::rules::runtime::is_runtime_routine(&name)
+        && (ret.is_void() || ret.is_integer())
+        && !super::memory::may_write_user_memory(call, c)
+}
 
 /// The function-local object a pointer is derived from (through GEPs and
 /// casts): a stack slot, or heap memory allocated by this function.
@@ -158,9 +182,7 @@ impl ActivityAnalysis {
                         }
                     }
                     // Output and the like: nothing flows through them.
-                    Some(LLVMOpcode::LLVMCall)
-                        if u.called_function()
-                            .is_some_and(|c| crate::rules::is_inactive_call(&c.name())) => {}
+                    Some(LLVMOpcode::LLVMCall) if is_inert_call(u) => {}
                     Some(LLVMOpcode::LLVMCall) => {
                         if can_carry(u) {
                             mark(u, &mut varied, &mut work);
@@ -212,12 +234,7 @@ impl ActivityAnalysis {
                 let root = match i.opcode() {
                     Some(LLVMOpcode::LLVMRet) => true,
                     Some(LLVMOpcode::LLVMStore) => varied.contains(&i.operand(1)),
-                    Some(LLVMOpcode::LLVMCall)
-                        if i.called_function()
-                            .is_some_and(|c| crate::rules::is_inactive_call(&c.name())) =>
-                    {
-                        false
-                    }
+                    Some(LLVMOpcode::LLVMCall) if is_inert_call(i) => false,
                     Some(LLVMOpcode::LLVMCall) => {
                         global_calls.contains(&i)
                             || i.call_args()

@@ -215,7 +215,7 @@ fn write_target(inst: Value, f: Function, target: &dyn Fn(Value) -> Target) -> O
 /// when its `memory(...)` attribute (on the call or the callee) allows no
 /// writes to argument or other memory (errno and inaccessible memory are
 /// not user data), and for libm's `lgamma`, which writes only `signgam`.
-fn may_write_user_memory(call: Value, callee: Function) -> bool {
+pub fn may_write_user_memory(call: Value, callee: Function) -> bool {
     use llvm_sys::core::{
         LLVMGetCallSiteEnumAttribute, LLVMGetEnumAttributeAtIndex, LLVMGetEnumAttributeKindForName,
         LLVMGetEnumAttributeValue,

@@ -40,7 +40,17 @@ pub fn call_sites(m: LLVMModuleRef) -> Result<Vec<(Value, Entry)>> {
         let Some(kind) = entry::classify(&f.name()) else {
             continue;
         };
-        for u in f.0.users() {
+        for mut u in f.0.users() {
+            // C++ with exceptions invokes it: the derivative does not unwind.
+            if u.opcode() == Some(LLVMOpcode::LLVMInvoke) && u.called_value() == f.0 {
+                u = crate::ir::source_copy::invoke_to_call(u).ok_or_else(|| {
+                    AdcError::unsupported(
+                        u,
+                        "this Enzyme call is invoked with an unwind destination that starts with \
+                         phis; compile with -fno-exceptions",
+                    )
+                })?;
+            }
             let is_call = u.opcode() == Some(LLVMOpcode::LLVMCall) && u.called_value() == f.0;
             match kind {
                 Err((name, what)) => {

@@ -374,7 +374,7 @@ impl<'s> TangentBuilder<'s> {
             return Ok(());
         };
         let name = callee.name();
-        if crate::rules::is_inactive_call(&name) {
+        if crate::analysis::activity::is_inert_call(inst) {
             self.clone_primal(inst);
             return Ok(());
         }

@@ -447,6 +447,18 @@ impl Type {
             _ => self.is_float(),
         }
     }
+    /// Whether any part of the type is a pointer (for aggregates).
+    pub fn contains_pointer(self) -> bool {
+        match self.kind() {
+            LLVMTypeKind::LLVMStructTypeKind => {
+                self.struct_fields().iter().any(|t| t.contains_pointer())
+            }
+            LLVMTypeKind::LLVMArrayTypeKind | LLVMTypeKind::LLVMVectorTypeKind => {
+                self.element_type().contains_pointer()
+            }
+            _ => self.is_pointer(),
+        }
+    }
     pub fn is_vector(self) -> bool {
         self.kind() == LLVMTypeKind::LLVMVectorTypeKind
     }

@@ -187,6 +187,27 @@ fn copy_without_unwind(f: Function, name: &str) -> (Function, PrimalMap) {
     (copy, pm)
 }
 
+/// Replace invoke `inv` with a call and a branch to its normal
+/// destination; `None` (nothing changed) when its unwind destination has
+/// phis, which would keep an entry for this block.
+pub fn invoke_to_call(inv: Value) -> Option<Value> {
+    let unwind = Block(unsafe { LLVMGetUnwindDest(inv.0) });
+    if unwind
+        .instructions()
+        .first()
+        .is_some_and(|i| i.opcode() == Some(LLVMOpcode::LLVMPHI))
+    {
+        return None;
+    }
+    let b = Builder::new(inv.ty().context());
+    b.position_before(inv);
+    let c = call_for_invoke(&b, inv);
+    b.br(Block(unsafe { LLVMGetNormalDest(inv.0) }));
+    inv.replace_all_uses_with(c);
+    inv.erase();
+    Some(c)
+}
+
 /// A call with the invoke's callee, arguments (still the source's; the
 /// caller remaps them), calling convention, attributes and location.
 fn call_for_invoke(b: &Builder, inv: Value) -> Value {

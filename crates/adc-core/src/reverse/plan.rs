@@ -52,6 +52,7 @@ impl AdjointBuilder<'_> {
                 self.activity.is_varied(inst)
             }
             Some(LLVMCall) if HeapFn::of(inst).is_some() => false,
+            Some(LLVMCall) if crate::analysis::activity::is_inert_call(inst) => false,
             Some(LLVMCall)
                 if inst
                     .called_function()

@@ -1,0 +1,150 @@
+//! Code written for Enzyme (test-ir/enzyme): every call-site form in C and
+//! C++, at -O2 and -O0, lowered by `adc lower`, linked and run; each program
+//! checks its derivatives against finite differences and analytic values.
+//! And the call sites adc must refuse, each with its reason.
+
+mod common;
+
+use common::{clang, llvm_prefix, root};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn adc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adc"))
+        .args(args)
+        .output()
+        .expect("run adc")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn src(file: &str) -> PathBuf {
+    root().join("test-ir/enzyme").join(file)
+}
+
+/// Compile `file` (C or C++ by its extension) to bitcode.
+fn bitcode(dir: &Path, file: &str, flags: &[&str]) -> PathBuf {
+    let cxx = file.ends_with(".cpp");
+    let cc = if cxx {
+        clang().with_file_name("clang++")
+    } else {
+        clang()
+    };
+    let bc = dir.join(format!("{file}{}.bc", flags.join("")));
+    let o = Command::new(cc)
+        .args(["-g", "-c", "-emit-llvm"])
+        .args(flags)
+        .arg(src(file))
+        .arg("-o")
+        .arg(&bc)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clang {file}: {}", text(&o.stderr));
+    bc
+}
+
+/// Lower, link and run `file` compiled with `opt`; its output.
+fn lower_and_run(file: &str, opt: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode(dir.path(), file, &[opt]);
+    let obj = dir.path().join("lowered.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
+    assert!(o.status.success(), "adc lower: {}", text(&o.stderr));
+    let exe = dir.path().join("prog");
+    let mut link = if file.ends_with(".cpp") {
+        let mut c = Command::new(clang().with_file_name("clang++"));
+        let libcxx = llvm_prefix().join("lib/x86_64-unknown-linux-gnu");
+        c.args(["--rtlib=libgcc", "--unwindlib=libgcc"])
+            .arg(format!("-Wl,-rpath,{}", libcxx.display()));
+        c
+    } else {
+        Command::new("cc")
+    };
+    let o = link
+        .arg(&obj)
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "link: {}", text(&o.stderr));
+    let run = Command::new(&exe).output().unwrap();
+    let out = text(&run.stdout);
+    assert!(run.status.success(), "{file} {opt}:\n{out}");
+    out
+}
+
+/// The program's closing line, `N checks, 0 failed`, with N at least `min`.
+fn assert_all_checked(out: &str, min: usize) {
+    let last = out.lines().last().unwrap_or_default();
+    let n: usize = last
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        last.ends_with("checks, 0 failed") && n >= min,
+        "closing line `{last}`:\n{out}"
+    );
+}
+
+#[test]
+fn c_call_sites_at_o2() {
+    assert_all_checked(&lower_and_run("call_sites.c", "-O2"), 35);
+}
+
+#[test]
+fn c_call_sites_at_o0() {
+    assert_all_checked(&lower_and_run("call_sites.c", "-O0"), 35);
+}
+
+#[test]
+fn cpp_call_sites_at_o2() {
+    assert_all_checked(&lower_and_run("call_sites.cpp", "-O2"), 9);
+}
+
+#[test]
+fn cpp_call_sites_at_o0() {
+    assert_all_checked(&lower_and_run("call_sites.cpp", "-O0"), 9);
+}
+
+/// `adc lower` of refused.c with CASE: exit 1, no output, the message.
+fn refusal(case: u32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode(dir.path(), "refused.c", &["-O2", &format!("-DCASE={case}")]);
+    let out = dir.path().join("out.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "case {case}: {e}");
+    assert!(!e.contains("panicked"), "case {case}: {e}");
+    assert!(!out.exists(), "case {case}: output left behind");
+    e
+}
+
+#[test]
+fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
+    let cases: &[(u32, &[&str])] = &[
+        (
+            1,
+            &[
+                "declared to return double (1 value), but the derivative gives 2",
+                "refused.c:29",
+            ],
+        ),
+        (2, &["enzyme_width", "vector mode"]),
+        (3, &["__enzyme_batch", "vector mode"]),
+        (4, &["__enzyme_register_gradient_sq", "custom derivative"]),
+        (5, &["type punning", "refused.c:2"]),
+        (6, &["type punning"]),
+        (7, &["too few arguments", "`mul2`"]),
+        (8, &["enzyme_out", "forward mode"]),
+        (9, &["second order"]),
+    ];
+    for (case, wants) in cases {
+        let e = refusal(*case);
+        for w in *wants {
+            assert!(e.contains(w), "case {case}: `{w}` not in:\n{e}");
+        }
+    }
+}

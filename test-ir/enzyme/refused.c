@@ -1,0 +1,48 @@
+/* Enzyme call sites adc must refuse with a reason (never a wrong result,
+ * a crash or an unresolved symbol): one case per CASE value. */
+#include <string.h>
+
+extern int enzyme_dup, enzyme_out, enzyme_const, enzyme_width;
+double __enzyme_autodiff(void *, ...);
+double __enzyme_fwddiff(void *, ...);
+double __enzyme_batch(void *, ...);
+
+double mul2(double x, double y) { return x * y; }
+double sq(double x) { return x * x; }
+
+/* A double moved through a uint64_t: its derivative would be lost. */
+__attribute__((noinline)) double from_bits(unsigned long long u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+double punned(double x) {
+  unsigned long long u;
+  memcpy(&u, &x, sizeof u);
+  return from_bits(u) * x;
+}
+
+double d_sq(double x) { return __enzyme_autodiff((void *)sq, x); }
+
+#if CASE == 1
+/* Two adjoints into one double. */
+double two_into_one(double x, double y) { return __enzyme_autodiff((void *)mul2, x, y); }
+#elif CASE == 2
+double width(double x) { return __enzyme_fwddiff((void *)sq, enzyme_width, 2, x, 1.0, 2.0); }
+#elif CASE == 3
+double batch(double x) { return __enzyme_batch((void *)sq, x); }
+#elif CASE == 4
+double gradient_sq(double x, double d) { return 2 * x * d; }
+void *__enzyme_register_gradient_sq[] = {(void *)sq, (void *)gradient_sq};
+double registered(double x) { return __enzyme_autodiff((void *)sq, x); }
+#elif CASE == 5
+double pun_rev(double x) { return __enzyme_autodiff((void *)punned, x); }
+#elif CASE == 6
+double pun_fwd(double x) { return __enzyme_fwddiff((void *)punned, x, 1.0); }
+#elif CASE == 7
+double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
+#elif CASE == 8
+double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
+#elif CASE == 9
+double second_order(double x) { return __enzyme_autodiff((void *)d_sq, x); }
+#endif
