@@ -73,6 +73,11 @@ double loop_energy(double *x, int n) {
   return e;
 }
 
+/* Second order: derivatives of derivatives, in all four orders. */
+double g(double x) { return x * x * sin(x); }
+double dg_rev(double x) { return __enzyme_autodiff((void *)g, x); }
+double dg_fwd(double x) { return __enzyme_fwddiff((void *)g, x, 1.0); }
+
 static double mul3_x(double x) { return mul3(x, 2.0, 0.5); }
 static double mul3_z(double z) { return mul3(1.5, 2.0, z); }
 static double scaled_x(double x) { return scaled(true, 3, 2, x); }
@@ -141,6 +146,12 @@ int main(void) {
   dual d = __enzyme_fwddiff_dual((void *)sq, enzyme_primal_return, 3.0, 1.0);
   check("primal_return primal", d.primal, 9.0, 0);
   check("primal_return tangent", d.tangent, 6.0, 1e-12);
+
+  double g2 = 2 * sin(0.7) + 4 * 0.7 * cos(0.7) - 0.7 * 0.7 * sin(0.7);
+  check("reverse over reverse", __enzyme_autodiff((void *)dg_rev, 0.7), g2, 1e-12);
+  check("forward over reverse", __enzyme_fwddiff((void *)dg_rev, 0.7, 1.0), g2, 1e-12);
+  check("reverse over forward", __enzyme_autodiff((void *)dg_fwd, 0.7), g2, 1e-12);
+  check("forward over forward", __enzyme_fwddiff((void *)dg_fwd, 0.7, 1.0), g2, 1e-12);
 
   /* Split mode, the tape in the caller's buffer. */
   double s[2] = {1.2, 3.4}, ds[2] = {5.6, 7.8};

@@ -1,5 +1,6 @@
 /* Enzyme call sites adc must refuse with a reason (never a wrong result,
  * a crash or an unresolved symbol): one case per CASE value. */
+#include <math.h>
 #include <string.h>
 
 extern int enzyme_dup, enzyme_out, enzyme_const, enzyme_width;
@@ -22,7 +23,14 @@ double punned(double x) {
   return from_bits(u) * x;
 }
 
-double d_sq(double x) { return __enzyme_autodiff((void *)sq, x); }
+/* A gradient that keeps a tape (a loop with a run-time count). */
+int N = 5;
+double looped(double x) {
+  double s = 0;
+  for (int i = 1; i <= N; i++) s += sin(x * i) * s * 0.1 + sin(x * i);
+  return s;
+}
+double d_looped(double x) { return __enzyme_autodiff((void *)looped, x); }
 
 #if CASE == 1
 /* Two adjoints into one double. */
@@ -44,5 +52,5 @@ double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 #elif CASE == 8
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
 #elif CASE == 9
-double second_order(double x) { return __enzyme_autodiff((void *)d_sq, x); }
+double second_order(double x) { return __enzyme_fwddiff((void *)d_looped, x, 1.0); }
 #endif

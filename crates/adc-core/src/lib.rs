@@ -130,14 +130,16 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         };
         out.generated.push(gen);
     }
-    out.lowered_call_sites = enzyme::lower(m, &mut forward, &mut reverse)?;
+    let lowered = enzyme::lower(m, &mut forward, &mut reverse)?;
+    out.lowered_call_sites = lowered.sites;
+    out.tape_stats = lowered.tape_stats;
     if let Err(e) = forward.finish() {
         crate::ir::source_copy::remove_copies(m);
         return Err(e);
     }
     let built = reverse.finish();
     crate::ir::source_copy::remove_copies(m);
-    out.tape_stats = built?;
+    out.tape_stats.extend(built?);
     verify(module)?;
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;

@@ -148,6 +148,18 @@ impl TypeAnalysis {
                 }
             }
             match o.opcode() {
+                // A pointer read again from the same place (a struct field
+                // loaded twice, around calls that do not write it): a field
+                // has one type, so what the other read's memory holds is
+                // evidence for this one's (if they disagree, adc says so).
+                Some(LLVMOpcode::LLVMLoad) if o.ty().is_pointer() => {
+                    let place = o.operand(0);
+                    work.extend(place.users().into_iter().filter(|u| {
+                        u.opcode() == Some(LLVMOpcode::LLVMLoad)
+                            && u.ty().is_pointer()
+                            && u.operand(0) == place
+                    }));
+                }
                 Some(LLVMOpcode::LLVMPHI) => {
                     work.extend((0..o.count_incoming()).map(|i| root_object(o.incoming(i).0)))
                 }

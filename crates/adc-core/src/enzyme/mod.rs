@@ -80,32 +80,81 @@ pub fn call_sites(m: LLVMModuleRef) -> Result<Vec<(Value, Entry)>> {
     Ok(out)
 }
 
-/// Replace every Enzyme call site; returns how many were replaced.
-pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<usize> {
+/// What [`lower`] did.
+#[derive(Default)]
+pub struct Lowered {
+    /// Call sites replaced.
+    pub sites: usize,
+    /// Tape statistics of gradients built on the way (second order: an
+    /// inner derivative is built before the call site that differentiates
+    /// it is lowered).
+    pub tape_stats: Vec<crate::reverse::TapeStats>,
+}
+
+/// Replace every Enzyme call site.
+///
+/// Second order (a function whose body calls an Enzyme entry point, itself
+/// differentiated by another call site) is lowered inside out: the inner
+/// sites first, their derivatives built, then the sites that differentiate
+/// them, which now see ordinary code.
+pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<Lowered> {
     refuse_registrations(m)?;
-    let sites = call_sites(m)?;
-    // Second order through call sites is refused before anything changes.
-    for &(call, _) in &sites {
-        let target = call_site::target(call)?;
-        if let Some(inner) = nested_call_site(target) {
+    let mut todo = call_sites(m)?;
+    let mut out = Lowered::default();
+    let mut round = 0;
+    while !todo.is_empty() {
+        let mut ready = Vec::new();
+        let mut later = Vec::new();
+        for (call, e) in todo {
+            let target = call_site::target(call)?;
+            match nested_call_site(target) {
+                Some(_) => later.push((call, e)),
+                None => ready.push((call, e)),
+            }
+        }
+        if ready.is_empty() {
+            let (call, _) = later[0];
             return Err(AdcError::unsupported(
                 call,
-                format!(
-                    "`{}` itself calls an Enzyme entry point (in `{}`): differentiating a \
-                     derivative (second order) through Enzyme call sites is not supported yet",
-                    target.name(),
-                    inner.parent_function().name()
-                ),
+                "this Enzyme call differentiates a function that, through its callees, \
+                 differentiates itself",
             ));
         }
-    }
-    // One at a time: a site may use what an earlier one returned (the tape
-    // of __enzyme_augmentfwd), which replacing that call rewrites.
-    for &(call, e) in &sites {
-        lower_one(&CallSite::read(call, e)?, fwd, rev)?;
+        // One at a time: a site may use what an earlier one returned (the
+        // tape of __enzyme_augmentfwd), which replacing that call rewrites.
+        for (call, e) in ready {
+            let site = CallSite::read(call, e)?;
+            lower_one(&site, fwd, rev).map_err(|err| second_order(err, round))?;
+            out.sites += 1;
+        }
+        // Build what this round asked for: the next round differentiates it,
+        // and a derivative of a derivative fails here, where it can say so.
+        if !later.is_empty() || round > 0 {
+            let context = |err| second_order(err, round);
+            fwd.finish().map_err(context)?;
+            out.tape_stats.extend(rev.finish().map_err(context)?);
+        }
+        todo = later;
+        round += 1;
     }
     define_markers(m);
-    Ok(sites.len())
+    Ok(out)
+}
+
+/// An error met while differentiating a derivative adc made (round > 0)
+/// says so: second order through call sites has limits of its own.
+fn second_order(err: AdcError, round: usize) -> AdcError {
+    match err {
+        AdcError::Unsupported { site, reason } if round > 0 => AdcError::Unsupported {
+            site,
+            reason: format!(
+                "{reason}\n  (while differentiating a derivative adc made for an inner Enzyme \
+                 call site: second order through call sites does not yet cover gradients that \
+                 keep a tape)"
+            ),
+        },
+        e => e,
+    }
 }
 
 /// Enzyme's registration globals (`__enzyme_register_gradient_F`,
@@ -186,14 +235,13 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             "enzyme_primal_return belongs to __enzyme_autodiff and __enzyme_fwddiff",
         ));
     }
-    if site.entry != Entry::AugmentedForward && site.entry != Entry::ReverseSplit {
-        if site.options.allocated.is_some() || site.options.tape.is_some() {
-            return Err(AdcError::unsupported(
-                call,
-                "enzyme_allocated and enzyme_tape belong to __enzyme_augmentfwd and \
-                 __enzyme_reverse",
-            ));
-        }
+    if !matches!(site.entry, Entry::AugmentedForward | Entry::ReverseSplit)
+        && (site.options.allocated.is_some() || site.options.tape.is_some())
+    {
+        return Err(AdcError::unsupported(
+            call,
+            "enzyme_allocated and enzyme_tape belong to __enzyme_augmentfwd and __enzyme_reverse",
+        ));
     }
     let seed = |b: &Builder| -> Value {
         match (site.options.seed, site.options.ret) {

@@ -26,7 +26,7 @@ pub struct TapeFns {
     pub ty: Type,
 }
 
-pub fn link(m: LLVMModuleRef, ctx: LLVMContextRef) -> Result<TapeFns> {
+pub(crate) fn link(m: LLVMModuleRef, ctx: LLVMContextRef) -> Result<TapeFns> {
     if get_function(m, "adc.tape.push").is_none() {
         unsafe {
             let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
