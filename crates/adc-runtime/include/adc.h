@@ -11,13 +11,22 @@
  * enzyme_dup (followed by the shadow: the derivative memory of a pointer, or
  * in forward mode the tangent of a float), enzyme_dupnoneed, enzyme_const,
  * enzyme_out (an active float whose adjoint is returned). Without a marker,
- * floats are active in reverse mode and constant in forward mode, pointers
- * duplicated, integers constant. Any function whose name starts with
- * __enzyme_autodiff or __enzyme_fwddiff is recognized, so declare variants
- * for other return types, e.g. a struct of two doubles for two active inputs:
+ * adc reads arguments as Enzyme does: in reverse mode floats are active and
+ * pointers duplicated; in forward mode floats and pointers are duplicated
+ * (the next argument is the tangent or shadow); integers are constant. Any
+ * function whose name contains __enzyme_autodiff or __enzyme_fwddiff is a
+ * call site (C++ mangled names and templates too), and the result fits the
+ * type declared: double, float, void, or a struct of the adjoints, e.g.
  *
  *   typedef struct { double dx, dy; } grad2;
  *   grad2 __enzyme_autodiff_2(void *, ...);
+ *
+ * Split mode: void *tape = __enzyme_augmentfwd((void *)f, args...) runs the
+ * forward sweep; __enzyme_reverse((void *)f, args..., seed, tape) runs the
+ * reverse sweep and frees the tape (or pass enzyme_allocated, SIZE,
+ * enzyme_tape, buffer to both, SIZE >= 40). enzyme_const_return,
+ * enzyme_primal_return, enzyme_noret and enzyme_not_overwritten are read
+ * too; markers and entry points adc does not implement are errors.
  *
  * Rust: declare the same symbols in an `extern "C"` block
  * (`fn __enzyme_autodiff(f: *const c_void, ...) -> f64;` and
@@ -42,9 +51,17 @@ extern int enzyme_dup;
 extern int enzyme_dupnoneed;
 extern int enzyme_const;
 extern int enzyme_out;
+extern int enzyme_const_return;
+extern int enzyme_primal_return;
+extern int enzyme_noret;
+extern int enzyme_not_overwritten;
+extern int enzyme_allocated;
+extern int enzyme_tape;
 
 double __enzyme_autodiff(void *, ...);
 double __enzyme_fwddiff(void *, ...);
+void *__enzyme_augmentfwd(void *, ...);
+double __enzyme_reverse(void *, ...);
 
 /* ---- adc-runtime: linear algebra with derivative rules ------------------
  *

@@ -33,7 +33,8 @@ enum Mode {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Replace Enzyme-style calls (__enzyme_autodiff, __enzyme_fwddiff) with
+    /// Replace Enzyme call sites (__enzyme_autodiff, __enzyme_fwddiff,
+    /// __enzyme_augmentfwd, __enzyme_reverse) with
     /// calls of derivatives adc generates (`adc grad` does this too).
     Lower {
         /// Input module (.bc or .ll).
