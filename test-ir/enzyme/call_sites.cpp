@@ -37,9 +37,8 @@ static double logged(double x) {
 }
 
 static double vec_norm2(double *x, int n) {
-  std::vector<double> v;
-  for (int i = 0; i < n; i++) v.push_back(x[i]);
-  v.push_back(1.0);
+  std::vector<double> v(x, x + n); // a memcpy from the caller's array
+  v.push_back(1.0);                // and another into the grown buffer
   double s = 0;
   for (double e : v) s += e * e;
   return s;

@@ -48,6 +48,98 @@ pub fn pointer_sources(p: Value) -> Vec<Value> {
     out
 }
 
+/// A place in memory: its root object and constant byte offset, when the
+/// address is the root plus constant byte offsets (clang's `i8` GEPs).
+fn place(p: Value) -> (Value, Option<u64>) {
+    let mut off = 0u64;
+    let mut q = p;
+    for _ in 0..16 {
+        match q.opcode() {
+            Some(LLVMOpcode::LLVMGetElementPtr) => {
+                let bytes = q.gep_source_type() == crate::ir::Type::i8(q.ty().context());
+                let k = (q.num_operands() == 2)
+                    .then(|| q.operand(1).const_u64())
+                    .flatten();
+                match (bytes, k) {
+                    (true, Some(k)) => off += k,
+                    _ => return (p, Some(0)),
+                }
+                q = q.operand(0);
+            }
+            _ => return (q, Some(off)),
+        }
+    }
+    (p, None)
+}
+
+/// The pointers stored at or loaded from the place `addr` denotes.
+fn pointers_at(addr: Value) -> Vec<Value> {
+    let (root, off) = place(addr);
+    let Some(off) = off else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut work = vec![root];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(a) = work.pop() {
+        if !seen.insert(a) || seen.len() > 256 {
+            continue;
+        }
+        for u in a.users() {
+            match u.opcode() {
+                Some(LLVMOpcode::LLVMGetElementPtr) => work.push(u),
+                Some(LLVMOpcode::LLVMLoad)
+                    if u.ty().is_pointer() && place(a) == (root, Some(off)) =>
+                {
+                    out.push(u)
+                }
+                Some(LLVMOpcode::LLVMStore)
+                    if u.operand(1) == a
+                        && u.operand(0).ty().is_pointer()
+                        && place(a) == (root, Some(off)) =>
+                {
+                    out.push(root_object(u.operand(0)))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The root objects that memcpy/memmove copy `o`'s memory to or from.
+fn copy_partners(o: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut work = vec![o];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = work.pop() {
+        if !seen.insert(p) || seen.len() > 64 {
+            continue;
+        }
+        for u in p.users() {
+            match u.opcode() {
+                Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => work.push(u),
+                Some(LLVMOpcode::LLVMCall) => {
+                    let copies = u.called_function().is_some_and(|f| {
+                        let n = f.name();
+                        n.starts_with("llvm.memcpy") || n.starts_with("llvm.memmove")
+                    });
+                    if copies {
+                        let other = if u.operand(0) == p {
+                            u.operand(1)
+                        } else {
+                            u.operand(0)
+                        };
+                        out.push(root_object(other));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Scalar types seen in memory, per root object.
 pub struct TypeAnalysis {
     seen: HashMap<Value, Vec<Type>>,
@@ -147,18 +239,23 @@ impl TypeAnalysis {
                     work.push(u);
                 }
             }
+            // Memory copied to or from this object holds the same kind of
+            // data (a vector's buffer copied from the caller's array, then
+            // into the buffer it grows into, which the loop reads).
+            work.extend(copy_partners(o));
+            // A pointer stored into a place: what is read back there.
+            for u in o.users() {
+                if u.opcode() == Some(LLVMOpcode::LLVMStore) && u.operand(0) == o {
+                    work.extend(pointers_at(u.operand(1)));
+                }
+            }
             match o.opcode() {
-                // A pointer read again from the same place (a struct field
-                // loaded twice, around calls that do not write it): a field
-                // has one type, so what the other read's memory holds is
-                // evidence for this one's (if they disagree, adc says so).
+                // A pointer read from a place (a struct field): every
+                // pointer stored there or read from there names memory of
+                // the same kind (a field has one type; if the uses
+                // disagree, adc says so).
                 Some(LLVMOpcode::LLVMLoad) if o.ty().is_pointer() => {
-                    let place = o.operand(0);
-                    work.extend(place.users().into_iter().filter(|u| {
-                        u.opcode() == Some(LLVMOpcode::LLVMLoad)
-                            && u.ty().is_pointer()
-                            && u.operand(0) == place
-                    }));
+                    work.extend(pointers_at(o.operand(0)));
                 }
                 Some(LLVMOpcode::LLVMPHI) => {
                     work.extend((0..o.count_incoming()).map(|i| root_object(o.incoming(i).0)))

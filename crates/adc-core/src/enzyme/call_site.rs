@@ -356,7 +356,7 @@ impl CallSite {
                     "enzyme_dup_return" if forward && target_returns_float => {}
                     "enzyme_primal_return" => options.primal_return = true,
                     "enzyme_allocated" => {
-                        let size = args.get(i).and_then(|v| const_int(*v)).ok_or_else(|| {
+                        let size = args.get(i).and_then(|v| v.const_u64()).ok_or_else(|| {
                             AdcError::unsupported(
                                 call,
                                 "enzyme_allocated must be followed by a constant size in bytes",
@@ -489,12 +489,5 @@ impl CallSite {
 
     pub fn activities(&self) -> Vec<Activity> {
         self.params.iter().map(|p| p.activity).collect()
-    }
-}
-
-fn const_int(v: Value) -> Option<u64> {
-    unsafe {
-        (LLVMGetValueKind(v.0) == LLVMValueKind::LLVMConstantIntValueKind)
-            .then(|| llvm_sys::core::LLVMConstIntGetZExtValue(v.0))
     }
 }

@@ -209,6 +209,13 @@ impl Value {
     pub fn set_alignment(self, a: u32) {
         unsafe { LLVMSetAlignment(self.0, a) }
     }
+    /// The value of an integer constant (zero-extended).
+    pub fn const_u64(self) -> Option<u64> {
+        unsafe {
+            (LLVMGetValueKind(self.0) == llvm_sys::LLVMValueKind::LLVMConstantIntValueKind)
+                .then(|| LLVMConstIntGetZExtValue(self.0))
+        }
+    }
     pub fn const_f64(self) -> Option<f64> {
         if self.kind() != LLVMValueKind::LLVMConstantFPValueKind {
             return None;
