@@ -73,6 +73,19 @@ double loop_energy(double *x, int n) {
   return e;
 }
 
+/* Callees that return pointers, not inlined: an allocation wrapper and an
+ * accessor; the caller writes derivatives through what they return. */
+__attribute__((noinline)) double *make(int n) { return malloc(n * sizeof(double)); }
+__attribute__((noinline)) double *at(double *a, int i) { return a + i; }
+double cubed_through(double x) {
+  double *m = make(2);
+  *at(m, 0) = x * x;
+  *at(m, 1) = *at(m, 0) * x;
+  double r = m[1];
+  free(m);
+  return r;
+}
+
 /* Second order: derivatives of derivatives, in all four orders. */
 double g(double x) { return x * x * sin(x); }
 double dg_rev(double x) { return __enzyme_autodiff((void *)g, x); }
@@ -147,6 +160,8 @@ int main(void) {
   check("primal_return primal", d.primal, 9.0, 0);
   check("primal_return tangent", d.tangent, 6.0, 1e-12);
 
+  check("pointer results, reverse", __enzyme_autodiff((void *)cubed_through, 1.5), 3 * 1.5 * 1.5, 1e-12);
+  check("pointer results, forward", __enzyme_fwddiff((void *)cubed_through, 1.5, 1.0), 3 * 1.5 * 1.5, 1e-12);
   double g2 = 2 * sin(0.7) + 4 * 0.7 * cos(0.7) - 0.7 * 0.7 * sin(0.7);
   check("reverse over reverse", __enzyme_autodiff((void *)dg_rev, 0.7), g2, 1e-12);
   check("forward over reverse", __enzyme_fwddiff((void *)dg_rev, 0.7, 1.0), g2, 1e-12);

@@ -53,6 +53,19 @@ static double weighted(double *x, int n) {
   return s;
 }
 
+// An accessor returning a reference, not inlined: the derivative needs the
+// shadow of the pointer it returns (reads and writes through it).
+struct Grid {
+  double *cells;
+  int n;
+  __attribute__((noinline)) double &at(int i) { return cells[i % n]; }
+};
+static double relax(double *cells, int n) {
+  Grid g{cells, n};
+  for (int i = 1; i < n; i++) g.at(i) = 0.5 * (g.at(i) + g.at(i - 1) * g.at(i - 1));
+  return g.at(n - 1);
+}
+
 struct Spring {
   double k;
   double energy(double x) const { return 0.5 * k * x * x; }
@@ -77,6 +90,14 @@ int main() {
   __enzyme_autodiff<int, double *, double *, int, int>((void *)weighted, enzyme_dup, y, dy,
                                                        enzyme_const, 3);
   check("std::map dy[1]", dy[1], 2.0 * std::cos(0.2), 1e-12);
+
+  // relax: c1' = 0.5 (c1 + c0^2), c2' = 0.5 (c2 + c1'^2); returns c2'.
+  double c[3] = {0.5, 1.0, 2.0}, dc[3] = {0, 0, 0}, tc[3] = {1, 0, 0};
+  __enzyme_autodiff<double *, double *, int>((void *)relax, c, dc, 3);
+  c[0] = 0.5, c[1] = 1.0, c[2] = 2.0;
+  double c1 = 0.5 * (1.0 + 0.25);
+  check("reference accessor, reverse", dc[0], c1 * 0.5, 1e-12); // d c2'/d c0 = c1' * c0
+  check("reference accessor, forward", __enzyme_fwddiff<double>((void *)relax, c, tc, 3), c1 * 0.5, 1e-12);
 
   // Forward mode through the template: an unmarked double is duplicated.
   check("template fwddiff", __enzyme_fwddiff<double>((void *)cube, 2.0, 1.0), 12.0, 1e-12);

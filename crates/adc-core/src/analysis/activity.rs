@@ -92,7 +92,15 @@ fn needs_shadow(p: Value) -> Vec<Value> {
             }
             Some(LLVMOpcode::LLVMSelect) => work.extend([q.operand(1), q.operand(2)]),
             Some(LLVMOpcode::LLVMLoad) => work.push(q.operand(0)),
-            Some(LLVMOpcode::LLVMAlloca) | Some(LLVMOpcode::LLVMCall) => {}
+            Some(LLVMOpcode::LLVMAlloca) => {}
+            // A pointer a call returns may point into what it was given (an
+            // accessor): those pointers need shadows too. An allocation is
+            // its own object.
+            Some(LLVMOpcode::LLVMCall) => {
+                if HeapFn::of(q).is_none() {
+                    work.extend(q.call_args().into_iter().filter(|a| a.ty().is_pointer()));
+                }
+            }
             _ => continue,
         }
         out.push(q);
@@ -100,14 +108,56 @@ fn needs_shadow(p: Value) -> Vec<Value> {
     out
 }
 
+/// The pointers `f` returns, directly or inserted into a returned struct.
+fn returned_pointers(f: Function) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut work: Vec<Value> = f
+        .blocks()
+        .into_iter()
+        .filter_map(|b| b.terminator())
+        .filter(|t| t.opcode() == Some(LLVMOpcode::LLVMRet) && t.num_operands() == 1)
+        .map(|t| t.operand(0))
+        .collect();
+    let mut seen = HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        if v.ty().is_pointer() {
+            out.push(v);
+        } else if v.opcode() == Some(LLVMOpcode::LLVMInsertValue) {
+            work.extend([v.operand(0), v.operand(1)]);
+        } else if v.opcode() == Some(LLVMOpcode::LLVMPHI) {
+            work.extend((0..v.count_incoming()).map(|i| v.incoming(i).0));
+        }
+    }
+    out
+}
+
 impl ActivityAnalysis {
     pub fn compute(f: Function, params: &[Activity]) -> Self {
+        Self::compute_with(f, params, false)
+    }
+
+    /// As [`compute`](Self::compute); with `shadowed_return`, the pointers
+    /// the function returns (also inside a returned struct) get shadows: a
+    /// caller may store derivatives through them (an allocation wrapper).
+    pub fn compute_with(f: Function, params: &[Activity], shadowed_return: bool) -> Self {
         let mut varied = HashSet::new();
         let mut work: Vec<Value> = Vec::new();
         for (p, a) in f.params().into_iter().zip(params) {
             if *a != Activity::Const {
                 varied.insert(p);
                 work.push(p);
+            }
+        }
+        if shadowed_return {
+            for r in returned_pointers(f) {
+                for q in needs_shadow(r) {
+                    if varied.insert(q) {
+                        work.push(q);
+                    }
+                }
             }
         }
         let mark = |v: Value, varied: &mut HashSet<Value>, work: &mut Vec<Value>| {

@@ -291,7 +291,7 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             let handle = own_tape(&b, target.module(), tape);
             let mut a = derivative_args(site, is_dup);
             a.push(handle);
-            let primal = b.call(pair.aug, &a);
+            let primal = aug_primal(&b, b.call(pair.aug, &a), ret);
             a.pop();
             if ret.contains_float() {
                 a.push(seed(&b));
@@ -353,7 +353,7 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             };
             let mut a = derivative_args(site, is_dup);
             a.push(handle);
-            let r = b.call(pair.aug, &a);
+            let r = aug_primal(&b, b.call(pair.aug, &a), ret);
             let primal = fit::leaves(&b, r);
             // The caller may keep the tape and the result in either order,
             // or only one of them.
@@ -411,6 +411,16 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
         }
     };
     replace(site, &b, results)
+}
+
+/// The primal result of an augmented primal (a pointer result comes with
+/// its shadow).
+fn aug_primal(b: &Builder, r: Value, ret: Type) -> Value {
+    if ret.contains_pointer() {
+        b.extract_value(r, 0)
+    } else {
+        r
+    }
 }
 
 /// The split pair (augmented primal, adjoint) of the site's function.

@@ -149,7 +149,9 @@ impl<'s> TangentBuilder<'s> {
         sig: &TangentSignature,
     ) -> Result<Self> {
         let b = Builder::new(synth.ctx);
-        let activity = ActivityAnalysis::compute(src, &sig.params);
+        // The tangent of a pointer result is its shadow.
+        let activity =
+            ActivityAnalysis::compute_with(src, &sig.params, src.return_type().contains_pointer());
         crate::analysis::float_bits::refuse(src, &activity)?;
         let cfg = ControlFlowGraph::compute(src);
         Ok(TangentBuilder {
@@ -361,8 +363,12 @@ impl<'s> TangentBuilder<'s> {
 
     fn visit_call(&mut self, inst: Value) -> Result<()> {
         let args = inst.call_args();
+        // (A pointer result that must carry a shadow calls for the
+        // tangent function even without varied arguments: an allocation
+        // wrapper.)
         let any_varied = args.iter().any(|a| self.tangent(*a).is_some())
-            || self.activity.touches_varied_globals(inst);
+            || self.activity.touches_varied_globals(inst)
+            || (inst.ty().contains_pointer() && self.activity.is_varied(inst));
         let Some(callee) = inst.called_function() else {
             if any_varied {
                 return Err(AdcError::unsupported(

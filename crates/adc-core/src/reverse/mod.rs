@@ -160,7 +160,14 @@ impl ReverseSynth {
         let adjoints: Vec<usize> = (0..acts.len())
             .filter(|i| acts[*i] == Activity::Active)
             .collect();
-        let aug = add_derived(f, "aug", acts, Type::function(ret, &aug_tys));
+        // A pointer result (or a struct holding one) comes back with its
+        // shadow.
+        let aug_ret = if ret.contains_pointer() {
+            Type::struct_of(self.ctx, &[ret, ret])
+        } else {
+            ret
+        };
+        let aug = add_derived(f, "aug", acts, Type::function(aug_ret, &aug_tys));
         let rev_ty = Type::function(adjoint_return_type(self.ctx, &params, &adjoints), &rev_tys);
         let rev = add_derived(f, "split_rev", acts, rev_ty);
         let pair = SplitPair { aug, rev };
@@ -495,7 +502,9 @@ impl<'s> AdjointBuilder<'s> {
         let cfg = ControlFlowGraph::compute(src);
         let loops = LoopAnalysis::compute(&cfg);
         let doms = DominatorTree::compute(&cfg);
-        let activity = ActivityAnalysis::compute(src, &sig.params);
+        // An augmented primal returns the shadow of a pointer result.
+        let shadowed_return = aug.is_some() && src.return_type().contains_pointer();
+        let activity = ActivityAnalysis::compute_with(src, &sig.params, shadowed_return);
         AdjointBuilder {
             b: Builder::new(ctx),
             ab: Builder::new(ctx),
@@ -1065,7 +1074,26 @@ impl<'s> AdjointBuilder<'s> {
                 let p = self.b.call(fns.push, &[t, Type::i64(ctx).const_int(8)]);
                 self.b.store(Type::i32(ctx).const_int(i as i64), p);
             }
-            if term.num_operands() == 1 {
+            if term.num_operands() == 1 && term.operand(0).ty().contains_pointer() {
+                let v = term.operand(0);
+                let t = v.ty();
+                let shadow = match self.smap.get(&v) {
+                    Some(s) => *s,
+                    // A result that carries no derivative has none.
+                    None if !self.activity.is_varied(v) => t.null(),
+                    None => {
+                        return Err(AdcError::unsupported(
+                            v,
+                            "this function returns a pointer that has no shadow (it comes \
+                             from code adc cannot see, e.g. an allocator called through a \
+                             function pointer)",
+                        ))
+                    }
+                };
+                let pair = Type::struct_of(ctx, &[t, t]).null();
+                let pair = self.b.insert_value(pair, self.primal(v), 0);
+                self.b.ret(self.b.insert_value(pair, shadow, 1));
+            } else if term.num_operands() == 1 {
                 self.b.ret(self.primal(term.operand(0)));
             } else {
                 self.b.ret_void();
@@ -1140,6 +1168,30 @@ impl<'s> AdjointBuilder<'s> {
                 }
             }
             LLVMCall if is_mem_intrinsic(inst) => self.forward_copy_shadow_pointers(inst, c),
+            // Pointers inside aggregates (a C++ iterator `{ptr, i8}`): the
+            // shadow aggregate holds their shadows (other fields as they are).
+            LLVMExtractValue
+                if inst.ty().contains_pointer() && self.smap.contains_key(&inst.operand(0)) =>
+            {
+                let s = c.clone_detached();
+                s.set_operand(0, self.smap[&inst.operand(0)]);
+                self.b.insert(s);
+                self.smap.insert(inst, s);
+            }
+            LLVMInsertValue if inst.ty().contains_pointer() && self.activity.is_varied(inst) => {
+                let s = c.clone_detached();
+                for i in [0, 1] {
+                    let o = inst.operand(i);
+                    let v = match self.smap.get(&o) {
+                        Some(sv) => *sv,
+                        None if o.ty().contains_pointer() => o.ty().null(),
+                        None => self.primal(o),
+                    };
+                    s.set_operand(i, v);
+                }
+                self.b.insert(s);
+                self.smap.insert(inst, s);
+            }
             LLVMSelect if inst.ty().is_pointer() && self.activity.is_varied(inst) => {
                 let s = c.clone_detached();
                 for i in [1, 2] {
@@ -1685,6 +1737,12 @@ impl<'s> AdjointBuilder<'s> {
         }
         args.push(t);
         let r = self.b.call(pair.aug, &args);
+        if inst.ty().contains_pointer() {
+            let primal = self.b.extract_value(r, 0);
+            self.smap.insert(inst, self.b.extract_value(r, 1));
+            self.pm.values.insert(inst, primal);
+            return Some(primal);
+        }
         if !inst.ty().is_void() {
             self.pm.values.insert(inst, r);
         }
