@@ -155,6 +155,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     let m = module.as_mut_ptr();
     ir::heap::rewrite_posix_memalign(m);
+    ir::inline_asm::rewrite_min_max(m);
     let unoptimized: Vec<Function> = functions(m)
         .into_iter()
         .filter(|f| !f.is_declaration() && f.has_fn_attr("optnone"))
@@ -178,7 +179,9 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         }
         r?;
     }
-    passes::run(module, passes::PREPROCESS)
+    passes::run(module, passes::PREPROCESS)?;
+    ir::fp_idioms::mark(m);
+    Ok(())
 }
 
 /// `adc info`: preprocess as for differentiation, then annotate `name`.

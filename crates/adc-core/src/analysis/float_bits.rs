@@ -44,6 +44,16 @@ fn escape(start: Value) -> Option<Value> {
                 // Decisions and numeric conversions: no derivative to lose.
                 Some(LLVMICmp) | Some(LLVMCondBr) | Some(LLVMSwitch) | Some(LLVMSIToFP)
                 | Some(LLVMUIToFP) => {}
+                // Rebuilt as a float only to be rescaled (ir/fp_idioms.rs):
+                // the derivative goes through adc.rescaled, not the bits.
+                Some(LLVMBitCast)
+                    if u.ty().is_float()
+                        && !u.users().is_empty()
+                        && u.users().iter().all(|w| {
+                            w.called_function()
+                                .is_some_and(|c| c.name().starts_with("adc.rescaled."))
+                                && w.operand(1) == u
+                        }) => {}
                 Some(LLVMBitCast) if u.ty().is_float() => return Some(u),
                 // Integer intrinsics (ctlz, abs, bswap): integer computations.
                 Some(LLVMCall)

@@ -373,7 +373,11 @@ impl<'s> TangentBuilder<'s> {
             if any_varied {
                 return Err(AdcError::unsupported(
                     inst,
-                    "indirect call with active arguments: adc needs to see the callee",
+                    if crate::ir::inline_asm::is_asm_call(inst) {
+                        "inline assembly with active arguments: adc cannot see what it computes"
+                    } else {
+                        "indirect call with active arguments: adc needs to see the callee"
+                    },
                 ));
             }
             self.clone_primal(inst);

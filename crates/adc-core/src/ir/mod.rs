@@ -13,8 +13,10 @@ pub mod builder;
 pub mod clone;
 pub mod debug_loc;
 pub mod float_webs;
+pub mod fp_idioms;
 pub mod globals;
 pub mod heap;
+pub mod inline_asm;
 pub mod module_io;
 pub mod passes;
 pub mod source_copy;
@@ -222,6 +224,34 @@ impl Value {
         }
         let mut lost = 0;
         Some(unsafe { llvm_sys::core::LLVMConstRealGetDouble(self.0, &mut lost) })
+    }
+    /// An integer constant, or the value of every lane of a splat vector.
+    pub fn const_u64_splat(self) -> Option<u64> {
+        if !self.ty().is_vector() {
+            return self.const_u64();
+        }
+        let lane = |i: u32| {
+            let e = unsafe { llvm_sys::core::LLVMGetAggregateElement(self.0, i) };
+            (!e.is_null()).then(|| Value(e).const_u64()).flatten()
+        };
+        let first = lane(0)?;
+        (1..self.ty().vector_size())
+            .all(|i| lane(i) == Some(first))
+            .then_some(first)
+    }
+    /// A float constant, or the value of every lane of a splat vector.
+    pub fn const_f64_splat(self) -> Option<f64> {
+        if !self.ty().is_vector() {
+            return self.const_f64();
+        }
+        let lane = |i: u32| {
+            let e = unsafe { llvm_sys::core::LLVMGetAggregateElement(self.0, i) };
+            (!e.is_null()).then(|| Value(e).const_f64()).flatten()
+        };
+        let first = lane(0)?;
+        (1..self.ty().vector_size())
+            .all(|i| lane(i) == Some(first))
+            .then_some(first)
     }
     /// Clone an instruction (detached, same operands) without its metadata:
     /// debug locations and loop metadata point into the original function's

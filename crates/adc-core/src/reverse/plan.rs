@@ -210,6 +210,10 @@ impl AdjointBuilder<'_> {
                                     .to_string()
                             }
                             Some(f) => format!("no derivative rule for `{}`", f.name()),
+                            None if op == LLVMCall && crate::ir::inline_asm::is_asm_call(inst) => {
+                                "inline assembly with active arguments: adc cannot see what it computes"
+                                    .into()
+                            }
                             None if op == LLVMCall => {
                                 "indirect call with active arguments: adc needs to see the callee".into()
                             }

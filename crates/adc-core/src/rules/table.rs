@@ -75,6 +75,10 @@ const PARTIALS: &[(&str, &str, &str)] = &[
         "a == r ? 1 : 0 ; a == r ? 0 : 1",
     ),
     ("llvm.fma llvm.fmuladd fma fmaf", "a b c", "b ; a ; 1"),
+    // floating-point idioms (ir/fp_idioms.rs): a mantissa m = x * 2^k built
+    // from x's bits, and rounding by a magic constant (piecewise constant)
+    ("adc.rescaled", "x m", "x == 0 ? 0 : r/x ; 0"),
+    ("adc.rounded", "x", "0"),
     // piecewise constant
     (
         "llvm.floor llvm.ceil llvm.trunc llvm.round llvm.rint llvm.nearbyint llvm.roundeven floor floorf ceil ceilf trunc truncf round roundf rint rintf nearbyint nearbyintf",
@@ -272,7 +276,10 @@ pub fn lookup_call(name: &str) -> Option<&'static Rule> {
     if let Some(r) = lookup_name(name) {
         return Some(r);
     }
-    if name.starts_with("llvm.") {
+    if name.starts_with("llvm.")
+        || name.starts_with("adc.rounded.")
+        || name.starts_with("adc.rescaled.")
+    {
         let mut base = name;
         while let Some(dot) = base.rfind('.') {
             base = &base[..dot];
