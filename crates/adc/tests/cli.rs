@@ -752,6 +752,26 @@ fn floats_moved_as_integers_need_and_follow_a_type_hint() {
     );
 }
 
+/// long double, atomics and OpenMP regions are refused in both modes with
+/// their reason (each gave a derivative of 0, or without the pointer's
+/// shadow, before).
+#[test]
+fn unsupported_constructs_are_refused_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "unsupported.c", "-fopenmp");
+    for (f, why) in [
+        ("long_double", "long double (x86_fp80)"),
+        ("atomic_add", "atomic read-modify-write"),
+        ("atomic_type", "unsupported.c:"),
+        ("parallel_sum", "OpenMP parallel region"),
+    ] {
+        for mode in ["reverse", "forward"] {
+            let e = refused(dir.path(), &bc, f, mode);
+            assert!(e.contains(why), "{f} {mode}: {e}");
+        }
+    }
+}
+
 /// C++: a std::vector grown by push_back (operator new and delete, invokes
 /// around the reallocation), compiled by clang++, differentiated in both
 /// modes, linked against libc++ by clang++, checked against finite

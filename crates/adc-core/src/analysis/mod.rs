@@ -8,6 +8,7 @@ pub mod float_bits;
 pub mod loops;
 pub mod memory;
 pub mod types;
+pub mod unsupported;
 
 pub use activity::ActivityAnalysis;
 pub use cfg::ControlFlowGraph;

@@ -152,7 +152,7 @@ impl<'s> TangentBuilder<'s> {
         // The tangent of a pointer result is its shadow.
         let activity =
             ActivityAnalysis::compute_with(src, &sig.params, src.return_type().contains_pointer());
-        crate::analysis::float_bits::refuse(src, &activity)?;
+        crate::analysis::unsupported::refuse(src, &activity)?;
         let cfg = ControlFlowGraph::compute(src);
         Ok(TangentBuilder {
             synth,

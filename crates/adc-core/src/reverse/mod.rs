@@ -748,7 +748,7 @@ impl<'s> AdjointBuilder<'s> {
     // ----- build
 
     fn build(mut self) -> Result<TapeStats> {
-        crate::analysis::float_bits::refuse(self.src, &self.activity)?;
+        crate::analysis::unsupported::refuse(self.src, &self.activity)?;
         self.plan()?;
         self.stats.taped = self.keep.values().filter(|k| **k == Keep::Tape).count();
         self.stats.recomputed = self
