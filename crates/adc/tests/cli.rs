@@ -752,6 +752,39 @@ fn floats_moved_as_integers_need_and_follow_a_type_hint() {
     );
 }
 
+/// The same input gives the same bytes: GMM's gradient (loops, tape,
+/// split calls) and forward derivative, written three times each by
+/// separate runs (adc keys its maps by LLVM handles, whose addresses differ
+/// from run to run; it iterated some of them in hash order before).
+#[test]
+fn output_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "gmm.c", "");
+    for mode in ["reverse", "forward"] {
+        let outs: Vec<Vec<u8>> = (0..3)
+            .map(|i| {
+                let out = dir.path().join(format!("gmm-{mode}-{i}.ll"));
+                let o = adc(&[
+                    "grad",
+                    bc.to_str().unwrap(),
+                    "-f",
+                    "gmm_objective",
+                    "--mode",
+                    mode,
+                    "-o",
+                    out.to_str().unwrap(),
+                ]);
+                assert!(o.status.success(), "{}", stderr(&o));
+                std::fs::read(&out).unwrap()
+            })
+            .collect();
+        assert!(
+            outs.windows(2).all(|w| w[0] == w[1]),
+            "{mode}: outputs differ"
+        );
+    }
+}
+
 /// long double, atomics and OpenMP regions are refused in both modes with
 /// their reason (each gave a derivative of 0, or without the pointer's
 /// shadow, before).

@@ -9,15 +9,15 @@
 
 use crate::ir::{Function, Value};
 use crate::signature::Activity;
+use indexmap::IndexSet;
 use llvm_sys::LLVMOpcode;
-use std::collections::HashSet;
 
 pub struct ActivityAnalysis {
-    varied: HashSet<Value>,
-    useful: HashSet<Value>,
+    varied: IndexSet<Value>,
+    useful: IndexSet<Value>,
     /// Calls of module functions that use a global carrying derivatives:
     /// they take part in both sweeps whatever their arguments.
-    global_calls: HashSet<Value>,
+    global_calls: IndexSet<Value>,
 }
 
 /// Whether a value of this type can carry a derivative: floats, and
@@ -77,7 +77,7 @@ pub fn local_objects(p: Value) -> Option<Vec<Value>> {
 /// pointer). Arguments, globals and constants are left as they are.
 fn needs_shadow(p: Value) -> Vec<Value> {
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = IndexSet::new();
     let mut work = vec![p];
     while let Some(q) = work.pop() {
         if !q.is_instruction() || !seen.insert(q) {
@@ -118,7 +118,7 @@ fn returned_pointers(f: Function) -> Vec<Value> {
         .filter(|t| t.opcode() == Some(LLVMOpcode::LLVMRet) && t.num_operands() == 1)
         .map(|t| t.operand(0))
         .collect();
-    let mut seen = HashSet::new();
+    let mut seen = IndexSet::new();
     while let Some(v) = work.pop() {
         if !seen.insert(v) {
             continue;
@@ -143,7 +143,7 @@ impl ActivityAnalysis {
     /// the function returns (also inside a returned struct) get shadows: a
     /// caller may store derivatives through them (an allocation wrapper).
     pub fn compute_with(f: Function, params: &[Activity], shadowed_return: bool) -> Self {
-        let mut varied = HashSet::new();
+        let mut varied = IndexSet::new();
         let mut work: Vec<Value> = Vec::new();
         for (p, a) in f.params().into_iter().zip(params) {
             if *a != Activity::Const {
@@ -160,7 +160,7 @@ impl ActivityAnalysis {
                 }
             }
         }
-        let mark = |v: Value, varied: &mut HashSet<Value>, work: &mut Vec<Value>| {
+        let mark = |v: Value, varied: &mut IndexSet<Value>, work: &mut Vec<Value>| {
             if varied.insert(v) {
                 work.push(v);
             }
@@ -171,8 +171,8 @@ impl ActivityAnalysis {
         }
         // A call whose callee (or its callees) uses such a global reads or
         // writes derivatives through it.
-        let mut global_calls = HashSet::new();
-        let mut callee_uses: std::collections::HashMap<Function, bool> = Default::default();
+        let mut global_calls = IndexSet::new();
+        let mut callee_uses: indexmap::IndexMap<Function, bool> = Default::default();
         if !globals.is_empty() {
             for i in f.blocks().into_iter().flat_map(|b| b.instructions()) {
                 let Some(c) = i.called_function() else {
@@ -274,10 +274,10 @@ impl ActivityAnalysis {
     /// Backward closure over varied operands from the function's outputs.
     fn useful(
         f: Function,
-        varied: &HashSet<Value>,
-        global_calls: &HashSet<Value>,
-    ) -> HashSet<Value> {
-        let mut useful = HashSet::new();
+        varied: &IndexSet<Value>,
+        global_calls: &IndexSet<Value>,
+    ) -> IndexSet<Value> {
+        let mut useful = IndexSet::new();
         let mut work = Vec::new();
         for bb in f.blocks() {
             for i in bb.instructions() {

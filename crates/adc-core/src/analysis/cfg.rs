@@ -3,18 +3,18 @@
 //! order sees each definition before its non-phi uses).
 
 use crate::ir::{Block, Function};
-use std::collections::{HashMap, HashSet};
+use indexmap::{IndexMap, IndexSet};
 
 pub struct ControlFlowGraph {
     rpo: Vec<Block>,
-    preds: HashMap<Block, Vec<Block>>,
+    preds: IndexMap<Block, Vec<Block>>,
 }
 
 impl ControlFlowGraph {
     pub fn compute(f: Function) -> Self {
-        let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
+        let mut preds: IndexMap<Block, Vec<Block>> = IndexMap::new();
         let mut post = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = IndexSet::new();
         // Iterative DFS: (block, next successor index).
         let entry = f.entry();
         let mut stack = vec![(entry, f.entry().successors(), 0usize)];

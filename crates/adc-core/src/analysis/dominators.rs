@@ -4,11 +4,11 @@
 
 use super::cfg::ControlFlowGraph;
 use crate::ir::Block;
-use std::collections::HashMap;
+use indexmap::IndexMap;
 
 pub struct DominatorTree {
     /// Position of each reachable block in the reverse post-order.
-    order: HashMap<Block, usize>,
+    order: IndexMap<Block, usize>,
     /// Immediate dominator, by position (the entry is its own).
     idom: Vec<usize>,
     blocks: Vec<Block>,
@@ -17,7 +17,7 @@ pub struct DominatorTree {
 impl DominatorTree {
     pub fn compute(cfg: &ControlFlowGraph) -> Self {
         let blocks = cfg.reverse_post_order().to_vec();
-        let order: HashMap<Block, usize> =
+        let order: IndexMap<Block, usize> =
             blocks.iter().enumerate().map(|(i, b)| (*b, i)).collect();
         const UNSET: usize = usize::MAX;
         let mut idom = vec![UNSET; blocks.len()];

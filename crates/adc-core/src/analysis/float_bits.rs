@@ -9,8 +9,8 @@
 
 use super::activity::ActivityAnalysis;
 use crate::ir::{Function, Value};
+use indexmap::IndexSet;
 use llvm_sys::LLVMOpcode::*;
-use std::collections::HashSet;
 
 /// A punned float of `f` whose bits come back as data: (the bitcast, the
 /// instruction they reach), if there is one.
@@ -33,7 +33,7 @@ pub fn escaping_float_bits(f: Function, activity: &ActivityAnalysis) -> Option<(
 /// Where the integer bits of `start` go as data, following integer
 /// computations.
 fn escape(start: Value) -> Option<Value> {
-    let mut seen = HashSet::new();
+    let mut seen = IndexSet::new();
     let mut work = vec![start];
     while let Some(v) = work.pop() {
         if !seen.insert(v) {

@@ -7,11 +7,11 @@
 
 use super::ControlFlowGraph;
 use crate::ir::Block;
-use std::collections::{HashMap, HashSet};
+use indexmap::{IndexMap, IndexSet};
 
 pub struct LoopAnalysis {
-    in_cycle: HashSet<Block>,
-    simple: HashMap<Block, SimpleLoop>,
+    in_cycle: IndexSet<Block>,
+    simple: IndexMap<Block, SimpleLoop>,
 }
 
 /// A loop in loop-simplify form: one preheader, one latch, dedicated exits.
@@ -20,7 +20,7 @@ pub struct SimpleLoop {
     pub header: Block,
     pub preheader: Block,
     pub latch: Block,
-    pub body: HashSet<Block>,
+    pub body: IndexSet<Block>,
     /// Blocks outside the loop entered from it (all their predecessors are in the body).
     pub exits: Vec<Block>,
 }
@@ -28,11 +28,11 @@ pub struct SimpleLoop {
 impl LoopAnalysis {
     pub fn compute(cfg: &ControlFlowGraph) -> Self {
         let blocks = cfg.reverse_post_order();
-        let mut index: HashMap<Block, usize> = HashMap::new();
-        let mut low: HashMap<Block, usize> = HashMap::new();
-        let mut on_stack = HashSet::new();
+        let mut index: IndexMap<Block, usize> = IndexMap::new();
+        let mut low: IndexMap<Block, usize> = IndexMap::new();
+        let mut on_stack = IndexSet::new();
         let mut stack = Vec::new();
-        let mut in_cycle = HashSet::new();
+        let mut in_cycle = IndexSet::new();
         let mut next = 0;
         // Iterative Tarjan: frames of (block, successors, next successor).
         for &root in blocks {
@@ -53,7 +53,7 @@ impl LoopAnalysis {
                     if s == b {
                         in_cycle.insert(b);
                     }
-                    if let std::collections::hash_map::Entry::Vacant(e) = index.entry(s) {
+                    if let indexmap::map::Entry::Vacant(e) = index.entry(s) {
                         e.insert(next);
                         low.insert(s, next);
                         next += 1;
@@ -74,7 +74,7 @@ impl LoopAnalysis {
                         let mut comp = Vec::new();
                         loop {
                             let w = stack.pop().expect("tarjan stack");
-                            on_stack.remove(&w);
+                            on_stack.shift_remove(&w);
                             comp.push(w);
                             if w == b {
                                 break;
@@ -87,7 +87,7 @@ impl LoopAnalysis {
                 }
             }
         }
-        let mut simple = HashMap::new();
+        let mut simple = IndexMap::new();
         for &h in blocks {
             let mut preds: Vec<Block> = Vec::new();
             for p in cfg.predecessors(h) {
@@ -99,8 +99,8 @@ impl LoopAnalysis {
                 continue;
             }
             // The latch is the predecessor reachable from the header.
-            let body_of = |latch: Block| -> Option<HashSet<Block>> {
-                let mut body = HashSet::from([h]);
+            let body_of = |latch: Block| -> Option<IndexSet<Block>> {
+                let mut body = IndexSet::from([h]);
                 let mut work = vec![latch];
                 while let Some(b) = work.pop() {
                     if body.insert(b) {

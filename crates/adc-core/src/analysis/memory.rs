@@ -11,9 +11,9 @@ use super::cfg::ControlFlowGraph;
 use super::types::root_object;
 use crate::ir::{Block, Function, Value};
 use crate::rules::lookup_call;
+use indexmap::{IndexMap, IndexSet};
 use llvm_sys::core::LLVMIsAGlobalVariable;
 use llvm_sys::LLVMOpcode;
-use std::collections::{HashMap, HashSet};
 
 /// What a writing instruction may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,19 +28,19 @@ pub struct MemoryWrites {
     /// Stack slots and heap blocks of this function whose address never
     /// leaves loads, stores, address arithmetic and memory intrinsics: only
     /// accesses through them can change them.
-    private: HashSet<Value>,
+    private: IndexSet<Value>,
     writers: Vec<(Value, Target)>,
     /// Position of every instruction in its block.
-    index: HashMap<Value, usize>,
+    index: IndexMap<Value, usize>,
     /// Blocks reachable from a block through at least one edge.
-    reach: HashMap<Block, HashSet<Block>>,
+    reach: IndexMap<Block, IndexSet<Block>>,
 }
 
 impl MemoryWrites {
     pub fn compute(f: Function, cfg: &ControlFlowGraph) -> Self {
         let blocks = cfg.reverse_post_order();
-        let mut index = HashMap::new();
-        let mut private = HashSet::new();
+        let mut index = IndexMap::new();
+        let mut private = IndexSet::new();
         for &b in blocks {
             for (i, inst) in b.instructions().into_iter().enumerate() {
                 index.insert(inst, i);
@@ -67,9 +67,9 @@ impl MemoryWrites {
                 }
             }
         }
-        let mut reach = HashMap::new();
+        let mut reach = IndexMap::new();
         for &b in blocks {
-            let mut seen = HashSet::new();
+            let mut seen = IndexSet::new();
             let mut work = b.successors();
             while let Some(s) = work.pop() {
                 if seen.insert(s) {
@@ -126,7 +126,7 @@ impl MemoryWrites {
 /// it: then a pointer adc does not follow may reach it.
 pub fn address_escapes(object: Value) -> bool {
     let mut work = vec![object];
-    let mut seen = HashSet::new();
+    let mut seen = IndexSet::new();
     while let Some(p) = work.pop() {
         if !seen.insert(p) {
             continue;

@@ -9,8 +9,8 @@
 //! uses disagree or there are none, it says so instead of guessing.
 
 use crate::ir::{Function, Type, Value};
+use indexmap::IndexMap;
 use llvm_sys::LLVMOpcode;
-use std::collections::HashMap;
 
 /// The object a pointer is derived from through GEPs and casts.
 pub fn root_object(mut p: Value) -> Value {
@@ -30,7 +30,7 @@ pub fn root_object(mut p: Value) -> Value {
 /// the first allocation and the reallocations).
 pub fn pointer_sources(p: Value) -> Vec<Value> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = indexmap::IndexSet::new();
     let mut work = vec![p];
     while let Some(v) = work.pop() {
         let r = root_object(v);
@@ -80,7 +80,7 @@ fn pointers_at(addr: Value) -> Vec<Value> {
     };
     let mut out = Vec::new();
     let mut work = vec![root];
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = indexmap::IndexSet::new();
     while let Some(a) = work.pop() {
         if !seen.insert(a) || seen.len() > 256 {
             continue;
@@ -111,7 +111,7 @@ fn pointers_at(addr: Value) -> Vec<Value> {
 fn copy_partners(o: Value) -> Vec<Value> {
     let mut out = Vec::new();
     let mut work = vec![o];
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = indexmap::IndexSet::new();
     while let Some(p) = work.pop() {
         if !seen.insert(p) || seen.len() > 64 {
             continue;
@@ -142,7 +142,7 @@ fn copy_partners(o: Value) -> Vec<Value> {
 
 /// Scalar types seen in memory, per root object.
 pub struct TypeAnalysis {
-    seen: HashMap<Value, Vec<Type>>,
+    seen: IndexMap<Value, Vec<Type>>,
 }
 
 /// What a pointer's memory holds.
@@ -164,7 +164,7 @@ impl TypeAnalysis {
     /// Loads and stores of `f`, and of the functions it passes pointers to
     /// (down to `depth` calls), attributed to the root objects of `f`.
     fn compute_depth(f: Function, depth: u32) -> Self {
-        let mut seen: HashMap<Value, Vec<Type>> = HashMap::new();
+        let mut seen: IndexMap<Value, Vec<Type>> = IndexMap::new();
         let mut add = |root: Value, t: Type| {
             let list = seen.entry(root).or_default();
             if !list.contains(&t) {

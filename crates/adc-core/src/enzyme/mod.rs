@@ -187,7 +187,7 @@ fn refuse_registrations(m: LLVMModuleRef) -> Result<()> {
 
 /// An Enzyme call in `f` or a function it calls, if any.
 fn nested_call_site(f: Function) -> Option<Value> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = indexmap::IndexSet::new();
     let mut todo = vec![f];
     while let Some(g) = todo.pop() {
         if !seen.insert(g) || g.is_declaration() {

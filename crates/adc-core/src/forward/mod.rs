@@ -23,10 +23,10 @@ use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
 use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
+use indexmap::IndexMap;
 use llvm_sys::core::{LLVMGetAlignment, LLVMSetAlignment};
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::LLVMOpcode;
-use std::collections::HashMap;
 
 /// The signature of a tangent function: what each parameter is and whether
 /// the return value is paired with its tangent.
@@ -41,7 +41,7 @@ pub struct TangentSignature {
 pub struct ForwardSynth {
     module: LLVMModuleRef,
     ctx: LLVMContextRef,
-    done: HashMap<(Function, Vec<Activity>), (Function, TangentSignature)>,
+    done: IndexMap<(Function, Vec<Activity>), (Function, TangentSignature)>,
     pending: Vec<(Function, Vec<Activity>, Function)>,
     /// `--type-hint`: what memory moved as integers holds when adc cannot tell.
     pub type_hint: Option<crate::reverse::MemoryHint>,
@@ -52,7 +52,7 @@ impl ForwardSynth {
         ForwardSynth {
             module,
             ctx,
-            done: HashMap::new(),
+            done: IndexMap::new(),
             pending: Vec::new(),
             type_hint: None,
         }
@@ -134,9 +134,9 @@ struct TangentBuilder<'s> {
     /// `src` values and blocks -> their copies in `dst`
     pm: PrimalMap,
     /// value in `src` -> its tangent (or shadow pointer) in `dst`
-    tmap: HashMap<Value, Value>,
+    tmap: IndexMap<Value, Value>,
     /// `src` block -> the `dst` block its code ends in (rules may add blocks)
-    block_end: HashMap<Block, Block>,
+    block_end: IndexMap<Block, Block>,
     /// phis of `src`, completed once all blocks exist
     phis: Vec<Value>,
 }
@@ -164,8 +164,8 @@ impl<'s> TangentBuilder<'s> {
             cfg,
             types: std::cell::OnceCell::new(),
             pm: PrimalMap::default(),
-            tmap: HashMap::new(),
-            block_end: HashMap::new(),
+            tmap: IndexMap::new(),
+            block_end: IndexMap::new(),
             phis: Vec::new(),
         })
     }

@@ -3,15 +3,15 @@
 //! and reverse (adjoint) builders, and the zeroed shadow of a stack object.
 
 use super::{Block, Builder, Type, Value};
+use indexmap::IndexMap;
 use llvm_sys::core::{LLVMValueAsBasicBlock, LLVMValueIsBasicBlock};
 use llvm_sys::LLVMOpcode;
-use std::collections::HashMap;
 
 /// Source value / block -> its copy in the function being built.
 #[derive(Default)]
 pub struct PrimalMap {
-    pub values: HashMap<Value, Value>,
-    pub blocks: HashMap<Block, Block>,
+    pub values: IndexMap<Value, Value>,
+    pub blocks: IndexMap<Block, Block>,
 }
 
 impl PrimalMap {

@@ -12,9 +12,9 @@
 use super::{Builder, Function, Type, Value};
 use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::reverse::MemoryHint;
+use indexmap::IndexSet;
 use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
-use std::collections::HashSet;
 
 /// Integers that are floats in disguise: a load of an integer whose bits
 /// (through phis and selects) are only stored to memory or reinterpreted
@@ -119,7 +119,7 @@ pub fn in_web(v: Value) -> bool {
         return false;
     }
     let mut work = vec![v];
-    let mut seen: HashSet<Value> = HashSet::new();
+    let mut seen: IndexSet<Value> = IndexSet::new();
     while let Some(x) = work.pop() {
         if !seen.insert(x) {
             continue;
@@ -196,7 +196,7 @@ pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<MemoryHint>
 pub(super) fn retype_web(web: &Web, ty: Type) {
     let ctx = unsafe { LLVMGetTypeContext(ty.0) };
     let b = Builder::new(ctx);
-    let mut new: std::collections::HashMap<Value, Value> = Default::default();
+    let mut new: indexmap::IndexMap<Value, Value> = Default::default();
     for m in &web.members {
         b.position_before(*m);
         let n = match m.opcode() {
@@ -327,7 +327,7 @@ pub fn float_from_integer_load(cast: Value, has_shadow: impl Fn(Value) -> bool) 
         return false;
     }
     let mut work = vec![cast.operand(0)];
-    let mut seen: HashSet<Value> = HashSet::new();
+    let mut seen: IndexSet<Value> = IndexSet::new();
     while let Some(v) = work.pop() {
         if !seen.insert(v) {
             continue;

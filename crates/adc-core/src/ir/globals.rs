@@ -87,7 +87,7 @@ fn accesses(g: Value) -> Option<Vec<Value>> {
         return None;
     }
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = indexmap::IndexSet::new();
     while let Some(u) = work.pop() {
         if !seen.insert(u) {
             continue;

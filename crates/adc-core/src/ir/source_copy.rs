@@ -23,9 +23,9 @@ use super::{add_function, get_function, Block, Builder, Function, Value};
 use crate::analysis::types::TypeAnalysis;
 use crate::ir::clone::PrimalMap;
 use crate::reverse::MemoryHint;
+use indexmap::IndexSet;
 use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
-use std::collections::HashSet;
 
 /// Suffix of the private copies (never in a name adc writes out).
 const SUFFIX: &str = ".adc.src";
@@ -116,7 +116,7 @@ fn copy_without_unwind(f: Function, name: &str) -> (Function, PrimalMap) {
         pm.values.insert(p, q);
     }
     // Blocks the normal path reaches, in their source order.
-    let mut reached: HashSet<Block> = HashSet::new();
+    let mut reached: IndexSet<Block> = IndexSet::new();
     let mut stack = vec![f.entry()];
     while let Some(b) = stack.pop() {
         if reached.insert(b) {

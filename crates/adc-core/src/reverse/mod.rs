@@ -46,10 +46,10 @@ use crate::signature::{add_derived, params_with_twins, Activity};
 fn is_dup(a: Activity) -> bool {
     matches!(a, Activity::Dup | Activity::DupNoNeed)
 }
+use indexmap::{IndexMap, IndexSet};
 use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
 use llvm_sys::LLVMOpcode;
-use std::collections::{HashMap, HashSet};
 use tape::TapeFns;
 
 /// The signature of a gradient function.
@@ -66,8 +66,8 @@ pub struct GradSignature {
 pub struct ReverseSynth {
     module: LLVMModuleRef,
     ctx: LLVMContextRef,
-    done: HashMap<(Function, Vec<Activity>), (Function, GradSignature)>,
-    split_done: HashMap<(Function, Vec<Activity>), SplitPair>,
+    done: IndexMap<(Function, Vec<Activity>), (Function, GradSignature)>,
+    split_done: IndexMap<(Function, Vec<Activity>), SplitPair>,
     /// (source, activity, function to build, its augmented primal in split mode)
     pending: Vec<(Function, Vec<Activity>, Function, Option<Function>)>,
     tape: Option<TapeFns>,
@@ -129,8 +129,8 @@ impl ReverseSynth {
         ReverseSynth {
             module,
             ctx,
-            done: HashMap::new(),
-            split_done: HashMap::new(),
+            done: IndexMap::new(),
+            split_done: IndexMap::new(),
             pending: Vec::new(),
             tape: None,
             type_hint: None,
@@ -416,47 +416,47 @@ struct AdjointBuilder<'s> {
     loops: LoopAnalysis,
     pm: PrimalMap,
     /// shadow pointers in the forward sweep
-    smap: HashMap<Value, Value>,
-    block_end: HashMap<Block, Block>,
-    rmap: HashMap<Block, Block>,
-    adjoint: HashMap<Value, Value>,
+    smap: IndexMap<Value, Value>,
+    block_end: IndexMap<Block, Block>,
+    rmap: IndexMap<Block, Block>,
+    adjoint: IndexMap<Value, Value>,
     /// per block: what its reverse needs, in a fixed order
-    needs: HashMap<Block, Vec<Need>>,
-    keep: HashMap<Need, Keep>,
-    slot: HashMap<Need, Value>,
-    pred_index: HashMap<Block, Value>,
+    needs: IndexMap<Block, Vec<Need>>,
+    keep: IndexMap<Need, Keep>,
+    slot: IndexMap<Need, Value>,
+    pred_index: IndexMap<Block, Value>,
     /// simple loops (by header) whose first iteration is found by tape length
-    loop_entry: HashMap<Block, crate::analysis::loops::SimpleLoop>,
+    loop_entry: IndexMap<Block, crate::analysis::loops::SimpleLoop>,
     /// forward: tape length at loop entry; reverse: its stack slot
-    entry_len: HashMap<Block, Value>,
+    entry_len: IndexMap<Block, Value>,
     /// Tape pointers of adc-runtime calls, from their `_aug` in the forward sweep.
-    call_tapes: HashMap<Value, Value>,
-    entry_len_slot: HashMap<Block, Value>,
+    call_tapes: IndexMap<Value, Value>,
+    entry_len_slot: IndexMap<Block, Value>,
     /// Loop-invariant needs moved out of loops (see `plan_hoisting`): the
     /// blocks that read them from a slot, the exit blocks whose reverse
     /// stores them there, and the slots.
-    hoisted: HashMap<Block, Vec<Need>>,
-    hoist_store: HashMap<Block, Vec<Need>>,
+    hoisted: IndexMap<Block, Vec<Need>>,
+    hoist_store: IndexMap<Block, Vec<Need>>,
     /// Per loop exit: induction variables whose last value (bound - step)
     /// the exit's reverse block puts in their hoist slots.
     /// With another IV's and its own start when the exit tests another IV.
-    derived_last: HashMap<Block, Vec<DerivedLast>>,
-    hoist_slot: HashMap<Need, Value>,
+    derived_last: IndexMap<Block, Vec<DerivedLast>>,
+    hoist_slot: IndexMap<Need, Value>,
     /// Split mode: the reverse function's zero-filled twins of the shadows
     /// of the source's stack objects.
-    rev_allocas: HashMap<Need, Value>,
+    rev_allocas: IndexMap<Need, Value>,
     /// Induction variables of loops with a LoopEntry, recomputed in the
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
     /// need and its step, subtracted from its slot on the reverse back edge.
-    ivs: HashMap<Block, Vec<(Need, i64)>>,
+    ivs: IndexMap<Block, Vec<(Need, i64)>>,
     /// Loops (by header) whose reverse finds the first iteration by an
     /// induction variable that has stepped back to its start: (the IV, its
     /// start value).
-    counted: HashMap<Block, (Value, Value)>,
+    counted: IndexMap<Block, (Value, Value)>,
     /// Merge blocks whose predecessor follows from a branch condition
     /// (triangles and diamonds): the condition, and the predecessor index
     /// when it is true and when it is false.
-    pred_by_cond: HashMap<Block, plan::PredRule>,
+    pred_by_cond: IndexMap<Block, plan::PredRule>,
     phis: Vec<Value>,
     shadow_phis: Vec<(Value, Value)>,
     d_ret: Option<Value>,
@@ -467,8 +467,8 @@ struct AdjointBuilder<'s> {
     /// Split mode: the augmented primal that holds the forward sweep.
     aug: Option<Function>,
     /// Split mode: source arguments -> the adjoint function's parameters.
-    rev_args: HashMap<Value, Value>,
-    rev_shadow: HashMap<Value, Value>,
+    rev_args: IndexMap<Value, Value>,
+    rev_shadow: IndexMap<Value, Value>,
     /// Calls of the module run in split mode.
     split_calls: bool,
     /// Nothing is active: the adjoint sweep only returns zeros.
@@ -519,34 +519,34 @@ impl<'s> AdjointBuilder<'s> {
             doms,
             loops,
             pm: PrimalMap::default(),
-            smap: HashMap::new(),
-            block_end: HashMap::new(),
-            rmap: HashMap::new(),
-            adjoint: HashMap::new(),
-            needs: HashMap::new(),
-            keep: HashMap::new(),
-            slot: HashMap::new(),
-            pred_index: HashMap::new(),
-            loop_entry: HashMap::new(),
-            entry_len: HashMap::new(),
-            call_tapes: HashMap::new(),
-            entry_len_slot: HashMap::new(),
-            hoisted: HashMap::new(),
-            hoist_store: HashMap::new(),
-            derived_last: HashMap::new(),
-            hoist_slot: HashMap::new(),
-            rev_allocas: HashMap::new(),
-            ivs: HashMap::new(),
-            counted: HashMap::new(),
-            pred_by_cond: HashMap::new(),
+            smap: IndexMap::new(),
+            block_end: IndexMap::new(),
+            rmap: IndexMap::new(),
+            adjoint: IndexMap::new(),
+            needs: IndexMap::new(),
+            keep: IndexMap::new(),
+            slot: IndexMap::new(),
+            pred_index: IndexMap::new(),
+            loop_entry: IndexMap::new(),
+            entry_len: IndexMap::new(),
+            call_tapes: IndexMap::new(),
+            entry_len_slot: IndexMap::new(),
+            hoisted: IndexMap::new(),
+            hoist_store: IndexMap::new(),
+            derived_last: IndexMap::new(),
+            hoist_slot: IndexMap::new(),
+            rev_allocas: IndexMap::new(),
+            ivs: IndexMap::new(),
+            counted: IndexMap::new(),
+            pred_by_cond: IndexMap::new(),
             phis: Vec::new(),
             shadow_phis: Vec::new(),
             d_ret: None,
             tape: None,
             tape_rev: None,
             aug,
-            rev_args: HashMap::new(),
-            rev_shadow: HashMap::new(),
+            rev_args: IndexMap::new(),
+            rev_shadow: IndexMap::new(),
             split_calls: false,
             trivial: false,
             stats: TapeStats {
@@ -591,7 +591,7 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// A value in the reverse sweep; `local` holds what this block popped.
-    fn rev_value(&self, n: Need, local: &mut HashMap<Need, Value>) -> Result<Value> {
+    fn rev_value(&self, n: Need, local: &mut IndexMap<Need, Value>) -> Result<Value> {
         if let Some(v) = local.get(&n) {
             return Ok(*v);
         }
@@ -683,7 +683,7 @@ impl<'s> AdjointBuilder<'s> {
         &self,
         ty: Type,
         (bound, add, starts): plan::ExitValue,
-        local: &mut HashMap<Need, Value>,
+        local: &mut IndexMap<Need, Value>,
     ) -> Result<Value> {
         let mut r = self.rev_value(Need::Primal(bound), local)?;
         if add != 0 {
@@ -1285,7 +1285,7 @@ impl<'s> AdjointBuilder<'s> {
     fn reverse_block(&mut self, bb: Block) -> Result<()> {
         let ctx = self.synth.ctx;
         self.b.position_at_end(self.rmap[&bb]);
-        let mut local: HashMap<Need, Value> = HashMap::new();
+        let mut local: IndexMap<Need, Value> = IndexMap::new();
         let (layout, size) = self.tape_layout(bb);
         if size > 0 {
             let (t, fns) = self.tape_rev_fns();
@@ -1311,7 +1311,7 @@ impl<'s> AdjointBuilder<'s> {
             }
         }
         for n in self.hoisted.get(&bb).cloned().unwrap_or_default() {
-            if let std::collections::hash_map::Entry::Vacant(e) = local.entry(n) {
+            if let indexmap::map::Entry::Vacant(e) = local.entry(n) {
                 e.insert(self.b.load(self.need_type(n), self.hoist_slot[&n]));
             }
         }
@@ -1336,7 +1336,11 @@ impl<'s> AdjointBuilder<'s> {
         self.turn_to_predecessor(bb, &mut local)
     }
 
-    fn reverse_instruction(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
+    fn reverse_instruction(
+        &mut self,
+        inst: Value,
+        local: &mut IndexMap<Need, Value>,
+    ) -> Result<()> {
         use LLVMOpcode::*;
         let op = inst.opcode().expect("instruction");
         if op == LLVMStore && inst.operand(0).ty().is_pointer() {
@@ -1499,7 +1503,7 @@ impl<'s> AdjointBuilder<'s> {
     fn reverse_mem_intrinsic(
         &mut self,
         inst: Value,
-        local: &mut HashMap<Need, Value>,
+        local: &mut IndexMap<Need, Value>,
     ) -> Result<()> {
         let ctx = self.synth.ctx;
         let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
@@ -1595,7 +1599,7 @@ impl<'s> AdjointBuilder<'s> {
         &mut self,
         inst: Value,
         r_bar: Value,
-        local: &mut HashMap<Need, Value>,
+        local: &mut IndexMap<Need, Value>,
     ) -> Result<()> {
         use LLVMOpcode::*;
         let single_index = |inst: Value| -> Result<u32> {
@@ -1764,7 +1768,7 @@ impl<'s> AdjointBuilder<'s> {
     fn reverse_runtime_call(
         &mut self,
         inst: Value,
-        local: &mut HashMap<Need, Value>,
+        local: &mut IndexMap<Need, Value>,
     ) -> Result<()> {
         let callee = inst.called_function().expect("direct call");
         let vjp = runtime_form(callee, RuntimeForm::Vjp);
@@ -1784,7 +1788,7 @@ impl<'s> AdjointBuilder<'s> {
         Ok(())
     }
 
-    fn reverse_call(&mut self, inst: Value, local: &mut HashMap<Need, Value>) -> Result<()> {
+    fn reverse_call(&mut self, inst: Value, local: &mut IndexMap<Need, Value>) -> Result<()> {
         let callee = inst.called_function().expect("direct call");
         let args = inst.call_args();
         let acts = self.call_activities(inst);
@@ -1831,7 +1835,7 @@ impl<'s> AdjointBuilder<'s> {
 
     /// End of a reverse block: phi adjoints flow along the edge the forward
     /// run took; then on to that predecessor's reverse block (or return).
-    fn turn_to_predecessor(&mut self, bb: Block, local: &mut HashMap<Need, Value>) -> Result<()> {
+    fn turn_to_predecessor(&mut self, bb: Block, local: &mut IndexMap<Need, Value>) -> Result<()> {
         let ctx = self.synth.ctx;
         let preds = distinct_preds(&self.cfg, bb);
         if preds.is_empty() {
@@ -1933,7 +1937,7 @@ impl<'s> AdjointBuilder<'s> {
     fn pred_from_rule(
         &self,
         rule: &plan::PredRule,
-        local: &mut HashMap<Need, Value>,
+        local: &mut IndexMap<Need, Value>,
         top: bool,
     ) -> Result<Value> {
         let i32t = Type::i32(self.synth.ctx);

@@ -252,7 +252,7 @@ impl AdjointBuilder<'_> {
         let memory = MemoryWrites::compute(self.src, &self.cfg);
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
-            let mut seen = HashSet::new();
+            let mut seen = IndexSet::new();
             for inst in bb.instructions() {
                 if matches!(
                     inst.opcode(),
@@ -345,7 +345,7 @@ impl AdjointBuilder<'_> {
         // Blocks of a loop P (not in a loop inside it, not its header or
         // latch, which tell its iterations apart) that push a value an
         // earlier block of the same iteration defines.
-        let mut at: HashMap<Need, Vec<Block>> = HashMap::new();
+        let mut at: IndexMap<Need, Vec<Block>> = IndexMap::new();
         for (b, list) in &self.needs {
             let Some(p) = self.loops.innermost_simple(*b) else {
                 continue;
@@ -426,7 +426,7 @@ impl AdjointBuilder<'_> {
         p: &crate::analysis::loops::SimpleLoop,
     ) -> bool {
         let mut stack = vec![e];
-        let mut seen: HashSet<Block> = HashSet::new();
+        let mut seen: IndexSet<Block> = IndexSet::new();
         while let Some(b) = stack.pop() {
             if b == x {
                 continue;
@@ -563,7 +563,7 @@ impl AdjointBuilder<'_> {
         }
         // The nearest block every way from s to bb passes.
         let mut order = vec![s];
-        let mut seen: HashSet<Block> = [s].into_iter().collect();
+        let mut seen: IndexSet<Block> = [s].into_iter().collect();
         let mut i = 0;
         while i < order.len() {
             let x = order[i];
@@ -609,7 +609,7 @@ impl AdjointBuilder<'_> {
         }
         let mut out = Vec::new();
         let mut stack = vec![s];
-        let mut seen: HashSet<Block> = [s].into_iter().collect();
+        let mut seen: IndexSet<Block> = [s].into_iter().collect();
         while let Some(x) = stack.pop() {
             for n in x.successors() {
                 if n == bb {
@@ -774,9 +774,9 @@ impl AdjointBuilder<'_> {
                     .is_some_and(|v| v.iter().any(|(m, _)| *m == n))
             {
                 self.add_need(h, Need::Primal(start));
-                self.loop_entry.remove(&h);
+                self.loop_entry.shift_remove(&h);
                 let entry = Need::LoopEntry(h);
-                self.keep.remove(&entry);
+                self.keep.shift_remove(&entry);
                 for e in &l.exits {
                     self.needs
                         .get_mut(e)
@@ -804,10 +804,10 @@ impl AdjointBuilder<'_> {
             .get_mut(&h)
             .expect("planned")
             .retain(|n| *n != record);
-        self.keep.remove(&record);
-        if self.loop_entry.remove(&h).is_some() {
+        self.keep.shift_remove(&record);
+        if self.loop_entry.shift_remove(&h).is_some() {
             let n = Need::LoopEntry(h);
-            self.keep.remove(&n);
+            self.keep.shift_remove(&n);
             for e in &l.exits {
                 self.needs.get_mut(e).expect("planned").retain(|m| *m != n);
             }
@@ -1281,7 +1281,7 @@ impl AdjointBuilder<'_> {
                 .get_mut(&bb)
                 .expect("planned")
                 .retain(|n| *n != Need::PredIndex(bb));
-            self.keep.remove(&Need::PredIndex(bb));
+            self.keep.shift_remove(&Need::PredIndex(bb));
             let n = Need::LoopEntry(bb);
             let in_loop = l.exits.iter().any(|e| self.loops.in_loop(*e)) || self.aug.is_some();
             self.keep

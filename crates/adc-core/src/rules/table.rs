@@ -9,8 +9,8 @@
 //! the listed data operands.
 
 use super::expr::{parse, Expr};
+use indexmap::IndexMap;
 use llvm_sys::LLVMOpcode;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// (names separated by spaces, operand names, partials separated by `;`)
@@ -183,7 +183,7 @@ pub enum Rule {
 
 struct Table {
     rules: Vec<Rule>,
-    by_name: HashMap<&'static str, usize>,
+    by_name: IndexMap<&'static str, usize>,
 }
 
 fn table() -> &'static Table {
@@ -194,7 +194,7 @@ fn table() -> &'static Table {
 fn build() -> Result<Table, String> {
     let mut t = Table {
         rules: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: IndexMap::new(),
     };
     for (names, operands, partials) in PARTIALS {
         let ops: Vec<&str> = operands.split_whitespace().collect();
