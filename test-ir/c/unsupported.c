@@ -27,3 +27,14 @@ double parallel_sum(double *x, int n) {
   for (int i = 0; i < n; i++) s += x[i] * x[i];
   return s;
 }
+
+/* A callee reached through a function pointer, given active memory (an ODE
+ * right-hand side passed to a stepper): reverse mode dropped what it wrote. */
+typedef void (*rhs_fn)(const double *x, double *dx);
+__attribute__((noinline)) void apply_rhs(rhs_fn f, const double *x, double *dx) { f(x, dx); }
+void decay(const double *x, double *dx) { dx[0] = -1.2 * x[0]; }
+double through_pointer(double *x) {
+  double dx[1];
+  apply_rhs(decay, x, dx);
+  return dx[0] * x[0];
+}

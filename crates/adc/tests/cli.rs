@@ -785,9 +785,9 @@ fn output_is_deterministic() {
     }
 }
 
-/// long double, atomics and OpenMP regions are refused in both modes with
-/// their reason (each gave a derivative of 0, or without the pointer's
-/// shadow, before).
+/// long double, atomics, OpenMP regions and function pointers given active
+/// memory are refused in both modes with their reason (each gave a
+/// derivative of 0, or without the pointer's shadow, before).
 #[test]
 fn unsupported_constructs_are_refused_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
@@ -797,6 +797,7 @@ fn unsupported_constructs_are_refused_in_both_modes() {
         ("atomic_add", "atomic read-modify-write"),
         ("atomic_type", "unsupported.c:"),
         ("parallel_sum", "OpenMP parallel region"),
+        ("through_pointer", "indirect call with active arguments"),
     ] {
         for mode in ["reverse", "forward"] {
             let e = refused(dir.path(), &bc, f, mode);

@@ -140,9 +140,11 @@ fn copy_partners(o: Value) -> Vec<Value> {
     out
 }
 
-/// Scalar types seen in memory, per root object.
+/// Scalar types seen in memory, per root object, and per place (root and
+/// constant byte offset) where the address says exactly where.
 pub struct TypeAnalysis {
     seen: IndexMap<Value, Vec<Type>>,
+    at: IndexMap<(Value, u64), Vec<Type>>,
 }
 
 /// What a pointer's memory holds.
@@ -156,19 +158,37 @@ pub enum MemoryType {
     Unknown(String),
 }
 
+fn add_type(list: &mut Vec<Type>, t: Type) {
+    if !list.contains(&t) {
+        list.push(t);
+    }
+}
+
 impl TypeAnalysis {
     pub fn compute(f: Function) -> Self {
         Self::compute_depth(f, 4)
     }
 
     /// Loads and stores of `f`, and of the functions it passes pointers to
-    /// (down to `depth` calls), attributed to the root objects of `f`.
+    /// (down to `depth` calls), attributed to the root objects of `f` (and
+    /// to places within them, where offsets are constant).
     fn compute_depth(f: Function, depth: u32) -> Self {
         let mut seen: IndexMap<Value, Vec<Type>> = IndexMap::new();
-        let mut add = |root: Value, t: Type| {
-            let list = seen.entry(root).or_default();
-            if !list.contains(&t) {
-                list.push(t);
+        let mut at: IndexMap<(Value, u64), Vec<Type>> = IndexMap::new();
+        // (An integer constant stored at a place says nothing of it: clang
+        // stores a double constant, `x = {1.0}`, as its i64 bit pattern.)
+        let access = |ptr: Value,
+                      t: Type,
+                      constant_int: bool,
+                      seen: &mut IndexMap<Value, Vec<Type>>,
+                      at: &mut IndexMap<(Value, u64), Vec<Type>>| {
+            for r in pointer_sources(ptr) {
+                add_type(seen.entry(r).or_default(), t);
+            }
+            if let (root, Some(off)) = place(ptr) {
+                if !constant_int {
+                    add_type(at.entry((root, off)).or_default(), t);
+                }
             }
         };
         for bb in f.blocks() {
@@ -182,14 +202,18 @@ impl TypeAnalysis {
                     Some(LLVMOpcode::LLVMLoad) if moved(i) => {}
                     Some(LLVMOpcode::LLVMStore) if moved(i.operand(0)) => {}
                     Some(LLVMOpcode::LLVMLoad) => {
-                        for r in pointer_sources(i.operand(0)) {
-                            add(r, i.ty().scalar());
-                        }
+                        access(i.operand(0), i.ty().scalar(), false, &mut seen, &mut at)
                     }
                     Some(LLVMOpcode::LLVMStore) => {
-                        for r in pointer_sources(i.operand(1)) {
-                            add(r, i.operand(0).ty().scalar());
-                        }
+                        let v = i.operand(0);
+                        let constant_int = v.ty().is_integer() && v.const_u64().is_some();
+                        access(
+                            i.operand(1),
+                            v.ty().scalar(),
+                            constant_int,
+                            &mut seen,
+                            &mut at,
+                        )
                     }
                     Some(LLVMOpcode::LLVMCall) if depth > 0 => {
                         let Some(callee) = i.called_function().filter(|c| !c.is_declaration())
@@ -198,10 +222,22 @@ impl TypeAnalysis {
                         };
                         let inner = Self::compute_depth(callee, depth - 1);
                         for (a, p) in i.call_args().into_iter().zip(callee.params()) {
-                            if a.ty().is_pointer() {
-                                for t in inner.seen.get(&p).into_iter().flatten() {
-                                    for r in pointer_sources(a) {
-                                        add(r, *t);
+                            if !a.ty().is_pointer() {
+                                continue;
+                            }
+                            for t in inner.seen.get(&p).into_iter().flatten() {
+                                for r in pointer_sources(a) {
+                                    add_type(seen.entry(r).or_default(), *t);
+                                }
+                            }
+                            // The callee's places in its parameter, moved to
+                            // where the argument points.
+                            if let (root, Some(base)) = place(a) {
+                                for ((q, off), ts) in &inner.at {
+                                    if *q == p {
+                                        for t in ts {
+                                            add_type(at.entry((root, base + off)).or_default(), *t);
+                                        }
                                     }
                                 }
                             }
@@ -211,7 +247,39 @@ impl TypeAnalysis {
                 }
             }
         }
-        TypeAnalysis { seen }
+        TypeAnalysis { seen, at }
+    }
+
+    /// What the places `ptrs` point at hold, when each address is a root
+    /// plus a constant offset and the accesses at exactly those places
+    /// agree (a double field of a struct that also holds integers).
+    fn place_type(&self, ptrs: &[Value]) -> Option<Type> {
+        let mut tys: Vec<Type> = Vec::new();
+        for p in ptrs {
+            let (root, Some(off)) = place(*p) else {
+                return None;
+            };
+            for t in self.at.get(&(root, off)).into_iter().flatten() {
+                add_type(&mut tys, *t);
+            }
+        }
+        match tys.as_slice() {
+            [t] if t.is_float_scalar() => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// What the words that loads and stores at `ptrs` move hold (one scalar
+    /// each): floats when the accesses at exactly those places say so (a
+    /// double field of an object that also holds integers and pointers,
+    /// moved as an i64 by generic C++ code), else [`memory_type`](Self::memory_type).
+    /// Only floats are read from places: a place with no float access may
+    /// still be reached by an address that is not constant.
+    pub fn word_type(&self, ptrs: &[Value]) -> MemoryType {
+        match self.place_type(ptrs) {
+            Some(t) => MemoryType::Float(t),
+            None => self.memory_type(ptrs),
+        }
     }
 
     /// What the memory behind `ptr` holds, from the loads and stores of its

@@ -175,7 +175,7 @@ pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<MemoryHint>
     let ctx = unsafe { LLVMGetTypeContext(web.members[0].ty().0) };
     let t = match cast_type(web) {
         Some(t) => t,
-        None => match types.memory_type(&web_pointers(web)) {
+        None => match types.word_type(&web_pointers(web)) {
             MemoryType::Float(t) => t,
             MemoryType::Unknown(_) => match hint? {
                 MemoryHint::Double => Type(unsafe { LLVMDoubleTypeInContext(ctx) }),
@@ -354,7 +354,7 @@ pub fn untyped_move(load: Value, types: &TypeAnalysis) -> Option<String> {
     if let Some(t) = cast_type(&web) {
         return Some(format!("moves {} as an integer of another size", t.print()));
     }
-    match types.memory_type(&web_pointers(&web)) {
+    match types.word_type(&web_pointers(&web)) {
         MemoryType::NoFloats => None,
         MemoryType::Float(t) => Some(format!(
             "moves memory that holds {} as an integer of another size",

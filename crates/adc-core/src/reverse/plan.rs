@@ -53,6 +53,14 @@ impl AdjointBuilder<'_> {
             }
             Some(LLVMCall) if HeapFn::of(inst).is_some() => false,
             Some(LLVMCall) if crate::analysis::activity::is_inert_call(inst) => false,
+            // A callee adc cannot see (a function pointer, inline assembly)
+            // given anything with a derivative: needs_of refuses it.
+            Some(LLVMCall)
+                if inst.called_function().is_none()
+                    && inst.call_args().iter().any(|a| self.activity.is_varied(*a)) =>
+            {
+                true
+            }
             Some(LLVMCall)
                 if inst
                     .called_function()
