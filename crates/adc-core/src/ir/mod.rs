@@ -227,26 +227,20 @@ impl Value {
     }
     /// An integer constant, or the value of every lane of a splat vector.
     pub fn const_u64_splat(self) -> Option<u64> {
-        if !self.ty().is_vector() {
-            return self.const_u64();
-        }
-        let lane = |i: u32| {
-            let e = unsafe { llvm_sys::core::LLVMGetAggregateElement(self.0, i) };
-            (!e.is_null()).then(|| Value(e).const_u64()).flatten()
-        };
-        let first = lane(0)?;
-        (1..self.ty().vector_size())
-            .all(|i| lane(i) == Some(first))
-            .then_some(first)
+        self.splat(Value::const_u64)
     }
     /// A float constant, or the value of every lane of a splat vector.
     pub fn const_f64_splat(self) -> Option<f64> {
+        self.splat(Value::const_f64)
+    }
+    /// `scalar` of a constant, or of every lane of a vector when they agree.
+    fn splat<T: PartialEq + Copy>(self, scalar: impl Fn(Value) -> Option<T>) -> Option<T> {
         if !self.ty().is_vector() {
-            return self.const_f64();
+            return scalar(self);
         }
         let lane = |i: u32| {
             let e = unsafe { llvm_sys::core::LLVMGetAggregateElement(self.0, i) };
-            (!e.is_null()).then(|| Value(e).const_f64()).flatten()
+            (!e.is_null()).then(|| scalar(Value(e))).flatten()
         };
         let first = lane(0)?;
         (1..self.ty().vector_size())
