@@ -380,7 +380,13 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
                     (Some(Tape::Buffer(buf)), Some(_)) => (buf, false),
                     (Some(Tape::Buffer(p)), None) => (b.load(ptr, p), true),
                     (Some(Tape::Handle(h)), None) if h.ty().is_pointer() => (h, true),
-                    (Some(Tape::Handle(h)), _) => {
+                    (Some(Tape::Handle(_)), Some(_)) => {
+                        return Err(AdcError::unsupported(
+                            call,
+                            "enzyme_allocated needs enzyme_tape with the buffer of that size",
+                        ))
+                    }
+                    (Some(Tape::Handle(h)), None) => {
                         return Err(AdcError::unsupported(
                             call,
                             format!(
