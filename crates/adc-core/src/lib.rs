@@ -151,9 +151,20 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 /// The passes before analysis. Input from clang -O0 (`optnone noinline`
 /// everywhere: every C++ accessor a call, every value in memory) is first
 /// optimized as -O2 would have, so that it differentiates like -O2 input;
-/// the functions asked for are kept (made external for the while).
+/// the functions asked for are kept (made external for the while), and
+/// its fast-math flags are dropped first (see `ir::fast_math`).
 fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     let m = module.as_mut_ptr();
+    let mut roots = keep.to_vec();
+    roots.extend(enzyme::targets(m));
+    ir::devirtualize::promote(m, &roots, &|f| {
+        let name = f.name();
+        !f.is_declaration()
+            || rules::lookup_call(&name).is_some()
+            || rules::is_inactive_call(&name)
+            || rules::runtime::is_runtime_routine(&name)
+            || ir::heap::HeapFn::named(&name).is_some()
+    });
     ir::heap::rewrite_posix_memalign(m);
     ir::inline_asm::rewrite_min_max(m);
     let unoptimized: Vec<Function> = functions(m)
@@ -163,6 +174,8 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     for f in &unoptimized {
         f.remove_fn_attr("optnone");
         f.remove_fn_attr("noinline");
+        f.remove_fast_math_attrs();
+        ir::fast_math::make_strict(*f);
     }
     if !unoptimized.is_empty() {
         use llvm_sys::core::{LLVMGetLinkage, LLVMSetLinkage};

@@ -175,3 +175,44 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
         }
     }
 }
+
+/// Calls through function pointers (a callback given to an integrator, a
+/// table of operations, an allocator in a global) differentiate in both
+/// modes at -O2 and -O0; a pointer to a function outside the module stops
+/// the derivative with a message instead of returning one without it.
+#[test]
+fn function_pointers_at_o2_and_o0() {
+    for opt in ["-O2", "-O0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let bc = bitcode(dir.path(), "function_pointers.c", &[opt]);
+        let obj = dir.path().join("lowered.o");
+        let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
+        assert!(o.status.success(), "adc lower: {}", text(&o.stderr));
+        let exe = dir.path().join("prog");
+        let o = Command::new("cc")
+            .arg(&obj)
+            .arg(src("outside.c"))
+            .args(["-lm", "-o"])
+            .arg(&exe)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "link: {}", text(&o.stderr));
+        let run = Command::new(&exe).output().unwrap();
+        let out = text(&run.stdout);
+        assert!(run.status.success(), "{opt}:\n{out}");
+        assert_all_checked(&out, 19);
+        let run = Command::new(&exe).arg("outside").output().unwrap();
+        let e = text(&run.stderr);
+        assert!(
+            !run.status.success(),
+            "{opt}: the outside call must stop the program"
+        );
+        assert!(
+            e.contains("through a pointer of type `void (ptr, ptr, double)`")
+                && e.contains("`decay`, `oscillate`")
+                && e.contains("rather than return a wrong one"),
+            "{opt}: {e}"
+        );
+        assert!(text(&run.stdout).is_empty(), "{opt}: no derivative printed");
+    }
+}

@@ -35,6 +35,10 @@ pub use crate::ir::heap::HeapFn;
 /// body that writes no memory and returns no float or pointer (libc++'s
 /// hash of a key's bytes).
 pub fn is_inert_call(call: Value) -> bool {
+    if crate::ir::devirtualize::is_fallback(call) {
+        // Its copy in a derivative stops the program (ir::devirtualize).
+        return true;
+    }
     let Some(c) = call.called_function() else {
         return false;
     };
@@ -98,7 +102,9 @@ fn needs_shadow(p: Value) -> Vec<Value> {
             // its own object.
             Some(LLVMOpcode::LLVMCall) => {
                 if HeapFn::of(q).is_none() {
-                    work.extend(q.call_args().into_iter().filter(|a| a.ty().is_pointer()));
+                    work.extend(q.call_args().into_iter().filter(|a| {
+                        a.ty().is_pointer() && !crate::ir::devirtualize::only_called(*a)
+                    }));
                 }
             }
             _ => continue,
@@ -256,7 +262,7 @@ impl ActivityAnalysis {
                     | Some(LLVMOpcode::LLVMFPToUI)
                     | Some(LLVMOpcode::LLVMPtrToInt) => {}
                     _ => {
-                        if can_carry(u) {
+                        if can_carry(u) && !crate::ir::devirtualize::only_called(u) {
                             mark(u, &mut varied, &mut work);
                         }
                     }

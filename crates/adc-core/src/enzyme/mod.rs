@@ -80,6 +80,29 @@ pub fn call_sites(m: LLVMModuleRef) -> Result<Vec<(Value, Entry)>> {
     Ok(out)
 }
 
+/// The functions the module's Enzyme call sites differentiate, as far as
+/// they can be read before lowering (errors are reported by [`lower`]).
+pub fn targets(m: LLVMModuleRef) -> Vec<Function> {
+    let mut out = Vec::new();
+    for f in functions(m) {
+        if !matches!(entry::classify(&f.name()), Some(Ok(_))) {
+            continue;
+        }
+        for u in f.0.users() {
+            let is_call = matches!(
+                u.opcode(),
+                Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke)
+            ) && u.called_value() == f.0;
+            if let Some(t) = is_call.then(|| call_site::target(u).ok()).flatten() {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What [`lower`] did.
 #[derive(Default)]
 pub struct Lowered {

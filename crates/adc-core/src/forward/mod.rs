@@ -370,7 +370,7 @@ impl<'s> TangentBuilder<'s> {
             || self.activity.touches_varied_globals(inst)
             || (inst.ty().contains_pointer() && self.activity.is_varied(inst));
         let Some(callee) = inst.called_function() else {
-            if any_varied {
+            if any_varied && !crate::analysis::activity::is_inert_call(inst) {
                 return Err(AdcError::unsupported(
                     inst,
                     if crate::ir::inline_asm::is_asm_call(inst) {

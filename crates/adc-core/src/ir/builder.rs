@@ -34,6 +34,9 @@ impl Builder {
             ctx,
         }
     }
+    pub fn raw(&self) -> LLVMBuilderRef {
+        self.raw
+    }
     pub fn context(&self) -> LLVMContextRef {
         self.ctx
     }

@@ -26,7 +26,11 @@ impl PrimalMap {
     }
 
     /// Copy `inst` at the builder's position with its operands remapped.
+    /// A dispatcher's fallback (code adc never saw) stops the program first.
     pub fn clone_at(&mut self, b: &Builder, inst: Value) -> Value {
+        if inst.opcode() == Some(LLVMOpcode::LLVMCall) && super::devirtualize::is_fallback(inst) {
+            super::devirtualize::trap_before(b, inst);
+        }
         let c = inst.clone_detached();
         for i in 0..c.num_operands() {
             let o = c.operand(i);

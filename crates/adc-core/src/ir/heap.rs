@@ -99,8 +99,12 @@ impl HeapFn {
         if call.opcode() != Some(LLVMOpcode::LLVMCall) {
             return None;
         }
-        let name = call.called_function()?.name();
-        Some(match name.as_str() {
+        Self::named(&call.called_function()?.name())
+    }
+
+    /// The heap function called `name`, if it is one.
+    pub fn named(name: &str) -> Option<HeapFn> {
+        Some(match name {
             "malloc" => HeapFn::Malloc,
             "calloc" => HeapFn::Calloc,
             "realloc" => HeapFn::Realloc,

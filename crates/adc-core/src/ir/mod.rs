@@ -12,6 +12,8 @@
 pub mod builder;
 pub mod clone;
 pub mod debug_loc;
+pub mod devirtualize;
+pub mod fast_math;
 pub mod float_webs;
 pub mod fp_idioms;
 pub mod globals;
@@ -368,6 +370,26 @@ impl Function {
                 .is_null()
         }
     }
+    /// Remove the function's fast-math attributes (`unsafe-fp-math` and
+    /// its kin); see `fast_math::make_strict` for the instructions' flags.
+    pub fn remove_fast_math_attrs(self) {
+        for name in [
+            "unsafe-fp-math",
+            "no-nans-fp-math",
+            "no-infs-fp-math",
+            "no-signed-zeros-fp-math",
+            "approx-func-fp-math",
+        ] {
+            unsafe {
+                LLVMRemoveStringAttributeAtIndex(
+                    self.raw(),
+                    llvm_sys::LLVMAttributeFunctionIndex,
+                    name.as_ptr() as *const _,
+                    name.len() as u32,
+                )
+            }
+        }
+    }
     /// Remove a string or enum function attribute (e.g. `optnone`) everywhere.
     pub fn remove_fn_attr(self, name: &str) {
         let kind =
@@ -541,6 +563,10 @@ impl Type {
             LLVMTypeKind::LLVMArrayTypeKind => unsafe { LLVMGetArrayLength2(self.0) as u32 },
             _ => 0,
         }
+    }
+    /// A value of this type that no code may rely on (`poison`).
+    pub fn poison(self) -> Value {
+        Value(unsafe { LLVMGetPoison(self.0) })
     }
     pub fn null(self) -> Value {
         Value(unsafe { LLVMConstNull(self.0) })

@@ -213,23 +213,29 @@ pub fn invoke_to_call(inv: Value) -> Option<Value> {
 fn call_for_invoke(b: &Builder, inv: Value) -> Value {
     let args = inv.call_args();
     let c = b.call_typed(inv.called_function_type(), inv.called_value(), &args);
+    copy_call_site(inv, c);
+    c
+}
+
+/// Give call `to` the calling convention, attributes, debug location and
+/// name of call or invoke `from` (same callee type).
+pub fn copy_call_site(from: Value, to: Value) {
     unsafe {
-        LLVMSetInstructionCallConv(c.0, LLVMGetInstructionCallConv(inv.0));
-        for idx in std::iter::once(u32::MAX).chain(0..=args.len() as u32) {
-            let n = LLVMGetCallSiteAttributeCount(inv.0, idx);
+        LLVMSetInstructionCallConv(to.0, LLVMGetInstructionCallConv(from.0));
+        for idx in std::iter::once(u32::MAX).chain(0..=from.num_call_args()) {
+            let n = LLVMGetCallSiteAttributeCount(from.0, idx);
             let mut attrs = vec![std::ptr::null_mut(); n as usize];
-            LLVMGetCallSiteAttributes(inv.0, idx, attrs.as_mut_ptr());
+            LLVMGetCallSiteAttributes(from.0, idx, attrs.as_mut_ptr());
             for a in attrs {
-                LLVMAddCallSiteAttribute(c.0, idx, a);
+                LLVMAddCallSiteAttribute(to.0, idx, a);
             }
         }
         llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(
-            c.0,
-            llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(inv.0),
+            to.0,
+            llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(from.0),
         );
     }
-    if !inv.name().is_empty() {
-        c.set_name(&inv.name());
+    if !from.name().is_empty() {
+        to.set_name(&from.name());
     }
-    c
 }

@@ -1139,6 +1139,12 @@ impl<'s> AdjointBuilder<'s> {
                 };
                 self.smap.insert(inst, s);
             }
+            // Code adc never saw: the derivative stopped before this.
+            LLVMCall
+                if crate::ir::devirtualize::is_fallback(inst) && inst.ty().contains_pointer() =>
+            {
+                self.smap.insert(inst, inst.ty().poison());
+            }
             LLVMGetElementPtr | LLVMBitCast | LLVMAddrSpaceCast
                 if inst.ty().is_pointer() && self.smap.contains_key(&inst.operand(0)) =>
             {
