@@ -107,12 +107,12 @@ fn c_call_sites_at_o0() {
 
 #[test]
 fn cpp_call_sites_at_o2() {
-    assert_all_checked(&lower_and_run("call_sites.cpp", "-O2"), 9);
+    assert_all_checked(&lower_and_run("call_sites.cpp", "-O2"), 17);
 }
 
 #[test]
 fn cpp_call_sites_at_o0() {
-    assert_all_checked(&lower_and_run("call_sites.cpp", "-O0"), 9);
+    assert_all_checked(&lower_and_run("call_sites.cpp", "-O0"), 17);
 }
 
 /// Eigen (fixed and dynamic size, vectorized exp and log) in both modes.

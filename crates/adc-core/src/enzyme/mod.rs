@@ -122,6 +122,7 @@ pub struct Lowered {
 /// them, which now see ordinary code.
 pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<Lowered> {
     refuse_registrations(m)?;
+    replace_virtual_shadows(m)?;
     let mut todo = call_sites(m)?;
     let mut out = Lowered::default();
     let mut round = 0;
@@ -162,6 +163,35 @@ pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -
     }
     define_markers(m);
     Ok(out)
+}
+
+/// `__enzyme_virtualreverse(f)` is `f` (see [`entry::VIRTUAL_SHADOW`]).
+fn replace_virtual_shadows(m: LLVMModuleRef) -> Result<()> {
+    for f in functions(m) {
+        if !f.name().contains(entry::VIRTUAL_SHADOW) {
+            continue;
+        }
+        for u in f.0.users() {
+            let is_call = u.opcode() == Some(LLVMOpcode::LLVMCall) && u.called_value() == f.0;
+            match u.call_args().first() {
+                Some(&arg) if is_call && arg.ty() == u.ty() => {
+                    u.replace_all_uses_with(arg);
+                    u.erase();
+                }
+                _ => {
+                    return Err(AdcError::unsupported(
+                        u,
+                        format!(
+                            "`{}` is used other than as a call `p = {}(p)` of one pointer",
+                            f.name(),
+                            entry::VIRTUAL_SHADOW
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An error met while differentiating a derivative adc made (round > 0)
