@@ -177,3 +177,13 @@ double wrapping_counter(const double *x, int start, int n) {
   for (unsigned i = (unsigned)start; i != end; i++) s = s * 0.5 + sin(x[i % 5] * s + x[(i + 1) % 5]);
   return s;
 }
+
+/* A triangular loop nest: clang -O2 counts the inner loop with an i64 and
+ * keeps an i32 copy of it; reverse mode rebuilt the copy's last value from
+ * the i64 bound (invalid IR: `add i64 %b, i32 -1`). */
+double triangular(const double *x, int n) {
+  double v = 1.0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) v *= x[i] + 0.1 * j;
+  return v;
+}

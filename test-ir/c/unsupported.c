@@ -1,6 +1,7 @@
 /* Constructs adc refuses in both modes, with the reason, rather than drop
  * a derivative: long double arithmetic, atomics on active memory, an OpenMP
  * parallel region (compiled with -fopenmp). */
+#include <stdarg.h>
 #include <stdatomic.h>
 
 double long_double(double x) {
@@ -40,3 +41,15 @@ double through_pointer(double *x, rhs_fn f) {
   apply_rhs(f, x, dx);
   return dx[0] * x[0];
 }
+
+/* Variadic functions: the derivative of va_arg is not built (reverse mode
+ * panicked on the call, forward mode emitted IR that did not verify). */
+__attribute__((noinline)) double vsum(int n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += va_arg(ap, double);
+  va_end(ap);
+  return s;
+}
+double variadic_call(double x) { return vsum(2, x * x, x); }

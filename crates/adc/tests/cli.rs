@@ -785,9 +785,10 @@ fn output_is_deterministic() {
     }
 }
 
-/// long double, atomics, OpenMP regions and function pointers given active
-/// memory are refused in both modes with their reason (each gave a
-/// derivative of 0, or without the pointer's shadow, before).
+/// long double, atomics, OpenMP regions, function pointers given active
+/// memory that adc cannot resolve, and variadic functions are refused in
+/// both modes with their reason (each gave a derivative of 0, a derivative
+/// without the pointer's shadow, a panic or invalid IR before).
 #[test]
 fn unsupported_constructs_are_refused_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
@@ -798,6 +799,8 @@ fn unsupported_constructs_are_refused_in_both_modes() {
         ("atomic_type", "unsupported.c:"),
         ("parallel_sum", "OpenMP parallel region"),
         ("through_pointer", "indirect call with active arguments"),
+        ("variadic_call", "the variadic function `vsum`"),
+        ("vsum", "`vsum` is variadic"),
     ] {
         for mode in ["reverse", "forward"] {
             let e = refused(dir.path(), &bc, f, mode);

@@ -9,6 +9,8 @@
 //! - atomic read-modify-write and compare-exchange of active memory;
 //! - OpenMP parallel regions (`__kmpc_fork_call`): the outlined body is
 //!   reached only through the runtime, so its memory would look inactive;
+//! - calls of variadic functions of the module given active values (the
+//!   derivative of `va_arg` is not built);
 //! - a float's bits leaving as an integer ([`super::float_bits`]).
 
 use super::activity::ActivityAnalysis;
@@ -39,10 +41,32 @@ const PARALLEL_REGIONS: &[&str] = &[
 /// The first unsupported construct of `f` under `activity`, with why.
 fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
     let varied_operand = |i: Value| i.operands().any(|o| activity.is_varied(o));
+    if unsafe { llvm_sys::core::LLVMIsFunctionVarArg(f.fn_type().0) } != 0 {
+        if let Some(first) = f.entry().instructions().first() {
+            return Some((
+                *first,
+                format!(
+                    "`{}` is variadic: adc does not differentiate `...` parameters (va_arg); \
+                     pass an array instead",
+                    f.name()
+                ),
+            ));
+        }
+    }
     for i in f.blocks().into_iter().flat_map(|b| b.instructions()) {
         let op = i.opcode();
         if let Some(c) = i.called_function() {
             let name = c.name();
+            let variadic = unsafe { llvm_sys::core::LLVMIsFunctionVarArg(c.fn_type().0) } != 0;
+            if variadic && !c.is_declaration() && varied_operand(i) {
+                return Some((
+                    i,
+                    format!(
+                        "a call of the variadic function `{name}` with active arguments: adc \
+                         does not differentiate `...` parameters (va_arg); pass an array instead"
+                    ),
+                ));
+            }
             if PARALLEL_REGIONS.contains(&name.as_str()) {
                 return Some((
                     i,

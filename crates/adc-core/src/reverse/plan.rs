@@ -1110,7 +1110,9 @@ impl AdjointBuilder<'_> {
         if phi == tested {
             return Some((bound, -step, None));
         }
-        if Self::affine_step(phi, l)? != step {
+        // (Another IV of the same step and width: clang keeps an i32 copy
+        // of an i64 counter, whose last value the i64 bound does not give.)
+        if Self::affine_step(phi, l)? != step || phi.ty() != tested.ty() {
             return None;
         }
         let starts = (Self::start_of(phi, l)?, Self::start_of(tested, l)?);
