@@ -187,3 +187,7 @@ double triangular(const double *x, int n) {
     for (int j = 0; j <= i; j++) v *= x[i] + 0.1 * j;
   return v;
 }
+
+/* hypot at the origin with a zero tangent: hypot(k x, k y) at k = 0 is 0
+ * for all x, y; the rule's x/r was 0/0 there (found by the fuzzer). */
+double hypot_scaled(double x, double y, int k) { return hypot(k * x, k * y) + x * y; }

@@ -38,7 +38,9 @@ const PARTIALS: &[(&str, &str, &str)] = &[
         "x n",
         "float(n) == 0 ? 0 : float(n)*powi(x, n - 1) ; _",
     ),
-    ("hypot hypotf llvm.hypot", "x y", "x/r ; y/r"),
+    // At the origin (a cone's tip) 0 is a subgradient; x/r would be 0/0,
+    // and NaN even where the tangent is 0 (hypot(k x, k y) at k = 0).
+    ("hypot hypotf llvm.hypot", "x y", "r == 0 ? 0 : x/r ; r == 0 ? 0 : y/r"),
     // x * 2^n and its inverse: the mantissa m = x * 2^-e of frexp(x, &e)
     // (e goes to integer memory), exactly m / x away from 0.
     ("ldexp ldexpf scalbn scalbnf llvm.ldexp", "x n", "powi(2, n) ; _"),

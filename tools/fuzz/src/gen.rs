@@ -1,0 +1,450 @@
+//! Random C programs of the kinds numeric code is made of: loops with
+//! constant, argument and data-dependent trip counts, nested and triangular
+//! loops, branches, local arrays, in-place updates of the input, helper
+//! calls (inlined or not), recursion, heap scratch, `float`, structs.
+//!
+//! Each program defines `double f(double *x, double s, int n)` with `x` of
+//! [`N`] doubles (which `f` may overwrite) and `n` in 1..=N. Values stay
+//! bounded (sines, tanh, damped updates, guarded division) so that finite
+//! differences are meaningful; where they are not (a kink, a branch taken
+//! differently), the driver sees it and does not judge.
+
+/// Length of the input array.
+pub const N: usize = 6;
+
+/// splitmix64: small, seedable, the same sequence everywhere.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in 0..k.
+    pub fn below(&mut self, k: usize) -> usize {
+        (self.next_u64() % k as u64) as usize
+    }
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    /// A constant with two decimals in [lo, hi).
+    pub fn constant(&mut self, lo: f64, hi: f64) -> String {
+        let x = lo + (hi - lo) * (self.below(10_000) as f64 / 10_000.0);
+        format!("{x:.2}")
+    }
+}
+
+/// What a generated program contains, for the report.
+#[derive(Clone, Debug, Default)]
+pub struct Features {
+    pub loops: usize,
+    pub triangular: bool,
+    pub while_loop: bool,
+    pub branches: usize,
+    pub local_array: bool,
+    pub in_place: bool,
+    pub helpers: usize,
+    pub recursion: bool,
+    pub heap: bool,
+    pub float: bool,
+    pub structs: bool,
+}
+
+/// A generated program: its C source and what it uses.
+pub struct Program {
+    pub source: String,
+    pub features: Features,
+}
+
+struct Gen<'a> {
+    rng: &'a mut Rng,
+    out: String,
+    indent: usize,
+    /// Loop variables in scope, innermost last.
+    loops: Vec<String>,
+    locals: usize,
+    helpers: Vec<(String, bool)>,
+    f: Features,
+    budget: usize,
+    /// Generating a helper's body: its leaves are its parameters.
+    in_helper: bool,
+}
+
+impl Gen<'_> {
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("  ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    fn local(&mut self) -> String {
+        format!("v{}", self.rng.below(self.locals))
+    }
+
+    /// An index into an array of `len`, in bounds.
+    fn index(&mut self, len: usize) -> String {
+        match self.loops.last().cloned() {
+            Some(i) if self.rng.chance(75) => {
+                format!("({i} + {}) % {len}", self.rng.below(len))
+            }
+            _ => format!("{}", self.rng.below(len)),
+        }
+    }
+
+    fn leaf(&mut self) -> String {
+        if self.in_helper {
+            return match self.rng.below(4) {
+                0 => "p".into(),
+                1 => "q".into(),
+                2 => format!("k[{}]", self.rng.below(N)),
+                _ => self.rng.constant(-1.5, 1.5),
+            };
+        }
+        match self.rng.below(if self.f.local_array { 7 } else { 6 }) {
+            0 | 1 => self.local(),
+            2 => format!("x[{}]", self.index(N)),
+            3 => "s".into(),
+            4 => match self.loops.last().cloned() {
+                Some(i) => format!("(0.1 * {i})"),
+                None => self.rng.constant(0.2, 1.5),
+            },
+            5 => self.rng.constant(-1.5, 1.5),
+            _ => format!("a[{}]", self.index(8)),
+        }
+    }
+
+    fn expr(&mut self, depth: usize) -> String {
+        if depth == 0 || self.rng.chance(25) {
+            return self.leaf();
+        }
+        let d = depth - 1;
+        match self.rng.below(22) {
+            0 | 1 => format!("({} + {})", self.expr(d), self.expr(d)),
+            2 => format!("({} - {})", self.expr(d), self.expr(d)),
+            // (One factor bounded, so that loops do not grow values
+            // beyond what finite differences can judge.)
+            3 | 4 => format!("({} * tanh({}))", self.expr(d), self.expr(d)),
+            5 => {
+                let (a, b) = (self.expr(d), self.expr(d));
+                format!("({a} / (1.5 + {b} * {b}))")
+            }
+            6 => format!("sin({})", self.expr(d)),
+            7 => format!("cos({})", self.expr(d)),
+            8 => format!("tanh({})", self.expr(d)),
+            9 => format!("exp(sin({}))", self.expr(d)),
+            10 => {
+                let a = self.expr(d);
+                format!("sqrt(1.0 + {a} * {a})")
+            }
+            11 => {
+                let a = self.expr(d);
+                format!("log(1.0 + {a} * {a})")
+            }
+            12 => format!("fabs({})", self.expr(d)),
+            13 => {
+                let f = if self.rng.chance(50) { "fmax" } else { "fmin" };
+                format!("{f}({}, {})", self.expr(d), self.expr(d))
+            }
+            14 => format!("pow(tanh({}), {})", self.expr(d), 2 + self.rng.below(2)),
+            15 if !self.helpers.is_empty() => {
+                let (h, _) = self.helpers[self.rng.below(self.helpers.len())].clone();
+                format!("{h}({}, {})", self.expr(d), self.expr(d))
+            }
+            16 if self.f.recursion => format!("rec({}, {})", self.expr(d), 1 + self.rng.below(3)),
+            17 => {
+                let (c, a, b) = (self.expr(d), self.expr(d), self.expr(d));
+                format!("({c} > 0.3 ? {a} : {b})")
+            }
+            18 => format!("atan2({}, 1.0 + fabs({}))", self.expr(d), self.expr(d)),
+            19 => format!("hypot({}, {})", self.expr(d), self.expr(d)),
+            20 => match self.rng.below(4) {
+                // (cbrt away from 0: its derivative there is infinite, and
+                // infinity times a zero tangent is NaN, in any AD tool.)
+                0 => format!("cbrt(1.5 + tanh({}))", self.expr(d)),
+                k => format!(
+                    "{}(tanh({}))",
+                    ["erf", "expm1", "atan"][k - 1],
+                    self.expr(d)
+                ),
+            },
+            21 => {
+                let arr = if self.in_helper { "k" } else { "x" };
+                format!("{arr}[(int)(2.0 + 1.5 * tanh({})) % {N}]", self.expr(d))
+            }
+            _ => format!("(-({}))", self.expr(d)),
+        }
+    }
+
+    /// A damped update that keeps `v` bounded.
+    fn assign(&mut self) {
+        let v = self.local();
+        let e = self.expr(3);
+        let s = match self.rng.below(4) {
+            0 => format!("{v} = {e};"),
+            1 => format!("{v} += 0.5 * {e};"),
+            2 => format!("{v} = sin({v}) * {e};"),
+            _ => format!("{v} = 0.8 * {v} + 0.2 * tanh({e});"),
+        };
+        self.line(&s);
+    }
+
+    fn stmt(&mut self, depth: usize) {
+        if self.budget == 0 {
+            return;
+        }
+        self.budget -= 1;
+        let choice = if depth == 0 { 0 } else { self.rng.below(16) };
+        match choice {
+            0..=3 => self.assign(),
+            4 if self.loops.len() < 2 => self.for_loop(depth),
+            5 if self.loops.len() < 2 => self.for_loop(depth),
+            6 => {
+                self.f.branches += 1;
+                let (a, b) = (self.expr(2), self.expr(2));
+                self.line(&format!("if ({a} > {b}) {{"));
+                self.block(depth - 1, 2);
+                if self.rng.chance(60) {
+                    self.line("} else {");
+                    self.block(depth - 1, 2);
+                }
+                self.line("}");
+            }
+            7 => {
+                self.f.in_place = true;
+                let (i, e) = (self.index(N), self.expr(2));
+                self.line(&format!("x[{i}] = 0.7 * x[{i}] + 0.3 * sin({e});"));
+            }
+            8 if self.f.local_array => {
+                let (i, e) = (self.index(8), self.expr(2));
+                self.line(&format!("a[{i}] = 0.5 * a[{i}] + {e};"));
+            }
+            9 if self.loops.is_empty() => {
+                // A trip count that depends on the data.
+                self.f.while_loop = true;
+                let v = self.local();
+                let e = self.expr(2);
+                let k = 2 + self.rng.below(6);
+                self.line("{");
+                self.indent += 1;
+                self.line("int it = 0;");
+                self.line(&format!("while ({v} < {k}.0 && it < 30) {{"));
+                self.indent += 1;
+                self.line(&format!("{v} += 0.3 + 0.5 * fabs(tanh({e}));"));
+                self.line("it++;");
+                self.indent -= 1;
+                self.line("}");
+                self.indent -= 1;
+                self.line("}");
+            }
+            10 if self.f.float => {
+                let e = self.expr(2);
+                let v = self.local();
+                self.line(&format!(
+                    "{{ float t = (float)({e}); t = t * t + sinf(t); {v} += 0.5 * (double)t; }}"
+                ));
+            }
+            11 if self.f.structs => {
+                let (e1, e2) = (self.expr(2), self.expr(2));
+                let v = self.local();
+                self.line(&format!(
+                    "{{ struct pair p = {{{e1}, {e2}}}; p = twist(p); {v} += p.a - 0.5 * p.b; }}"
+                ));
+            }
+            12 if !self.loops.is_empty() => {
+                let (v, k) = (self.local(), 1 + self.rng.below(3));
+                self.line(&format!("if ({v} > {k}.5) break;"));
+            }
+            13 => {
+                // Memory written by a callee through a pointer.
+                self.f.in_place = true;
+                let (i, e) = (self.index(N), self.expr(2));
+                self.line(&format!("bump(&x[{i}], {e});"));
+            }
+            14 => {
+                let e = self.expr(2);
+                self.line(&format!("switch ((int)(2.0 + 1.9 * tanh({e}))) {{"));
+                for c in 0..3 {
+                    self.line(&format!("case {c}:;"));
+                    self.block(depth - 1, 1);
+                    if self.rng.chance(70) {
+                        self.line("  break;");
+                    }
+                }
+                self.line("default:");
+                self.block(depth - 1, 1);
+                self.line("  ;");
+                self.line("}");
+            }
+            15 if self.loops.is_empty() => {
+                self.f.while_loop = true;
+                let v = self.local();
+                self.line("{");
+                self.indent += 1;
+                self.line("int it = 0;");
+                self.line("do {");
+                self.block(depth - 1, 2);
+                self.line(&format!("}} while (++it < 3 && {v} < 2.0);"));
+                self.indent -= 1;
+                self.line("}");
+            }
+            _ => self.assign(),
+        }
+    }
+
+    fn block(&mut self, depth: usize, len: usize) {
+        self.indent += 1;
+        let k = 1 + self.rng.below(len);
+        for _ in 0..k {
+            self.stmt(depth);
+        }
+        self.indent -= 1;
+    }
+
+    fn for_loop(&mut self, depth: usize) {
+        self.f.loops += 1;
+        let i = format!("i{}", self.loops.len());
+        let bound = match (self.loops.last().cloned(), self.rng.below(4)) {
+            (Some(outer), 0 | 1) => {
+                self.f.triangular = true;
+                format!("{i} <= {outer}")
+            }
+            (_, 0 | 1) => format!("{i} < n"),
+            _ => format!("{i} < {}", 1 + self.rng.below(5)),
+        };
+        self.line(&format!("for (int {i} = 0; {bound}; {i}++) {{"));
+        self.loops.push(i);
+        self.block(depth - 1, 3);
+        self.loops.pop();
+        self.line("}");
+    }
+}
+
+/// The program of `seed`.
+pub fn program(seed: u64) -> Program {
+    let mut rng = Rng::new(seed);
+    let mut f = Features {
+        local_array: rng.chance(30),
+        recursion: rng.chance(15),
+        heap: rng.chance(20),
+        float: rng.chance(15),
+        structs: rng.chance(15),
+        ..Default::default()
+    };
+    let nhelpers = rng.below(3);
+    f.helpers = nhelpers;
+    let mut g = Gen {
+        rng: &mut rng,
+        out: String::new(),
+        indent: 0,
+        loops: Vec::new(),
+        locals: 0,
+        helpers: Vec::new(),
+        f,
+        budget: 14,
+        in_helper: false,
+    };
+    g.line("#include <math.h>");
+    g.line("#include <stdlib.h>");
+    g.line("");
+    g.line("__attribute__((noinline)) static void bump(double *p, double v) { *p = 0.6 * *p + 0.4 * sin(v); }");
+    if g.f.structs {
+        g.line("struct pair { double a, b; };");
+        g.line("__attribute__((noinline)) static struct pair twist(struct pair p) {");
+        g.line("  struct pair q = {sin(p.a) * p.b, p.a + 0.5 * cos(p.b)};");
+        g.line("  return q;");
+        g.line("}");
+    }
+    if g.f.recursion {
+        g.line("__attribute__((noinline)) static double rec(double a, int d) {");
+        g.line("  if (d <= 0) return a;");
+        g.line("  return sin(rec(0.9 * a, d - 1)) + 0.1 * a * a;");
+        g.line("}");
+    }
+    for k in 0..nhelpers {
+        let noinline = g.rng.chance(50);
+        let name = format!("h{k}");
+        // A helper's body uses its parameters and earlier helpers.
+        g.in_helper = true;
+        let body = g.expr(3);
+        g.in_helper = false;
+        let attr = if noinline {
+            "__attribute__((noinline)) "
+        } else {
+            ""
+        };
+        g.line(&format!(
+            "{attr}static double {name}(double p, double q) {{"
+        ));
+        g.line(&format!(
+            "  static const double k[{N}] = {{0.3, -0.2, 0.5, 0.9, -0.7, 0.1}};"
+        ));
+        g.line(&format!("  return {body};"));
+        g.line("}");
+        g.helpers.push((name, noinline));
+    }
+    g.line("");
+    g.line("double f(double *x, double s, int n) {");
+    g.indent = 1;
+    g.locals = 2 + g.rng.below(3);
+    for v in 0..g.locals {
+        let init = match v % 3 {
+            0 => format!("x[{}]", v % N),
+            1 => "s".into(),
+            _ => g.rng.constant(0.2, 1.2),
+        };
+        g.line(&format!("double v{v} = {init};"));
+    }
+    if g.f.local_array {
+        g.line("double a[8];");
+        g.line("for (int k = 0; k < 8; k++) a[k] = x[k % n] * (0.5 + 0.1 * k);");
+    }
+    if g.f.heap {
+        g.line("double *hp = malloc(n * sizeof(double));");
+        g.line("for (int k = 0; k < n; k++) hp[k] = sin(x[k] * s);");
+    }
+    let depth = 3;
+    let k = 3 + g.rng.below(4);
+    for _ in 0..k {
+        g.stmt(depth);
+    }
+    if g.f.heap {
+        g.line("for (int k = 0; k < n; k++) v0 += hp[k] * x[(k + 1) % n];");
+        g.line("free(hp);");
+    }
+    let mut ret = String::from("v0");
+    for v in 1..g.locals {
+        ret.push_str(&format!(" + 0.{}1 * v{v}", v));
+    }
+    if g.f.local_array {
+        ret.push_str(" + 0.25 * a[3]");
+    }
+    g.line(&format!("double r = {ret};"));
+    g.line(&format!(
+        "for (int k = 0; k < {N}; k++) r += 0.1 * (k + 1) * x[k];"
+    ));
+    g.line("return r;");
+    g.indent = 0;
+    g.line("}");
+    let features = g.f.clone();
+    Program {
+        source: g.out,
+        features,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn programs_are_determined_by_their_seed() {
+        assert_eq!(super::program(7).source, super::program(7).source);
+        assert_ne!(super::program(7).source, super::program(8).source);
+    }
+}

@@ -1,0 +1,356 @@
+//! One fuzz case end to end: the program of a seed compiled by clang at
+//! some optimization level, differentiated by `adc grad` in both modes,
+//! linked with a driver that prints the gradient (reverse), the tangents
+//! of every input direction (forward) and two finite differences per
+//! input, and judged.
+//!
+//! The judgement: forward and reverse must agree with each other on every
+//! input, and with the finite difference wherever the finite difference
+//! can be trusted (fourth-order central differences at steps h and h/2
+//! agree: no kink or branch flip nearby).
+
+use crate::gen::{program, Features, N};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// The tools a case needs.
+#[derive(Clone, Debug)]
+pub struct Tools {
+    pub adc: PathBuf,
+    pub clang: PathBuf,
+    pub cc: PathBuf,
+}
+
+/// How a case ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Both modes agree with each other and with every trusted finite
+    /// difference (`untrusted` inputs had none).
+    Pass { untrusted: usize },
+    /// adc refused, with its reason: a clear error, not a defect.
+    Refused(String),
+    /// A derivative differs from a trusted finite difference, or the two
+    /// modes differ.
+    Wrong(String),
+    /// adc panicked or died, or reported an internal error, or the
+    /// generated code crashed.
+    Crash(String),
+    /// clang could not compile the program: a bug of the generator.
+    Generator(String),
+}
+
+impl Verdict {
+    pub fn is_defect(&self) -> bool {
+        matches!(self, Verdict::Wrong(_) | Verdict::Crash(_))
+    }
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Pass { .. } => "pass",
+            Verdict::Refused(_) => "refused",
+            Verdict::Wrong(_) => "wrong",
+            Verdict::Crash(_) => "crash",
+            Verdict::Generator(_) => "generator",
+        }
+    }
+}
+
+/// A finished case.
+pub struct Case {
+    pub seed: u64,
+    pub opt: &'static str,
+    pub verdict: Verdict,
+    pub features: Features,
+    pub source: String,
+}
+
+/// Optimization levels, one per seed in turn.
+pub const LEVELS: [&str; 4] = ["-O0", "-O1", "-O2", "-O3"];
+
+/// The input point of a seed: x in [-1, 1.3], s in [0.4, 1.4], n in 2..=N.
+fn point(seed: u64) -> (Vec<f64>, f64, usize) {
+    let mut r = crate::gen::Rng::new(seed.wrapping_mul(31).wrapping_add(17));
+    let x = (0..N)
+        .map(|_| -1.0 + 2.3 * (r.below(10_000) as f64 / 10_000.0))
+        .collect();
+    let s = 0.4 + r.below(10_000) as f64 / 10_000.0;
+    (x, s, 2 + r.below(N - 1))
+}
+
+/// The driver: `-DREVERSE` prints the gradient, `-DFORWARD` the tangent of
+/// each input direction, both then the finite differences at h and h/2.
+fn driver(seed: u64, float: bool) -> String {
+    let (x, s, n) = point(seed);
+    let xs: Vec<String> = x.iter().map(|v| format!("{v:.17e}")).collect();
+    let h = if float { 1e-2 } else { 1e-3 };
+    let mut d = String::new();
+    let _ = write!(
+        d,
+        r#"#include <stdio.h>
+#include <string.h>
+double f(double *x, double s, int n);
+double f_grad(double *x, double *dx, double s, int n, double d_ret);
+double f_fwd(double *x, double *dx, double s, double ds, int n);
+static const double X0[{N}] = {{{xs}}};
+static const double S0 = {s:.17e};
+static double at(int k, double t) {{
+  double x[{N}];
+  memcpy(x, X0, sizeof x);
+  double s = S0;
+  if (k < {N}) x[k] += t; else s += t;
+  return f(x, s, {n});
+}}
+int main(void) {{
+  double x[{N}], dx[{N}];
+#ifdef REVERSE
+  memcpy(x, X0, sizeof x);
+  memset(dx, 0, sizeof dx);
+  double ds = f_grad(x, dx, S0, {n}, 1.0);
+  for (int k = 0; k < {N}; k++) printf("%.17g\n", dx[k]);
+  printf("%.17g\n", ds);
+#endif
+#ifdef FORWARD
+  for (int k = 0; k <= {N}; k++) {{
+    memcpy(x, X0, sizeof x);
+    memset(dx, 0, sizeof dx);
+    if (k < {N}) dx[k] = 1.0;
+    printf("%.17g\n", f_fwd(x, dx, S0, k == {N} ? 1.0 : 0.0, {n}));
+  }}
+#endif
+  for (int k = 0; k <= {N}; k++) {{
+    double h = {h:e} * (k < {N} ? (X0[k] > 1 || X0[k] < -1 ? (X0[k] < 0 ? -X0[k] : X0[k]) : 1) : 1);
+    for (int r = 0; r < 2; r++, h /= 2)
+      printf("%.17g\n", (at(k, -2 * h) - 8 * at(k, -h) + 8 * at(k, h) - at(k, 2 * h)) / (12 * h));
+  }}
+  return 0;
+}}
+"#,
+        xs = xs.join(", ")
+    );
+    d
+}
+
+fn run(cmd: &mut Command, timeout: Duration) -> std::io::Result<Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait()?.is_some() {
+            return child.wait_with_output();
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let mut o = child.wait_with_output()?;
+            o.stderr.extend_from_slice(b"\n(timed out)");
+            return Ok(o);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// adc's verdict on one mode: `None` when it wrote the object.
+fn adc_failure(o: &Output) -> Option<Verdict> {
+    if o.status.success() {
+        return None;
+    }
+    let e = text(&o.stderr);
+    let first = e
+        .lines()
+        .find(|l| l.contains("reason:"))
+        .or_else(|| e.lines().next())
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Some(
+        if o.status.code() != Some(1) || e.contains("panicked") || e.contains("internal error") {
+            Verdict::Crash(format!("adc: {}", e.trim()))
+        } else {
+            Verdict::Refused(first)
+        },
+    )
+}
+
+fn numbers(o: &Output) -> Option<Vec<f64>> {
+    text(&o.stdout)
+        .lines()
+        .map(|l| l.trim().parse::<f64>().ok())
+        .collect()
+}
+
+/// Run the case of `seed` in `dir`.
+pub fn case(tools: &Tools, seed: u64, dir: &Path) -> Case {
+    let p = program(seed);
+    let opt = LEVELS[(seed % LEVELS.len() as u64) as usize];
+    let verdict = judge(tools, seed, opt, &p.source, p.features.float, dir);
+    Case {
+        seed,
+        opt,
+        verdict,
+        features: p.features,
+        source: p.source,
+    }
+}
+
+fn judge(tools: &Tools, seed: u64, opt: &str, source: &str, float: bool, dir: &Path) -> Verdict {
+    let t = Duration::from_secs(120);
+    let src = dir.join("f.c");
+    let bc = dir.join("f.bc");
+    let drv = dir.join("driver.c");
+    if std::fs::write(&src, source).is_err() || std::fs::write(&drv, driver(seed, float)).is_err() {
+        return Verdict::Crash("cannot write the case's files".into());
+    }
+    match run(
+        Command::new(&tools.clang)
+            .args([opt, "-g", "-c", "-emit-llvm"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&bc),
+        t,
+    ) {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => return Verdict::Generator(text(&o.stderr)),
+        Err(e) => return Verdict::Generator(format!("clang: {e}")),
+    }
+    let mut outputs = Vec::new();
+    for (mode, def) in [("reverse", "-DREVERSE"), ("forward", "-DFORWARD")] {
+        let obj = dir.join(format!("{mode}.o"));
+        let o = match run(
+            Command::new(&tools.adc)
+                .args(["grad"])
+                .arg(&bc)
+                .args(["-f", "f", "--mode", mode, "-o"])
+                .arg(&obj),
+            t,
+        ) {
+            Ok(o) => o,
+            Err(e) => return Verdict::Crash(format!("cannot run adc: {e}")),
+        };
+        if let Some(v) = adc_failure(&o) {
+            return v;
+        }
+        let exe = dir.join(mode);
+        match run(
+            Command::new(&tools.cc)
+                .arg(def)
+                .arg(&drv)
+                .arg(&obj)
+                .args(["-lm", "-o"])
+                .arg(&exe),
+            t,
+        ) {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => return Verdict::Crash(format!("link ({mode}): {}", text(&o.stderr))),
+            Err(e) => return Verdict::Crash(format!("cc: {e}")),
+        }
+        let o = match run(&mut Command::new(&exe), Duration::from_secs(30)) {
+            Ok(o) => o,
+            Err(e) => return Verdict::Crash(format!("cannot run the {mode} program: {e}")),
+        };
+        if !o.status.success() {
+            return Verdict::Crash(format!(
+                "the {mode} program failed ({}): {}",
+                o.status,
+                text(&o.stderr).trim()
+            ));
+        }
+        match numbers(&o) {
+            Some(v) if v.len() == 3 * (N + 1) => outputs.push(v),
+            _ => {
+                return Verdict::Crash(format!("the {mode} program printed {:?}", text(&o.stdout)))
+            }
+        }
+    }
+    compare(&outputs[0], &outputs[1], float)
+}
+
+/// Compare reverse `r` and forward `f` outputs (derivatives, then the
+/// finite differences at h and h/2 per input).
+fn compare(r: &[f64], f: &[f64], float: bool) -> Verdict {
+    let names: Vec<String> = (0..N)
+        .map(|k| format!("x[{k}]"))
+        .chain(["s".into()])
+        .collect();
+    let (trust, agree, modes) = if float {
+        (1e-4, 1e-3, 1e-5)
+    } else {
+        (1e-7, 1e-6, 1e-9)
+    };
+    let rel = |a: f64, b: f64| (a - b).abs() / 1f64.max(b.abs());
+    let mut untrusted = 0;
+    for k in 0..=N {
+        let (g, t) = (r[k], f[k]);
+        let (fd1, fd2) = (r[N + 1 + 2 * k], r[N + 2 + 2 * k]);
+        let finite = fd1.is_finite() && fd2.is_finite();
+        let differ = if g.is_finite() && t.is_finite() {
+            rel(g, t) > modes
+        } else {
+            !(g.is_nan() && t.is_nan()) && g != t
+        };
+        if differ || (finite && !(g.is_finite() && t.is_finite())) {
+            return Verdict::Wrong(format!(
+                "d f / d {}: reverse {g:e}, forward {t:e} (finite difference {fd2:e})",
+                names[k]
+            ));
+        }
+        if !finite || rel(fd1, fd2) > trust {
+            untrusted += 1;
+            continue;
+        }
+        if rel(g, fd2) > agree {
+            return Verdict::Wrong(format!(
+                "d f / d {}: reverse {g:e}, forward {t:e}, finite difference {fd2:e} (at h: {fd1:e})",
+                names[k]
+            ));
+        }
+    }
+    Verdict::Pass { untrusted }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Derivatives then (h, h/2) finite differences, for input 0 only
+    /// (the others all 0).
+    fn out(d: f64, fd: (f64, f64)) -> Vec<f64> {
+        let mut v = vec![0.0; 3 * (N + 1)];
+        v[0] = d;
+        v[N + 1] = fd.0;
+        v[N + 2] = fd.1;
+        v
+    }
+
+    #[test]
+    fn the_judge_catches_what_it_must_and_skips_what_it_cannot_judge() {
+        let ok = out(1.0, (1.0, 1.0 + 1e-12));
+        assert_eq!(compare(&ok, &ok, false), Verdict::Pass { untrusted: 0 });
+        // Off the finite difference.
+        let bad = out(1.001, (1.0, 1.0));
+        assert!(matches!(compare(&bad, &bad, false), Verdict::Wrong(_)));
+        // The modes disagree, even where the difference cannot judge.
+        let kink = out(1.0, (1.0, 0.5));
+        let other = out(0.5, (1.0, 0.5));
+        assert!(matches!(compare(&kink, &other, false), Verdict::Wrong(_)));
+        assert_eq!(compare(&kink, &kink, false), Verdict::Pass { untrusted: 1 });
+        // NaN where the function is smooth; NaN in one mode only.
+        let nan = out(f64::NAN, (1.0, 1.0));
+        assert!(matches!(compare(&nan, &nan, false), Verdict::Wrong(_)));
+        let nan_fd = out(f64::NAN, (f64::NAN, f64::NAN));
+        let fin_fd = out(1.0, (f64::NAN, f64::NAN));
+        assert!(matches!(
+            compare(&nan_fd, &fin_fd, false),
+            Verdict::Wrong(_)
+        ));
+        assert_eq!(
+            compare(&nan_fd, &nan_fd, false),
+            Verdict::Pass { untrusted: 1 }
+        );
+    }
+}
