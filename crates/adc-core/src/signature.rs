@@ -200,8 +200,13 @@ pub fn c_type(t: Type) -> String {
             16 => "int16_t".into(),
             32 => "int32_t".into(),
             64 => "int64_t".into(),
-            w => format!("/* i{w} */ int64_t"),
+            // (It was declared int64_t: another ABI, a silent misreading.)
+            128 => "__int128".into(),
+            w => format!("_BitInt({w})"),
         },
+        LLVMTypeKind::LLVMX86_FP80TypeKind => "long double".into(),
+        LLVMTypeKind::LLVMFP128TypeKind => "__float128".into(),
+        LLVMTypeKind::LLVMHalfTypeKind => "_Float16".into(),
         _ => format!("/* {} */ void", t.print()),
     }
 }

@@ -155,6 +155,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lower { input, output } => {
             let output = output.unwrap_or_else(|| default_output(&input));
             module_io::OutputKind::from_path(&output)?;
+            module_io::check_distinct(&input, &[&output])?;
             let ctx = Context::create();
             let module = module_io::load(&ctx, &input)?;
             let opts = adc_core::Options {
@@ -253,9 +254,22 @@ fn run(cli: Cli) -> Result<()> {
                 ))
                 .into());
             }
+            if let Some(f) = functions
+                .iter()
+                .enumerate()
+                .find_map(|(i, f)| functions[..i].contains(f).then_some(f))
+            {
+                return Err(AdcError::Usage(format!(
+                    "`{f}` is named twice with -f: name each function once"
+                ))
+                .into());
+            }
             let output = output.unwrap_or_else(|| default_output(&input));
-            // Check the output format before doing any work.
+            // Check the outputs before doing any work.
             module_io::OutputKind::from_path(&output)?;
+            let mut outputs = vec![output.as_path()];
+            outputs.extend(header.as_deref());
+            module_io::check_distinct(&input, &outputs)?;
             let ctx = Context::create();
             let module = module_io::load(&ctx, &input)?;
             let opts = adc_core::Options {
@@ -278,11 +292,19 @@ fn run(cli: Cli) -> Result<()> {
                 }),
             };
             let out = adc_core::differentiate(&module, &opts)?;
-            if let Some(h) = &header {
-                write_atomic(h, adc_core::c_header(&out.generated).as_bytes())
-                    .with_context(|| format!("cannot write `{}`", h.display()))?;
+            // Both outputs or neither.
+            let header = match &header {
+                Some(h) => Some(
+                    module_io::pending_bytes(h, adc_core::c_header(&out.generated).as_bytes())
+                        .with_context(|| format!("cannot write `{}`", h.display()))?,
+                ),
+                None => None,
+            };
+            let object = module_io::pending(&module, &output)?;
+            if let Some(h) = header {
+                h.commit()?;
             }
-            module_io::write(&module, &output)?;
+            object.commit()?;
             for g in &out.generated {
                 if let Some(t) = &g.c_typedef {
                     eprintln!("adc: generated {t}");
@@ -295,17 +317,6 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 fn print_stats(stats: &[adc_core::reverse::TapeStats]) {

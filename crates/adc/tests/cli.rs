@@ -152,6 +152,115 @@ fn unreadable_input() {
     ]);
     let e = assert_clean_failure(&o, &out);
     assert!(e.contains("junk.bc"), "{e}");
+    assert!(e.contains("truncated or corrupt"), "{e}");
+
+    // An empty file is not an empty module.
+    let empty = dir.path().join("empty.bc");
+    std::fs::write(&empty, b"").unwrap();
+    let o = adc(&[
+        "grad",
+        empty.to_str().unwrap(),
+        "-f",
+        "f",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("the file is empty"), "{e}");
+
+    // Truncated bitcode says so (LLVM alone: "can't skip to bit ...").
+    let whole = std::fs::read(bitcode("c", "besselj.c", "")).unwrap();
+    let cut = dir.path().join("cut.bc");
+    std::fs::write(&cut, &whole[..whole.len() / 3]).unwrap();
+    let o = adc(&[
+        "grad",
+        cut.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains("truncated or corrupt"), "{e}");
+}
+
+/// Outputs never overwrite the input or each other; a function named twice
+/// is a usage error, not a clash of generated names; files get the
+/// umask's permissions (they were 0600 whatever the umask).
+#[test]
+fn outputs_are_checked_and_get_the_usual_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bc = dir.path().join("in.bc");
+    std::fs::copy(bitcode("c", "besselj.c", ""), &bc).unwrap();
+    let before = std::fs::read(&bc).unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let f = ["-f", "poor_besselj"];
+    for (args, want) in [
+        (vec!["-o", bc.to_str().unwrap()], "is the input"),
+        (
+            vec!["--header", bc.to_str().unwrap(), "-o", &p("a.o")],
+            "is the input",
+        ),
+        (
+            vec!["--header", &p("a.o"), "-o", &p("a.o")],
+            "named for two outputs",
+        ),
+        (
+            vec!["-f", "poor_besselj", "-o", &p("a.o")],
+            "named twice with -f",
+        ),
+    ] {
+        let mut all = vec!["grad", bc.to_str().unwrap()];
+        all.extend(f);
+        all.extend(args.iter().copied());
+        let o = adc(&all);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&bc).unwrap(),
+            before,
+            "{args:?}: the input changed"
+        );
+        assert!(
+            !dir.path().join("a.o").exists(),
+            "{args:?}: output left behind"
+        );
+    }
+    // Through another spelling of the same path.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "-o",
+        &format!("{}/./in.bc", dir.path().display()),
+    ]);
+    assert!(stderr(&o).contains("is the input"), "{}", stderr(&o));
+    // The umask decides (the test process's umask, read back by setting it).
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "poor_besselj",
+        "--header",
+        &p("b.h"),
+        "-o",
+        &p("b.o"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let umask = {
+        let m = Command::new("sh").args(["-c", "umask"]).output().unwrap();
+        u32::from_str_radix(String::from_utf8_lossy(&m.stdout).trim(), 8).unwrap()
+    };
+    for f in ["b.o", "b.h"] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o666 & !umask, "{f}: mode {mode:o}, umask {umask:o}");
+    }
 }
 
 #[test]
@@ -1105,4 +1214,44 @@ fn buffer_made_by_an_unseen_function_is_a_clear_error() {
         );
         assert!(err.contains("bad_call.c:"), "{err}");
     }
+}
+
+/// `__int128` parameters keep their C type in the header (they were
+/// declared `int64_t`: another ABI).
+#[test]
+fn wide_integers_keep_their_c_type_in_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("wide.c");
+    std::fs::write(
+        &c,
+        "double g(double x, __int128 k) { return x * (double)k; }\n",
+    )
+    .unwrap();
+    let bc = dir.path().join("wide.bc");
+    let o = Command::new(common::clang())
+        .args(["-O2", "-c", "-emit-llvm"])
+        .arg(&c)
+        .arg("-o")
+        .arg(&bc)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = dir.path().join("wide.h");
+    let out = dir.path().join("wide.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "g",
+        "--header",
+        h.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let header = std::fs::read_to_string(&h).unwrap();
+    assert!(
+        header.contains("double g_grad(double a0, __int128 a1, double d_ret);"),
+        "{header}"
+    );
 }

@@ -19,10 +19,27 @@ pub fn load<'ctx>(ctx: &'ctx Context, path: &Path) -> Result<Module<'ctx>> {
         message,
     };
     let buf = MemoryBuffer::create_from_file(path).map_err(|e| read_err(e.to_string()))?;
+    if buf
+        .as_slice()
+        .iter()
+        .all(|b| b.is_ascii_whitespace() || *b == 0)
+    {
+        return Err(read_err(
+            "the file is empty: give the bitcode (clang -c -emit-llvm) or IR (-S -emit-llvm) \
+             of the code to differentiate"
+                .into(),
+        ));
+    }
     let is_bitcode = buf.as_slice().starts_with(b"BC\xC0\xDE")
         || buf.as_slice().starts_with(&[0xDE, 0xC0, 0x17, 0x0B]);
     if is_bitcode {
-        Module::parse_bitcode_from_buffer(&buf, ctx).map_err(|e| read_err(e.to_string()))
+        Module::parse_bitcode_from_buffer(&buf, ctx).map_err(|e| {
+            read_err(format!(
+                "the bitcode is truncated or corrupt (LLVM says: {}); write it again with \
+                 clang -c -emit-llvm or rustc --emit=llvm-bc",
+                e.to_string().trim_matches('"').replace("\\'", "'")
+            ))
+        })
     } else {
         ctx.create_module_from_ir(buf)
             .map_err(|e| read_err(e.to_string()))
@@ -78,21 +95,66 @@ pub fn target_machine(module: &Module) -> Result<TargetMachine> {
         .ok_or_else(|| AdcError::Llvm(format!("no target machine for {triple}")))
 }
 
+/// An output written to a temporary file beside its path, put in place by
+/// [`Pending::commit`] (dropped uncommitted, it leaves nothing).
+pub struct Pending {
+    tmp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl Pending {
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        self.tmp.persist(&path).map_err(|e| AdcError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+}
+
+/// A temporary file beside `path`, created with the permissions the umask
+/// allows (0666 less the umask, as any other tool's output; tempfile's own
+/// default is 0600).
+fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".adc-out")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+}
+
+/// `bytes` for `path`, pending.
+pub fn pending_bytes(path: &Path, bytes: &[u8]) -> Result<Pending> {
+    let write_err = |message: String| AdcError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut tmp = temp_beside(path).map_err(|e| write_err(e.to_string()))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| write_err(e.to_string()))?;
+    Ok(Pending {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
 /// Write `module` to `path` in the format its extension names, atomically.
 pub fn write(module: &Module, path: &Path) -> Result<()> {
+    pending(module, path)?.commit()
+}
+
+/// `module` in the format `path`'s extension names, pending.
+pub fn pending(module: &Module, path: &Path) -> Result<Pending> {
     let kind = OutputKind::from_path(path)?;
     let write_err = |message: String| AdcError::Write {
         path: path.to_path_buf(),
         message,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".adc-out")
-        .tempfile_in(dir)
-        .map_err(|e| write_err(e.to_string()))?;
+    let tmp = temp_beside(path).map_err(|e| write_err(e.to_string()))?;
     match kind {
         OutputKind::Bitcode => {
             if !module.write_bitcode_to_path(tmp.path()) {
@@ -113,6 +175,40 @@ pub fn write(module: &Module, path: &Path) -> Result<()> {
                 .map_err(|e| write_err(e.to_string()))?;
         }
     }
-    tmp.persist(path).map_err(|e| write_err(e.to_string()))?;
+    Ok(Pending {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Refuse output paths that name the input or each other: writing one
+/// would destroy the input or the other output.
+pub fn check_distinct(input: &Path, outputs: &[&Path]) -> Result<()> {
+    // The same file whether or not it exists yet: its directory made
+    // canonical, then its name.
+    let key = |p: &Path| -> std::path::PathBuf {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        dir.join(p.file_name().unwrap_or_default())
+    };
+    let input_key = std::fs::canonicalize(input).unwrap_or_else(|_| key(input));
+    for (i, o) in outputs.iter().enumerate() {
+        if key(o) == input_key {
+            return Err(AdcError::Usage(format!(
+                "the output `{}` is the input: writing it would destroy the input; name \
+                 another file",
+                o.display()
+            )));
+        }
+        if outputs[..i].iter().any(|p| key(p) == key(o)) {
+            return Err(AdcError::Usage(format!(
+                "`{}` is named for two outputs (the module and the header); name two files",
+                o.display()
+            )));
+        }
+    }
     Ok(())
 }
