@@ -216,3 +216,33 @@ fn function_pointers_at_o2_and_o0() {
         assert!(text(&run.stdout).is_empty(), "{opt}: no derivative printed");
     }
 }
+
+/// Boost.Odeint's steppers and a std::vector of mixed structs growing by
+/// reallocation, with no type hint (issue 22), in both modes. The vector's
+/// raw relocation is typed by clang's TBAA, which -O0 does not emit: there
+/// it is refused with the reason, never differentiated wrongly.
+#[test]
+fn odeint_and_struct_vectors_need_no_hint() {
+    if !Path::new("/usr/include/boost/numeric/odeint.hpp").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Boost's headers are missing (apt-get install libboost-dev)"
+        );
+        eprintln!("skipped: no Boost headers (apt-get install libboost-dev)");
+        return;
+    }
+    let libcxx = "-D_LIBCPP_ENABLE_CXX17_REMOVED_UNARY_BINARY_FUNCTION";
+    assert_all_checked(&lower_and_run("odeint.cpp", &format!("-O2 {libcxx}")), 30);
+    assert_all_checked(
+        &lower_and_run("odeint.cpp", &format!("-O0 -DNO_TBAA {libcxx}")),
+        16,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode(dir.path(), "odeint.cpp", &["-O0", libcxx]);
+    let out = dir.path().join("out.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("cannot tell what this copy moves"), "{e}");
+    assert!(!out.exists());
+}

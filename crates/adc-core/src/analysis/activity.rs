@@ -198,6 +198,17 @@ impl ActivityAnalysis {
                     if can_carry(i) {
                         mark(i, &mut varied, &mut work);
                     }
+                    // It may write derivatives (made from the globals)
+                    // through any stack pointer it receives, as a callee
+                    // given a varied value may (a stepper object whose
+                    // system reads a varied global rate).
+                    for a in i.call_args() {
+                        if a.ty().is_pointer() {
+                            for al in local_objects(a).unwrap_or_default() {
+                                mark(al, &mut varied, &mut work);
+                            }
+                        }
+                    }
                 }
             }
         }

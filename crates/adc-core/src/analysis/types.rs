@@ -145,6 +145,10 @@ fn copy_partners(o: Value) -> Vec<Value> {
 pub struct TypeAnalysis {
     seen: IndexMap<Value, Vec<Type>>,
     at: IndexMap<(Value, u64), Vec<Type>>,
+    /// Per root object, the base types of its accesses' TBAA tags (the
+    /// struct an access is a field of, or the scalar itself; "" for an
+    /// untagged access).
+    bases: IndexMap<Value, Vec<String>>,
 }
 
 /// What a pointer's memory holds.
@@ -154,6 +158,17 @@ pub enum MemoryType {
     Float(Type),
     /// Only integers or pointers: carries no derivative.
     NoFloats,
+    /// A struct of floats and other fields (`!tbaa.struct` of a copy):
+    /// the byte offset and type of each float field.
+    Fields(Vec<(u64, Type)>),
+    /// An array of such structs, `stride` bytes apart (from the layout of
+    /// the pointee's type, [`super::tbaa::Layouts`]).
+    /// (Its pointer fields' offsets too: their shadows move with them.)
+    Strided {
+        stride: u64,
+        fields: Vec<(u64, Type)>,
+        pointers: Vec<u64>,
+    },
     /// Cannot be decided; the reason, for the user.
     Unknown(String),
 }
@@ -175,6 +190,16 @@ impl TypeAnalysis {
     fn compute_depth(f: Function, depth: u32) -> Self {
         let mut seen: IndexMap<Value, Vec<Type>> = IndexMap::new();
         let mut at: IndexMap<(Value, u64), Vec<Type>> = IndexMap::new();
+        let mut bases: IndexMap<Value, Vec<String>> = IndexMap::new();
+        let tagged = |i: Value, ptr: Value, bases: &mut IndexMap<Value, Vec<String>>| {
+            let b = super::tbaa::access_base(i).unwrap_or_default();
+            for r in pointer_sources(ptr) {
+                let l = bases.entry(r).or_default();
+                if !l.contains(&b) {
+                    l.push(b.clone());
+                }
+            }
+        };
         // (An integer constant stored at a place says nothing of it: clang
         // stores a double constant, `x = {1.0}`, as its i64 bit pattern.)
         let access = |ptr: Value,
@@ -202,9 +227,11 @@ impl TypeAnalysis {
                     Some(LLVMOpcode::LLVMLoad) if moved(i) => {}
                     Some(LLVMOpcode::LLVMStore) if moved(i.operand(0)) => {}
                     Some(LLVMOpcode::LLVMLoad) => {
+                        tagged(i, i.operand(0), &mut bases);
                         access(i.operand(0), i.ty().scalar(), false, &mut seen, &mut at)
                     }
                     Some(LLVMOpcode::LLVMStore) => {
+                        tagged(i, i.operand(1), &mut bases);
                         let v = i.operand(0);
                         let constant_int = v.ty().is_integer() && v.const_u64().is_some();
                         access(
@@ -230,6 +257,14 @@ impl TypeAnalysis {
                                     add_type(seen.entry(r).or_default(), *t);
                                 }
                             }
+                            for b in inner.bases.get(&p).into_iter().flatten() {
+                                for r in pointer_sources(a) {
+                                    let l = bases.entry(r).or_default();
+                                    if !l.contains(b) {
+                                        l.push(b.clone());
+                                    }
+                                }
+                            }
                             // The callee's places in its parameter, moved to
                             // where the argument points.
                             if let (root, Some(base)) = place(a) {
@@ -247,7 +282,7 @@ impl TypeAnalysis {
                 }
             }
         }
-        TypeAnalysis { seen, at }
+        TypeAnalysis { seen, at, bases }
     }
 
     /// What the places `ptrs` point at hold, when each address is a root
@@ -285,6 +320,53 @@ impl TypeAnalysis {
     /// What the memory behind `ptr` holds, from the loads and stores of its
     /// object (and of `other`'s, e.g. the other side of a copy).
     pub fn memory_type(&self, ptrs: &[Value]) -> MemoryType {
+        let objects = Self::objects(ptrs);
+        let mut tys: Vec<Type> = Vec::new();
+        for p in &objects {
+            for t in self.seen.get(p).into_iter().flatten() {
+                if !tys.contains(t) {
+                    tys.push(*t);
+                }
+            }
+        }
+        let floats: Vec<Type> = tys
+            .iter()
+            .copied()
+            .filter(|t| t.is_float_scalar())
+            .collect();
+        match floats.as_slice() {
+            [] if tys.is_empty() => MemoryType::Unknown(
+                "no load or store in this function reveals what this memory holds".into(),
+            ),
+            [] => MemoryType::NoFloats,
+            [t] if floats.len() == tys.len() => MemoryType::Float(*t),
+            _ => MemoryType::Unknown(format!(
+                "this memory is accessed as {}: adc cannot tell which bytes hold floats",
+                tys.iter().map(|t| t.print()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+
+    /// The struct type whose fields every access of the memory behind
+    /// `ptrs` is (by the accesses' TBAA tags), if there is one: memory
+    /// holding those structs (a std::vector's buffer of them).
+    pub fn struct_of(&self, ptrs: &[Value]) -> Option<String> {
+        let mut names: Vec<&String> = Vec::new();
+        for o in Self::objects(ptrs) {
+            for b in self.bases.get(&o).into_iter().flatten() {
+                if !names.contains(&b) {
+                    names.push(b);
+                }
+            }
+        }
+        match names.as_slice() {
+            [n] if !n.is_empty() && super::tbaa::is_struct_name(n) => Some((*n).clone()),
+            _ => None,
+        }
+    }
+
+    /// The objects `ptrs` may point into, under all their names.
+    fn objects(ptrs: &[Value]) -> Vec<Value> {
         // The same memory under other names: pointers merged by phis and
         // selects (a buffer grown by realloc in a loop).
         let mut objects: Vec<Value> = Vec::new();
@@ -334,30 +416,7 @@ impl TypeAnalysis {
                 _ => {}
             }
         }
-        let mut tys: Vec<Type> = Vec::new();
-        for p in &objects {
-            for t in self.seen.get(p).into_iter().flatten() {
-                if !tys.contains(t) {
-                    tys.push(*t);
-                }
-            }
-        }
-        let floats: Vec<Type> = tys
-            .iter()
-            .copied()
-            .filter(|t| t.is_float_scalar())
-            .collect();
-        match floats.as_slice() {
-            [] if tys.is_empty() => MemoryType::Unknown(
-                "no load or store in this function reveals what this memory holds".into(),
-            ),
-            [] => MemoryType::NoFloats,
-            [t] if floats.len() == tys.len() => MemoryType::Float(*t),
-            _ => MemoryType::Unknown(format!(
-                "this memory is accessed as {}: adc cannot tell which bytes hold floats",
-                tys.iter().map(|t| t.print()).collect::<Vec<_>>().join(", ")
-            )),
-        }
+        objects
     }
 }
 
@@ -365,83 +424,39 @@ impl TypeAnalysis {
 /// `!tbaa.struct` (clang names pointer accesses "any pointer" or "pN T");
 /// `None` without that metadata.
 pub fn tbaa_struct_pointer_offsets(copy: Value) -> Option<Vec<u64>> {
-    let fields = tbaa_struct_fields(copy)?;
-    let mut out = Vec::new();
-    for (offset, name) in fields {
-        let pointer = name == "any pointer"
-            || (name.starts_with('p')
-                && name[1..]
-                    .split(' ')
-                    .next()
-                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())));
-        if pointer {
-            out.push(offset);
-        }
-    }
-    Some(out)
-}
-
-/// The (offset, access type name) of each field of a `!tbaa.struct`.
-fn tbaa_struct_fields(copy: Value) -> Option<Vec<(u64, String)>> {
-    use llvm_sys::core::*;
-    unsafe {
-        let ctx = LLVMGetTypeContext(LLVMTypeOf(copy.0));
-        let kind = LLVMGetMDKindIDInContext(ctx, c"tbaa.struct".as_ptr(), 11);
-        let md = LLVMGetMetadata(copy.0, kind);
-        if md.is_null() {
-            return None;
-        }
-        let operands = |node: llvm_sys::prelude::LLVMValueRef| {
-            let n = LLVMGetMDNodeNumOperands(node);
-            let mut ops = vec![std::ptr::null_mut(); n as usize];
-            LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
-            ops
-        };
-        let mut out = Vec::new();
-        for c in operands(md).chunks(3) {
-            let (Some(off), Some(tag)) = (c.first(), c.get(2)) else {
-                return None;
-            };
-            if LLVMIsAConstantInt(*off).is_null() {
-                return None;
-            }
-            let offset = LLVMConstIntGetZExtValue(*off);
-            // tag = {base type, access type, offset}; access type = {!"name", ...}
-            let access = operands(*tag).get(1).copied()?;
-            let name = operands(access).first().copied()?;
-            let mut len = 0u32;
-            let p = LLVMGetMDString(name, &mut len);
-            if p.is_null() {
-                return None;
-            }
-            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
-            out.push((offset, String::from_utf8_lossy(bytes).into_owned()));
-        }
-        Some(out)
-    }
+    let fields = super::tbaa::struct_copy_fields(copy)?;
+    Some(
+        fields
+            .into_iter()
+            .filter(|(_, name)| super::tbaa::is_pointer_name(name))
+            .map(|(o, _)| o)
+            .collect(),
+    )
 }
 
 /// What a memory copy moves, by its `!tbaa.struct` (clang's description of
 /// a struct copy: offset, size and type of each field): floats of one type,
-/// no floats, or `None` when it has none or mixes floats with other fields.
+/// no floats, or the float fields of a mixed struct; `None` without it.
 pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
     use llvm_sys::core::*;
-    let names: Vec<String> = tbaa_struct_fields(copy)?
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let fields = super::tbaa::struct_copy_fields(copy)?;
     let ctx = unsafe { LLVMGetTypeContext(LLVMTypeOf(copy.0)) };
-    unsafe {
-        let float = |n: &str| match n {
+    let float = |n: &str| unsafe {
+        match n {
             "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
             "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
             _ => None,
-        };
-        let floats: Vec<Type> = names.iter().filter_map(|n| float(n)).collect();
-        if floats.is_empty() {
-            return (!names.is_empty()).then_some(MemoryType::NoFloats);
         }
-        (floats.len() == names.len() && floats.iter().all(|t| *t == floats[0]))
-            .then(|| MemoryType::Float(floats[0]))
+    };
+    let floats: Vec<(u64, Type)> = fields
+        .iter()
+        .filter_map(|(off, n)| float(n).map(|t| (*off, t)))
+        .collect();
+    if floats.is_empty() {
+        return (!fields.is_empty()).then_some(MemoryType::NoFloats);
     }
+    if floats.len() == fields.len() && floats.iter().all(|(_, t)| *t == floats[0].1) {
+        return Some(MemoryType::Float(floats[0].1));
+    }
+    Some(MemoryType::Fields(floats))
 }

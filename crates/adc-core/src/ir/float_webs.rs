@@ -181,7 +181,9 @@ pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<MemoryHint>
                 MemoryHint::Double => Type(unsafe { LLVMDoubleTypeInContext(ctx) }),
                 MemoryHint::Float => Type(unsafe { LLVMFloatTypeInContext(ctx) }),
             },
-            MemoryType::NoFloats => return None,
+            MemoryType::NoFloats | MemoryType::Fields(_) | MemoryType::Strided { .. } => {
+                return None
+            }
         },
     };
     let bits = match t.kind() {
@@ -364,5 +366,8 @@ pub fn untyped_move(load: Value, types: &TypeAnalysis) -> Option<String> {
             "moves memory that may hold floats as an integer ({why}); if it holds floats, say \
              which with --type-hint double (or float)"
         )),
+        MemoryType::Fields(_) | MemoryType::Strided { .. } => {
+            Some("moves a struct with float fields as an integer".into())
+        }
     }
 }

@@ -411,6 +411,9 @@ struct AdjointBuilder<'s> {
     activity: ActivityAnalysis,
     /// Computed on first use: only copies of active memory need it.
     types: std::cell::OnceCell<TypeAnalysis>,
+    /// Struct layouts from the module's TBAA (for copies the type analysis
+    /// cannot read).
+    layouts: std::cell::OnceCell<crate::analysis::tbaa::Layouts>,
     cfg: ControlFlowGraph,
     doms: DominatorTree,
     loops: LoopAnalysis,
@@ -515,6 +518,7 @@ impl<'s> AdjointBuilder<'s> {
             sig,
             activity,
             types: std::cell::OnceCell::new(),
+            layouts: std::cell::OnceCell::new(),
             cfg,
             doms,
             loops,
@@ -1248,14 +1252,28 @@ impl<'s> AdjointBuilder<'s> {
                     self.b.store(v, self.b.byte_gep(sd, off));
                 }
             }
-            None => {
-                if matches!(self.copy_type(inst, dst, src), MemoryType::NoFloats) {
+            None => match self.copy_type(inst, dst, src) {
+                MemoryType::NoFloats => {
                     let t = c.clone_detached();
                     t.set_operand(0, sd);
                     t.set_operand(1, ss);
                     self.b.insert(t);
                 }
-            }
+                MemoryType::Strided {
+                    stride, pointers, ..
+                } if !pointers.is_empty() => {
+                    let len = self.primal(inst.operand(2));
+                    self.for_each_element(len, stride, |this, at| {
+                        let i8t = Type::i8(this.synth.ctx);
+                        for off in &pointers {
+                            let o = this.b.add(at, at.ty().const_int(*off as i64));
+                            let v = this.b.load(ptr, this.b.gep(i8t, ss, o));
+                            this.b.store(v, this.b.gep(i8t, sd, o));
+                        }
+                    });
+                }
+                _ => {}
+            },
         }
     }
 
@@ -1523,53 +1541,88 @@ impl<'s> AdjointBuilder<'s> {
             zero_dst(self);
             return Ok(());
         }
-        let elem = match self.copy_type(inst, dst, src) {
-            MemoryType::Float(t) => t,
+        let (stride, fields) = match self.copy_type(inst, dst, src) {
+            MemoryType::Float(t) => (self.type_size_exact(t), vec![(0, t)]),
             MemoryType::NoFloats => return Ok(()),
+            MemoryType::Fields(fields) => {
+                // One struct: each float field's adjoint moves back.
+                let ss = self.rev_value(Need::Shadow(src), local)?;
+                for (off, t) in fields {
+                    let pd = self.b.byte_gep(sd, off);
+                    let ps = self.b.byte_gep(ss, off);
+                    self.move_adjoint(pd, ps, t);
+                }
+                return Ok(());
+            }
+            MemoryType::Strided { stride, fields, .. } => (stride, fields),
             MemoryType::Unknown(why) => return Err(AdcError::unsupported(inst, why)),
         };
         let ss = self.rev_value(Need::Shadow(src), local)?;
-        self.move_adjoints(sd, ss, len, elem);
+        self.move_adjoints(sd, ss, len, stride, &fields);
         Ok(())
     }
 
-    /// Add the `len` bytes of adjoints (elements of type `elem`) at `from`
-    /// to those at `to`, and zero them at `from`: the reverse of copying
-    /// `to` to `from`.
-    fn move_adjoints(&mut self, from: Value, to: Value, len: Value, elem: Type) {
+    /// Add the adjoint of type `t` at `from` to the one at `to`; zero it.
+    fn move_adjoint(&self, from: Value, to: Value, t: Type) {
+        let d = self.b.load(t, from);
+        self.b.store(t.null(), from);
+        let cur = self.b.load(t, to);
+        self.b.store(self.b.fadd(cur, d), to);
+    }
+
+    /// Move the adjoints of the `len` bytes at `from` to those at `to`
+    /// (the reverse of copying `to` to `from`): elements of `stride` bytes,
+    /// each with floats at `fields` (offset, type).
+    fn move_adjoints(
+        &mut self,
+        from: Value,
+        to: Value,
+        len: Value,
+        stride: u64,
+        fields: &[(u64, Type)],
+    ) {
+        self.for_each_element(len, stride, |this, at| {
+            let i8t = Type::i8(this.synth.ctx);
+            for (off, t) in fields {
+                let o = this.b.add(at, at.ty().const_int(*off as i64));
+                this.move_adjoint(this.b.gep(i8t, from, o), this.b.gep(i8t, to, o), *t);
+            }
+        });
+    }
+
+    /// A loop at the builder over the elements of `len` bytes of `stride`
+    /// bytes each; `body` gets each element's byte offset (i64).
+    fn for_each_element(&mut self, len: Value, stride: u64, body: impl Fn(&Self, Value)) {
         let ctx = self.synth.ctx;
-        let (sd, ss) = (from, to);
         let i64t = Type::i64(ctx);
         let len = if len.ty() == i64t {
             len
         } else {
             self.b.cast(LLVMOpcode::LLVMZExt, len, i64t)
         };
-        let n = self
-            .b
-            .udiv(len, i64t.const_int(self.type_size_exact(elem) as i64));
+        let n = self.b.udiv(len, i64t.const_int(stride as i64));
         let entry = self.b.insert_block();
-        let (head, body, exit) = (
-            self.dst.append_block(ctx, "rev.copy.head"),
-            self.dst.append_block(ctx, "rev.copy.body"),
-            self.dst.append_block(ctx, "rev.copy.exit"),
+        // (The function being built: the gradient, or in split mode the
+        // augmented forward.)
+        let f = entry.function();
+        let (head, next_block, exit) = (
+            f.append_block(ctx, "copy.head"),
+            f.append_block(ctx, "copy.body"),
+            f.append_block(ctx, "copy.exit"),
         );
         self.b.br(head);
         self.b.position_at_end(head);
         let k = self.b.phi(i64t, "k");
         let more = self.b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntULT, k, n);
-        self.b.cond_br(more, body, exit);
-        self.b.position_at_end(body);
-        let pd = self.b.gep(elem, sd, k);
-        let ps = self.b.gep(elem, ss, k);
-        let d = self.b.load(elem, pd);
-        self.b.store(elem.null(), pd);
-        let cur = self.b.load(elem, ps);
-        self.b.store(self.b.fadd(cur, d), ps);
+        self.b.cond_br(more, next_block, exit);
+        self.b.position_at_end(next_block);
+        let at = self.b.mul(k, i64t.const_int(stride as i64));
+        body(self, at);
+        let latch = self.b.insert_block();
         let next = self.b.add(k, i64t.const_int(1));
         self.b.br(head);
         k.add_incoming(i64t.const_int(0), entry);
-        k.add_incoming(next, body);
+        k.add_incoming(next, latch);
         self.b.position_at_end(exit);
     }
 
@@ -1580,8 +1633,29 @@ impl<'s> AdjointBuilder<'s> {
         if let Some(t) = crate::analysis::types::tbaa_struct_type(copy) {
             return t;
         }
+        // The layout of the structs the copied pointers point to.
+        let layouts = self
+            .layouts
+            .get_or_init(|| crate::analysis::tbaa::Layouts::of_module(self.src));
+        match (layouts.pointee(dst), layouts.pointee(src)) {
+            (Some(a), Some(b)) if a != b => {
+                return MemoryType::Unknown(
+                    "its source and destination point to structs of different layouts".into(),
+                )
+            }
+            (Some(t), _) | (None, Some(t)) => return t,
+            (None, None) => {}
+        }
         let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
-        match (types.memory_type(&[dst, src]), self.synth.type_hint) {
+        let found = match types.memory_type(&[dst, src]) {
+            // Every access of this memory is a field of one struct: its layout.
+            MemoryType::Unknown(why) => types
+                .struct_of(&[dst, src])
+                .and_then(|name| layouts.memory_type(&name, self.synth.ctx))
+                .unwrap_or(MemoryType::Unknown(why)),
+            t => t,
+        };
+        match (found, self.synth.type_hint) {
             (MemoryType::Unknown(_), Some(h)) => {
                 let ctx = self.synth.ctx;
                 MemoryType::Float(Type(unsafe {

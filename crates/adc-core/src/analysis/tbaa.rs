@@ -1,0 +1,243 @@
+//! What clang's type-based alias metadata says about memory: the fields of
+//! a struct copy (`!tbaa.struct`), and the layout of the structs a pointer
+//! points to.
+//!
+//! clang tags every access with a path (base struct, access type, offset),
+//! and names a pointer field's access type after its pointee: a load of a
+//! `Particle *` is tagged `"p1 _ZTS8Particle"`. The module's tags also
+//! describe each struct (`!{"_ZTS8Particle", int, 0, p1 double, 8, double,
+//! 16, ...}`). Together they say what a buffer of structs holds even where
+//! the code that moves it only sees bytes: `std::vector` relocating its
+//! elements with one `memcpy`.
+
+#![allow(clippy::not_unsafe_ptr_arg_deref)] // (LLVM handles, as in ir/)
+
+use super::types::MemoryType;
+use crate::ir::{Function, Type, Value};
+use indexmap::IndexMap;
+use llvm_sys::core::*;
+use llvm_sys::prelude::LLVMValueRef;
+use llvm_sys::LLVMOpcode;
+
+fn operands(node: LLVMValueRef) -> Vec<LLVMValueRef> {
+    unsafe {
+        let n = LLVMGetMDNodeNumOperands(node);
+        let mut ops = vec![std::ptr::null_mut(); n as usize];
+        LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
+        ops
+    }
+}
+
+fn md_string(v: LLVMValueRef) -> Option<String> {
+    if v.is_null() {
+        return None;
+    }
+    let mut len = 0u32;
+    let p = unsafe { LLVMGetMDString(v, &mut len) };
+    (!p.is_null()).then(|| unsafe {
+        String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len as usize))
+            .into_owned()
+    })
+}
+
+fn metadata(v: Value, kind: &str) -> Option<LLVMValueRef> {
+    unsafe {
+        let ctx = LLVMGetTypeContext(LLVMTypeOf(v.0));
+        let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+        let md = LLVMGetMetadata(v.0, k);
+        (!md.is_null()).then_some(md)
+    }
+}
+
+fn int_operand(v: LLVMValueRef) -> Option<u64> {
+    unsafe {
+        (!v.is_null() && !LLVMIsAConstantInt(v).is_null()).then(|| LLVMConstIntGetZExtValue(v))
+    }
+}
+
+/// The (offset, access type name) of each field of a copy's `!tbaa.struct`.
+pub fn struct_copy_fields(copy: Value) -> Option<Vec<(u64, String)>> {
+    let md = metadata(copy, "tbaa.struct")?;
+    let mut out = Vec::new();
+    for c in operands(md).chunks(3) {
+        let (Some(off), Some(tag)) = (c.first().and_then(|o| int_operand(*o)), c.get(2)) else {
+            return None;
+        };
+        // tag = {base type, access type, offset}; access type = {!"name", ...}
+        let access = operands(*tag).get(1).copied()?;
+        out.push((off, md_string(operands(access).first().copied()?)?));
+    }
+    Some(out)
+}
+
+/// The name of the base type of an access's TBAA tag: the struct the
+/// accessed field belongs to (or the scalar type itself).
+pub fn access_base(access: Value) -> Option<String> {
+    let tag = metadata(access, "tbaa")?;
+    md_string(operands(operands(tag).first().copied()?).first().copied()?)
+}
+
+/// Whether a TBAA type name names a struct (not a scalar clang names).
+pub fn is_struct_name(n: &str) -> bool {
+    scalar(n).is_none() && !n.is_empty() && n != "vtable pointer"
+}
+
+/// Bytes and alignment of the scalar a TBAA type name stands for (x86-64).
+fn scalar(name: &str) -> Option<(u64, u64)> {
+    Some(match name {
+        "double" | "long" | "long long" | "any pointer" => (8, 8),
+        "float" | "int" => (4, 4),
+        "short" => (2, 2),
+        "omnipotent char" | "bool" | "_Bool" => (1, 1),
+        n if is_pointer_name(n) => (8, 8),
+        _ => return None,
+    })
+}
+
+/// clang's name of a pointer access type: "any pointer", "p1 int", ...
+pub fn is_pointer_name(n: &str) -> bool {
+    n == "any pointer"
+        || (n.starts_with('p')
+            && n[1..]
+                .split(' ')
+                .next()
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())))
+}
+
+/// The structs the module's access tags describe, by name: each a list of
+/// (offset, scalar type name), nested structs flattened, and its size.
+#[derive(Default)]
+pub struct Layouts {
+    structs: IndexMap<String, (Vec<(u64, String)>, u64)>,
+}
+
+impl Layouts {
+    /// Read every access tag of the module of `f`.
+    pub fn of_module(f: Function) -> Self {
+        let mut nodes: IndexMap<String, LLVMValueRef> = IndexMap::new();
+        for g in crate::ir::functions(f.module()) {
+            for i in g.blocks().into_iter().flat_map(|b| b.instructions()) {
+                let Some(tag) = metadata(i, "tbaa") else {
+                    continue;
+                };
+                if let Some(&base) = operands(tag).first() {
+                    collect_structs(base, &mut nodes);
+                }
+            }
+        }
+        let mut out = Layouts::default();
+        for (name, node) in &nodes {
+            if let Some((fields, size, _)) = flatten(*node, &nodes, 0) {
+                out.structs.insert(name.clone(), (fields, size));
+            }
+        }
+        out
+    }
+
+    /// What memory holding an array of the struct `name` holds.
+    pub fn memory_type(
+        &self,
+        name: &str,
+        ctx: llvm_sys::prelude::LLVMContextRef,
+    ) -> Option<MemoryType> {
+        let (fields, size) = self.structs.get(name)?;
+        let float = |n: &str| unsafe {
+            match n {
+                "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
+                "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
+                _ => None,
+            }
+        };
+        let floats: Vec<(u64, Type)> = fields
+            .iter()
+            .filter_map(|(o, n)| float(n).map(|t| (*o, t)))
+            .collect();
+        Some(match floats.as_slice() {
+            [] => MemoryType::NoFloats,
+            [(_, t), ..] if floats.len() == fields.len() && floats.iter().all(|f| f.1 == *t) => {
+                MemoryType::Float(*t)
+            }
+            _ => MemoryType::Strided {
+                stride: *size,
+                fields: floats,
+                pointers: fields
+                    .iter()
+                    .filter(|(_, n)| is_pointer_name(n))
+                    .map(|(o, _)| *o)
+                    .collect(),
+            },
+        })
+    }
+
+    /// What the memory behind pointer `p` holds, when `p` was loaded from a
+    /// field whose type names its pointee (`T *`, tagged "p1 T") and the
+    /// module describes `T`.
+    pub fn pointee(&self, p: Value) -> Option<MemoryType> {
+        let load = super::types::root_object(p);
+        if load.opcode() != Some(LLVMOpcode::LLVMLoad) {
+            return None;
+        }
+        let tag = metadata(load, "tbaa")?;
+        let access = operands(tag).get(1).copied()?;
+        let name = md_string(operands(access).first().copied()?)?;
+        let pointee = name.strip_prefix("p1 ")?;
+        self.memory_type(pointee, load.ty().context())
+    }
+}
+
+/// Struct type nodes reachable from `node` (a tag's base type), by name.
+fn collect_structs(node: LLVMValueRef, out: &mut IndexMap<String, LLVMValueRef>) {
+    let ops = operands(node);
+    let Some(name) = ops.first().and_then(|o| md_string(*o)) else {
+        return;
+    };
+    if scalar(&name).is_some() || out.contains_key(&name) || ops.len() < 3 {
+        return;
+    }
+    out.insert(name, node);
+    for pair in ops[1..].chunks(2) {
+        collect_structs(pair[0], out);
+    }
+}
+
+/// Scalar fields (offset, type name), size and alignment of a struct.
+type Flat = (Vec<(u64, String)>, u64, u64);
+
+/// A struct node's scalar fields at their offsets, its size and its
+/// alignment; `None` if a field's type is unknown, or is "omnipotent char":
+/// clang's name for char, but also for an array member or a union, whose
+/// floats it would hide.
+fn flatten(
+    node: LLVMValueRef,
+    nodes: &IndexMap<String, LLVMValueRef>,
+    depth: u32,
+) -> Option<Flat> {
+    if depth > 8 {
+        return None;
+    }
+    let ops = operands(node);
+    let mut fields = Vec::new();
+    let (mut end, mut align) = (0u64, 1u64);
+    for pair in ops.get(1..)?.chunks(2) {
+        let [ty, off] = pair else { return None };
+        let off = int_operand(*off)?;
+        let name = md_string(operands(*ty).first().copied()?)?;
+        if name == "omnipotent char" {
+            return None;
+        }
+        let (size, a) = match scalar(&name) {
+            Some(s) => {
+                fields.push((off, name));
+                s
+            }
+            None => {
+                let (inner, size, a) = flatten(*nodes.get(&name)?, nodes, depth + 1)?;
+                fields.extend(inner.into_iter().map(|(o, n)| (off + o, n)));
+                (size, a)
+            }
+        };
+        end = end.max(off + size);
+        align = align.max(a);
+    }
+    Some((fields, end.div_ceil(align) * align, align))
+}
