@@ -47,7 +47,7 @@ pub struct Options {
     /// Run the O2 cleanup on the result (on by default; off helps debugging).
     pub optimize: bool,
     /// `--type-hint`: what copies hold when the type analysis cannot tell.
-    pub type_hint: Option<reverse::MemoryHint>,
+    pub type_hint: Option<reverse::TypeHint>,
 }
 
 /// A function adc generated, with its C declarations.
@@ -96,8 +96,8 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);
-    reverse.type_hint = opts.type_hint;
-    forward.type_hint = opts.type_hint;
+    reverse.type_hint = opts.type_hint.clone();
+    forward.type_hint = opts.type_hint.clone();
     let mut out = Output::default();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {

@@ -20,12 +20,6 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum TypeHint {
-    Double,
-    Float,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum Mode {
     Reverse,
     Forward,
@@ -42,6 +36,12 @@ enum Command {
         /// Output: .bc, .ll, .o (native, PIC) or .s [default: INPUT-adc.o]
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// What memory copies move where adc cannot tell from the code:
+        /// `double` or `float`, at one place with `double@FUNCTION` or
+        /// `double@FILE:LINE` (as adc's refusal names it). It never
+        /// overrides what the code says.
+        #[arg(long, value_parser = parse_hint)]
+        type_hint: Option<adc_core::reverse::TypeHint>,
     },
     /// Compare a function's forward and reverse derivatives (adc's, or the
     /// module's own FN_fwd / FN_grad) with central finite differences.
@@ -65,6 +65,12 @@ enum Command {
         /// Largest relative error accepted.
         #[arg(long, default_value_t = 1e-6)]
         tol: f64,
+        /// What memory copies move where adc cannot tell from the code:
+        /// `double` or `float`, at one place with `double@FUNCTION` or
+        /// `double@FILE:LINE` (as adc's refusal names it). It never
+        /// overrides what the code says.
+        #[arg(long, value_parser = parse_hint)]
+        type_hint: Option<adc_core::reverse::TypeHint>,
     },
     /// Print the linker arguments for programs whose derivatives call
     /// adc-runtime (linear algebra): the static library next to this binary
@@ -105,11 +111,17 @@ enum Command {
         /// Print the tape layout: bytes per block execution, slots, direct uses.
         #[arg(long)]
         stats: bool,
-        /// What memory copies (memcpy) move when adc cannot tell from the
-        /// code: `double` or `float`.
-        #[arg(long, value_enum)]
-        type_hint: Option<TypeHint>,
+        /// What memory copies move where adc cannot tell from the code:
+        /// `double` or `float`, at one place with `double@FUNCTION` or
+        /// `double@FILE:LINE` (as adc's refusal names it). It never
+        /// overrides what the code says.
+        #[arg(long, value_parser = parse_hint)]
+        type_hint: Option<adc_core::reverse::TypeHint>,
     },
+}
+
+fn parse_hint(s: &str) -> Result<adc_core::reverse::TypeHint, String> {
+    adc_core::reverse::TypeHint::parse(s)
 }
 
 fn main() -> ExitCode {
@@ -152,7 +164,11 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", link_flags()?);
             Ok(())
         }
-        Command::Lower { input, output } => {
+        Command::Lower {
+            input,
+            output,
+            type_hint,
+        } => {
             let output = output.unwrap_or_else(|| default_output(&input));
             module_io::OutputKind::from_path(&output)?;
             module_io::check_distinct(&input, &[&output])?;
@@ -162,7 +178,7 @@ fn run(cli: Cli) -> Result<()> {
                 targets: vec![],
                 mode: adc_core::Mode::Reverse,
                 optimize: true,
-                type_hint: None,
+                type_hint,
             };
             let out = adc_core::differentiate(&module, &opts)?;
             module_io::write(&module, &output)?;
@@ -180,6 +196,7 @@ fn run(cli: Cli) -> Result<()> {
             range,
             order,
             tol,
+            type_hint,
         } => {
             let parse_list = |s: &str| -> Result<Vec<f64>> {
                 s.split(',')
@@ -211,6 +228,7 @@ fn run(cli: Cli) -> Result<()> {
                     random,
                     stencil_points: order,
                     tol,
+                    type_hint,
                 },
             )?;
             print!("{}", report.table);
@@ -286,10 +304,7 @@ fn run(cli: Cli) -> Result<()> {
                     Mode::Reverse => adc_core::Mode::Reverse,
                 },
                 optimize: !no_opt,
-                type_hint: type_hint.map(|h| match h {
-                    TypeHint::Double => adc_core::reverse::MemoryHint::Double,
-                    TypeHint::Float => adc_core::reverse::MemoryHint::Float,
-                }),
+                type_hint,
             };
             let out = adc_core::differentiate(&module, &opts)?;
             // Both outputs or neither.

@@ -749,18 +749,64 @@ fn undecidable_memory_types_are_reported_not_guessed() {
     assert!(e.contains("llvm.memcpy"), "{e}");
     assert!(e.contains("cannot tell which bytes hold floats"), "{e}");
     assert!(e.contains("--type-hint double"), "{e}");
-    // With the hint, the copy moves doubles and the gradient is generated.
+    // With the hint, the copy moves doubles and the gradient is generated:
+    // everywhere, in the function the message names, or at its line.
+    let line = e
+        .split("bad_call.c:")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .expect("a line number");
+    for hint in [
+        "double".to_string(),
+        "double@punned".to_string(),
+        format!("double@bad_call.c:{line}"),
+    ] {
+        let o = adc(&[
+            "grad",
+            bc.to_str().unwrap(),
+            "-f",
+            "punned",
+            "--type-hint",
+            &hint,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{hint}: {}", stderr(&o));
+        std::fs::remove_file(&out).unwrap();
+    }
+    // A hint for another place does not apply here: still refused.
+    for hint in ["double@other_function", "double@bad_call.c:1"] {
+        let o = adc(&[
+            "grad",
+            bc.to_str().unwrap(),
+            "-f",
+            "punned",
+            "--type-hint",
+            hint,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        let e = assert_clean_failure(&o, &out);
+        assert!(
+            e.contains("cannot tell which bytes hold floats"),
+            "{hint}: {e}"
+        );
+    }
     let o = adc(&[
         "grad",
         bc.to_str().unwrap(),
         "-f",
         "punned",
         "--type-hint",
-        "double",
+        "int",
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a type hint is `double` or `float`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Compile C files to bitcode against include/adc.h and link them into one module.

@@ -207,11 +207,7 @@ type Flat = (Vec<(u64, String)>, u64, u64);
 /// alignment; `None` if a field's type is unknown, or is "omnipotent char":
 /// clang's name for char, but also for an array member or a union, whose
 /// floats it would hide.
-fn flatten(
-    node: LLVMValueRef,
-    nodes: &IndexMap<String, LLVMValueRef>,
-    depth: u32,
-) -> Option<Flat> {
+fn flatten(node: LLVMValueRef, nodes: &IndexMap<String, LLVMValueRef>, depth: u32) -> Option<Flat> {
     if depth > 8 {
         return None;
     }

@@ -151,6 +151,83 @@ pub struct TypeAnalysis {
     bases: IndexMap<Value, Vec<String>>,
 }
 
+/// The float type a user says undecided memory holds (`--type-hint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryHint {
+    Double,
+    Float,
+}
+
+/// `--type-hint T` or `T@PLACE`: what memory the type analysis cannot
+/// decide holds, at one place (a function by its LLVM name, or a source
+/// line, as adc's refusal names them) or, without a place, everywhere. It
+/// only ever answers where the analysis found nothing: it never overrides
+/// what the code says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeHint {
+    pub float: MemoryHint,
+    pub place: Option<HintPlace>,
+}
+
+/// Where a [`TypeHint`] applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HintPlace {
+    Function(String),
+    Line { file: String, line: u32 },
+}
+
+impl TypeHint {
+    /// `double`, `float`, `double@FUNCTION`, `double@FILE:LINE`.
+    pub fn parse(s: &str) -> Result<TypeHint, String> {
+        let (ty, place) = match s.split_once('@') {
+            Some((t, p)) => (t, Some(p)),
+            None => (s, None),
+        };
+        let float = match ty {
+            "double" => MemoryHint::Double,
+            "float" => MemoryHint::Float,
+            _ => return Err(format!("`{ty}`: a type hint is `double` or `float`")),
+        };
+        let place = place.map(|p| match p.rsplit_once(':') {
+            Some((file, line)) if !file.is_empty() && line.parse::<u32>().is_ok() => {
+                HintPlace::Line {
+                    file: file.to_string(),
+                    line: line.parse().unwrap_or(0),
+                }
+            }
+            _ => HintPlace::Function(p.to_string()),
+        });
+        if place
+            .as_ref()
+            .is_some_and(|p| matches!(p, HintPlace::Function(f) if f.is_empty()))
+        {
+            return Err(format!("`{s}`: name a function or FILE:LINE after `@`"));
+        }
+        Ok(TypeHint { float, place })
+    }
+
+    /// The hinted float type if the hint applies to instruction `inst`.
+    pub fn float_at(&self, inst: Value) -> Option<Type> {
+        let applies = match &self.place {
+            None => true,
+            Some(HintPlace::Function(f)) => {
+                let name = inst.parent_function().name();
+                // (adc differentiates private copies named NAME.adc.src.)
+                name == *f || name.strip_suffix(".adc.src") == Some(f.as_str())
+            }
+            Some(HintPlace::Line { file, line }) => crate::ir::debug_loc::SourceLoc::of(inst)
+                .is_some_and(|l| l.line == *line && l.file.ends_with(file.as_str())),
+        };
+        let ctx = inst.ty().context();
+        applies.then(|| unsafe {
+            Type(match self.float {
+                MemoryHint::Double => llvm_sys::core::LLVMDoubleTypeInContext(ctx),
+                MemoryHint::Float => llvm_sys::core::LLVMFloatTypeInContext(ctx),
+            })
+        })
+    }
+}
+
 /// What a pointer's memory holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MemoryType {

@@ -44,7 +44,7 @@ pub struct ForwardSynth {
     done: IndexMap<(Function, Vec<Activity>), (Function, TangentSignature)>,
     pending: Vec<(Function, Vec<Activity>, Function)>,
     /// `--type-hint`: what memory moved as integers holds when adc cannot tell.
-    pub type_hint: Option<crate::reverse::MemoryHint>,
+    pub type_hint: Option<crate::analysis::types::TypeHint>,
 }
 
 impl ForwardSynth {
@@ -87,7 +87,7 @@ impl ForwardSynth {
     pub fn finish(&mut self) -> Result<()> {
         while let Some((f, acts, g)) = self.pending.pop() {
             let sig = self.done[&(f, acts.clone())].1.clone();
-            let src = crate::ir::source_copy::source_of(f, self.type_hint);
+            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref());
             TangentBuilder::new(self, src, g, &sig)?.build()?;
         }
         Ok(())

@@ -10,8 +10,8 @@
 //! from an integer load's bits ([`float_from_integer_load`]).
 
 use super::{Builder, Function, Type, Value};
+use crate::analysis::types::TypeHint;
 use crate::analysis::types::{MemoryType, TypeAnalysis};
-use crate::reverse::MemoryHint;
 use indexmap::IndexSet;
 use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
@@ -171,16 +171,12 @@ pub(super) fn webs_of(f: Function) -> Vec<Web> {
 /// What a web's bits are: its casts' type, else what the type analysis
 /// says of its memory, else the hint; `None` when they are not floats of
 /// the web's size (or nobody can tell).
-pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<MemoryHint>) -> Option<Type> {
-    let ctx = unsafe { LLVMGetTypeContext(web.members[0].ty().0) };
+pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<&TypeHint>) -> Option<Type> {
     let t = match cast_type(web) {
         Some(t) => t,
         None => match types.word_type(&web_pointers(web)) {
             MemoryType::Float(t) => t,
-            MemoryType::Unknown(_) => match hint? {
-                MemoryHint::Double => Type(unsafe { LLVMDoubleTypeInContext(ctx) }),
-                MemoryHint::Float => Type(unsafe { LLVMFloatTypeInContext(ctx) }),
-            },
+            MemoryType::Unknown(_) => hint?.float_at(web.members[0])?,
             MemoryType::NoFloats | MemoryType::Fields(_) | MemoryType::Strided { .. } => {
                 return None
             }
@@ -364,7 +360,7 @@ pub fn untyped_move(load: Value, types: &TypeAnalysis) -> Option<String> {
         )),
         MemoryType::Unknown(why) => Some(format!(
             "moves memory that may hold floats as an integer ({why}); if it holds floats, say \
-             which with --type-hint double (or float)"
+             which with --type-hint double@FILE:LINE (or float; the place this message names)"
         )),
         MemoryType::Fields(_) | MemoryType::Strided { .. } => {
             Some("moves a struct with float fields as an integer".into())

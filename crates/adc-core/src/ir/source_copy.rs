@@ -21,8 +21,8 @@
 use super::float_webs;
 use super::{add_function, get_function, Block, Builder, Function, Value};
 use crate::analysis::types::TypeAnalysis;
+use crate::analysis::types::TypeHint;
 use crate::ir::clone::PrimalMap;
-use crate::reverse::MemoryHint;
 use indexmap::IndexSet;
 use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
@@ -32,7 +32,7 @@ const SUFFIX: &str = ".adc.src";
 
 /// The function whose body adc differentiates for `f`: `f` itself, or its
 /// prepared copy (see the module documentation).
-pub fn source_of(f: Function, hint: Option<MemoryHint>) -> Function {
+pub fn source_of(f: Function, hint: Option<&TypeHint>) -> Function {
     let has_invoke = f.blocks().into_iter().any(|b| {
         b.terminator()
             .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMInvoke))

@@ -72,15 +72,10 @@ pub struct ReverseSynth {
     pending: Vec<(Function, Vec<Activity>, Function, Option<Function>)>,
     tape: Option<TapeFns>,
     /// `--type-hint`: the float type of memory the type analysis cannot decide.
-    pub type_hint: Option<MemoryHint>,
+    pub type_hint: Option<TypeHint>,
 }
 
-/// A user's answer to "what does this memory hold?" (`--type-hint`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MemoryHint {
-    Double,
-    Float,
-}
+pub use crate::analysis::types::{MemoryHint, TypeHint};
 
 /// Split mode for calls: the callee's augmented primal runs its forward sweep
 /// and pushes what its adjoint needs on the caller's tape; the callee's
@@ -212,7 +207,7 @@ impl ReverseSynth {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
-            let src = crate::ir::source_copy::source_of(f, self.type_hint);
+            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref());
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
@@ -1655,16 +1650,11 @@ impl<'s> AdjointBuilder<'s> {
                 .unwrap_or(MemoryType::Unknown(why)),
             t => t,
         };
-        match (found, self.synth.type_hint) {
-            (MemoryType::Unknown(_), Some(h)) => {
-                let ctx = self.synth.ctx;
-                MemoryType::Float(Type(unsafe {
-                    match h {
-                        MemoryHint::Double => llvm_sys::core::LLVMDoubleTypeInContext(ctx),
-                        MemoryHint::Float => llvm_sys::core::LLVMFloatTypeInContext(ctx),
-                    }
-                }))
-            }
+        match (found, &self.synth.type_hint) {
+            (MemoryType::Unknown(why), Some(h)) => match h.float_at(copy) {
+                Some(t) => MemoryType::Float(t),
+                None => MemoryType::Unknown(why),
+            },
             (t, _) => t,
         }
     }

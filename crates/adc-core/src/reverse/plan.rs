@@ -140,7 +140,7 @@ impl AdjointBuilder<'_> {
                             inst,
                             format!(
                                 "cannot tell what this copy moves: {why}; if it moves floats, say which with \
-                                 --type-hint double (or float)"
+                                 --type-hint double@FILE:LINE (or float; the place this message names)"
                             ),
                         ));
                     }
