@@ -191,3 +191,10 @@ double triangular(const double *x, int n) {
 /* hypot at the origin with a zero tangent: hypot(k x, k y) at k = 0 is 0
  * for all x, y; the rule's x/r was 0/0 there (found by the fuzzer). */
 double hypot_scaled(double x, double y, int k) { return hypot(k * x, k * y) + x * y; }
+
+/* C99 complex magnitude and argument (cabs, carg of double _Complex). */
+#include <complex.h>
+double complex_polar(double x, double y) {
+  double _Complex z = x + y * I;
+  return cabs(z) * sin(carg(z)) + carg(z) * x;
+}

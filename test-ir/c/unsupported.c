@@ -53,3 +53,12 @@ __attribute__((noinline)) double vsum(int n, ...) {
   return s;
 }
 double variadic_call(double x) { return vsum(2, x * x, x); }
+
+/* C99 complex multiplication: clang calls __muldc3 (Annex G); the message
+ * says how to have it written as real arithmetic. */
+#include <complex.h>
+double complex_mul(double x) {
+  double _Complex z = x + 2.0 * I;
+  double _Complex w = z * z;
+  return creal(w) + cimag(w);
+}

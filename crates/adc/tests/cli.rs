@@ -956,6 +956,7 @@ fn unsupported_constructs_are_refused_in_both_modes() {
         ("through_pointer", "indirect call with active arguments"),
         ("variadic_call", "the variadic function `vsum`"),
         ("vsum", "`vsum` is variadic"),
+        ("complex_mul", "compile with -fcx-limited-range"),
     ] {
         for mode in ["reverse", "forward"] {
             let e = refused(dir.path(), &bc, f, mode);

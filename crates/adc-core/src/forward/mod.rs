@@ -445,10 +445,7 @@ impl<'s> TangentBuilder<'s> {
         if callee.is_declaration() {
             return Err(AdcError::unsupported(
                 inst,
-                format!(
-                    "no derivative rule for external function `{name}`, and its body is not in the module \
-                     (link its bitcode in first, e.g. with llvm-link)"
-                ),
+                crate::rules::table::no_rule(&name),
             ));
         }
         // A function of the module: call its tangent function.

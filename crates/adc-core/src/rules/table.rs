@@ -40,6 +40,10 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     ),
     // At the origin (a cone's tip) 0 is a subgradient; x/r would be 0/0,
     // and NaN even where the tangent is 0 (hypot(k x, k y) at k = 0).
+    // C99 complex magnitude and argument of a double _Complex (passed as
+    // its two parts; the float forms take a <2 x float> and have no row).
+    ("cabs", "re im", "r == 0 ? 0 : re/r ; r == 0 ? 0 : im/r"),
+    ("carg", "re im", "-im/(re*re + im*im) ; re/(re*re + im*im)"),
     ("hypot hypotf llvm.hypot", "x y", "r == 0 ? 0 : x/r ; r == 0 ? 0 : y/r"),
     // x * 2^n and its inverse: the mantissa m = x * 2^-e of frexp(x, &e)
     // (e goes to integer memory), exactly m / x away from 0.
@@ -163,6 +167,33 @@ const INACTIVE_MANGLED: &[&str] = &[
 ];
 
 /// Whether a call of `name` carries no derivative (see [`INACTIVE`]).
+/// Why a call of `name`, a function without a body and without a rule,
+/// cannot be differentiated, and what to do.
+pub fn no_rule(name: &str) -> String {
+    const COMPLEX_ARITHMETIC: &[&str] = &["__muldc3", "__divdc3", "__mulsc3", "__divsc3"];
+    const COMPLEX_LIBM: &[&str] = &[
+        "cexp", "clog", "csqrt", "cpow", "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh",
+        "casin", "cacos", "catan", "cexpf", "clogf", "csqrtf", "cpowf", "cabsf", "cargf",
+    ];
+    if COMPLEX_ARITHMETIC.contains(&name) {
+        format!(
+            "complex multiplication or division (`{name}`, C's _Complex with Annex G's \
+             infinity rules): adc has no rule for it yet; compile with -fcx-limited-range \
+             so that clang writes it as real arithmetic, which adc differentiates"
+        )
+    } else if COMPLEX_LIBM.contains(&name) {
+        format!(
+            "the complex function `{name}`: adc has no rule for it yet (cabs and carg of \
+             double _Complex it has); write it with real functions (exp, cos, sin, ...)"
+        )
+    } else {
+        format!(
+            "no derivative rule for external function `{name}`, and its body is not in the \
+             module (link its bitcode in first, e.g. with llvm-link)"
+        )
+    }
+}
+
 pub fn is_inactive_call(name: &str) -> bool {
     INACTIVE.contains(&name)
         || (name.starts_with("_Z") && INACTIVE_MANGLED.iter().any(|m| name.contains(m)))
