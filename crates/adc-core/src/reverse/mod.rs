@@ -1258,7 +1258,7 @@ impl<'s> AdjointBuilder<'s> {
                     stride, pointers, ..
                 } if !pointers.is_empty() => {
                     let len = self.primal(inst.operand(2));
-                    self.for_each_element(len, stride, |this, at| {
+                    self.for_each_element(len, stride, |this, _, at| {
                         let i8t = Type::i8(this.synth.ctx);
                         for off in &pointers {
                             let o = this.b.add(at, at.ty().const_int(*off as i64));
@@ -1576,7 +1576,14 @@ impl<'s> AdjointBuilder<'s> {
         stride: u64,
         fields: &[(u64, Type)],
     ) {
-        self.for_each_element(len, stride, |this, at| {
+        self.for_each_element(len, stride, |this, k, at| {
+            if let [(0, t)] = fields {
+                if this.type_size_exact(*t) == stride {
+                    // An array of floats: indexed by element.
+                    this.move_adjoint(this.b.gep(*t, from, k), this.b.gep(*t, to, k), *t);
+                    return;
+                }
+            }
             let i8t = Type::i8(this.synth.ctx);
             for (off, t) in fields {
                 let o = this.b.add(at, at.ty().const_int(*off as i64));
@@ -1586,8 +1593,8 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// A loop at the builder over the elements of `len` bytes of `stride`
-    /// bytes each; `body` gets each element's byte offset (i64).
-    fn for_each_element(&mut self, len: Value, stride: u64, body: impl Fn(&Self, Value)) {
+    /// bytes each; `body` gets each element's index and byte offset (i64).
+    fn for_each_element(&mut self, len: Value, stride: u64, body: impl Fn(&Self, Value, Value)) {
         let ctx = self.synth.ctx;
         let i64t = Type::i64(ctx);
         let len = if len.ty() == i64t {
@@ -1601,9 +1608,9 @@ impl<'s> AdjointBuilder<'s> {
         // augmented forward.)
         let f = entry.function();
         let (head, next_block, exit) = (
-            f.append_block(ctx, "copy.head"),
-            f.append_block(ctx, "copy.body"),
-            f.append_block(ctx, "copy.exit"),
+            f.append_block(ctx, "rev.copy.head"),
+            f.append_block(ctx, "rev.copy.body"),
+            f.append_block(ctx, "rev.copy.exit"),
         );
         self.b.br(head);
         self.b.position_at_end(head);
@@ -1612,7 +1619,7 @@ impl<'s> AdjointBuilder<'s> {
         self.b.cond_br(more, next_block, exit);
         self.b.position_at_end(next_block);
         let at = self.b.mul(k, i64t.const_int(stride as i64));
-        body(self, at);
+        body(self, k, at);
         let latch = self.b.insert_block();
         let next = self.b.add(k, i64t.const_int(1));
         self.b.br(head);
