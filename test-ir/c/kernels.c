@@ -198,3 +198,15 @@ double complex_polar(double x, double y) {
   double _Complex z = x + y * I;
   return cabs(z) * sin(carg(z)) + carg(z) * x;
 }
+
+/* A double through a union with an int64 and back, unchanged: carried as
+ * the double it is (a union whose bits are changed is refused:
+ * unsupported.c). */
+union dbits { double d; long long i; };
+double union_roundtrip(double x) {
+  union dbits u;
+  u.d = x * x;
+  long long k = u.i;
+  u.i = k;
+  return u.d * sin(x);
+}

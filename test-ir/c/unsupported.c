@@ -62,3 +62,12 @@ double complex_mul(double x) {
   double _Complex w = z * z;
   return creal(w) + cimag(w);
 }
+
+/* A union of a double and an int64 whose integer side changes the bits. */
+union dbits { double d; long long i; };
+double union_chop(double x) {
+  union dbits u;
+  u.d = x * x;
+  u.i &= ~0xffffLL;
+  return u.d * 3.0;
+}

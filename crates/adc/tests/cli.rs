@@ -957,6 +957,7 @@ fn unsupported_constructs_are_refused_in_both_modes() {
         ("variadic_call", "the variadic function `vsum`"),
         ("vsum", "`vsum` is variadic"),
         ("complex_mul", "compile with -fcx-limited-range"),
+        ("union_chop", "type punning"),
     ] {
         for mode in ["reverse", "forward"] {
             let e = refused(dir.path(), &bc, f, mode);
