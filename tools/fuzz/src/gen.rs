@@ -1,7 +1,9 @@
 //! Random C programs of the kinds numeric code is made of: loops with
 //! constant, argument and data-dependent trip counts, nested and triangular
-//! loops, branches, local arrays, in-place updates of the input, helper
-//! calls (inlined or not), recursion, heap scratch, `float`, structs.
+//! loops, branches, `switch`, `break`, early returns, local arrays, a
+//! file-scope array, in-place updates of the input (also through a second
+//! pointer into it), helper calls (inlined or not), recursion, heap
+//! scratch, `float`, structs.
 //!
 //! Each program defines `double f(double *x, double s, int n)` with `x` of
 //! [`N`] doubles (which `f` may overwrite) and `n` in 1..=N. Values stay
@@ -54,6 +56,7 @@ pub struct Features {
     pub heap: bool,
     pub float: bool,
     pub structs: bool,
+    pub globals: bool,
 }
 
 /// A generated program: its C source and what it uses.
@@ -201,7 +204,7 @@ impl Gen<'_> {
             return;
         }
         self.budget -= 1;
-        let choice = if depth == 0 { 0 } else { self.rng.below(16) };
+        let choice = if depth == 0 { 0 } else { self.rng.below(19) };
         match choice {
             0..=3 => self.assign(),
             4 if self.loops.len() < 2 => self.for_loop(depth),
@@ -295,6 +298,27 @@ impl Gen<'_> {
                 self.indent -= 1;
                 self.line("}");
             }
+            16 if self.f.globals => {
+                // A file-scope scratch array, written and read back.
+                let (i, e) = (self.rng.below(4), self.expr(2));
+                let (v, j) = (self.local(), self.rng.below(4));
+                self.line(&format!(
+                    "g[{i}] = 0.5 * g[{i}] + {e}; {v} += 0.3 * g[{j}];"
+                ));
+            }
+            17 if !self.loops.is_empty() => {
+                // An early return from inside a loop.
+                let (v, k) = (self.local(), 1 + self.rng.below(3));
+                self.line(&format!("if ({v} > {k}.7) return {v} * x[1] + x[0];"));
+            }
+            18 => {
+                // A second name for part of the input, written through.
+                self.f.in_place = true;
+                let (e, k, v) = (self.expr(2), self.rng.below(N), self.local());
+                self.line(&format!(
+                    "{{ double *p = x + (n - 1) % {N}; p[0] = 0.5 * p[0] + 0.5 * sin({e}); {v} += x[{k}]; }}"
+                ));
+            }
             _ => self.assign(),
         }
     }
@@ -336,6 +360,7 @@ pub fn program(seed: u64) -> Program {
         heap: rng.chance(20),
         float: rng.chance(15),
         structs: rng.chance(15),
+        globals: rng.chance(20),
         ..Default::default()
     };
     let nhelpers = rng.below(3);
@@ -391,8 +416,15 @@ pub fn program(seed: u64) -> Program {
         g.helpers.push((name, noinline));
     }
     g.line("");
+    if g.f.globals {
+        g.line("static double g[4];");
+    }
     g.line("double f(double *x, double s, int n) {");
     g.indent = 1;
+    if g.f.globals {
+        // (Reset on entry: f is called many times by the driver.)
+        g.line("for (int k = 0; k < 4; k++) g[k] = 0.25 * k * x[k];");
+    }
     g.locals = 2 + g.rng.below(3);
     for v in 0..g.locals {
         let init = match v % 3 {
