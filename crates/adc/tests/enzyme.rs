@@ -115,17 +115,27 @@ fn cpp_call_sites_at_o0() {
     assert_all_checked(&lower_and_run("call_sites.cpp", "-O0"), 17);
 }
 
+/// Whether the Debian `package`'s headers (one of them: `path`) are here;
+/// scripts/test installs them, so under CI their absence is a failure,
+/// elsewhere the test is skipped.
+fn have_headers(path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{path} is missing (apt-get install {package})"
+    );
+    eprintln!("skipped: no {path} (apt-get install {package})");
+    false
+}
+
 /// Eigen (fixed and dynamic size, vectorized exp and log) in both modes.
 /// Its headers come from Debian's libeigen3-dev, which scripts/test
 /// installs; without them the test fails under CI and is skipped elsewhere.
 #[test]
 fn eigen_at_o2_and_o0() {
-    if !Path::new("/usr/include/eigen3/Eigen/Dense").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Eigen's headers are missing (apt-get install libeigen3-dev)"
-        );
-        eprintln!("skipped: no /usr/include/eigen3 (apt-get install libeigen3-dev)");
+    if !have_headers("/usr/include/eigen3/Eigen/Dense", "libeigen3-dev") {
         return;
     }
     for opt in ["-O2", "-O0"] {
@@ -223,12 +233,7 @@ fn function_pointers_at_o2_and_o0() {
 /// it is refused with the reason, never differentiated wrongly.
 #[test]
 fn odeint_and_struct_vectors_need_no_hint() {
-    if !Path::new("/usr/include/boost/numeric/odeint.hpp").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Boost's headers are missing (apt-get install libboost-dev)"
-        );
-        eprintln!("skipped: no Boost headers (apt-get install libboost-dev)");
+    if !have_headers("/usr/include/boost/numeric/odeint.hpp", "libboost-dev") {
         return;
     }
     let libcxx = "-D_LIBCPP_ENABLE_CXX17_REMOVED_UNARY_BINARY_FUNCTION";

@@ -16,7 +16,7 @@ use super::types::MemoryType;
 use crate::ir::{Function, Type, Value};
 use indexmap::IndexMap;
 use llvm_sys::core::*;
-use llvm_sys::prelude::LLVMValueRef;
+use llvm_sys::prelude::{LLVMContextRef, LLVMValueRef};
 use llvm_sys::LLVMOpcode;
 
 fn operands(node: LLVMValueRef) -> Vec<LLVMValueRef> {
@@ -68,18 +68,6 @@ pub fn struct_copy_fields(copy: Value) -> Option<Vec<(u64, String)>> {
         out.push((off, md_string(operands(access).first().copied()?)?));
     }
     Some(out)
-}
-
-/// The name of the base type of an access's TBAA tag: the struct the
-/// accessed field belongs to (or the scalar type itself).
-pub fn access_base(access: Value) -> Option<String> {
-    let tag = metadata(access, "tbaa")?;
-    md_string(operands(operands(tag).first().copied()?).first().copied()?)
-}
-
-/// Whether a TBAA type name names a struct (not a scalar clang names).
-pub fn is_struct_name(n: &str) -> bool {
-    scalar(n).is_none() && !n.is_empty() && n != "vtable pointer"
 }
 
 /// Bytes and alignment of the scalar a TBAA type name stands for (x86-64).
@@ -135,29 +123,11 @@ impl Layouts {
     }
 
     /// What memory holding an array of the struct `name` holds.
-    pub fn memory_type(
-        &self,
-        name: &str,
-        ctx: llvm_sys::prelude::LLVMContextRef,
-    ) -> Option<MemoryType> {
+    pub fn memory_type(&self, name: &str, ctx: LLVMContextRef) -> Option<MemoryType> {
         let (fields, size) = self.structs.get(name)?;
-        let float = |n: &str| unsafe {
-            match n {
-                "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
-                "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
-                _ => None,
-            }
-        };
-        let floats: Vec<(u64, Type)> = fields
-            .iter()
-            .filter_map(|(o, n)| float(n).map(|t| (*o, t)))
-            .collect();
-        Some(match floats.as_slice() {
-            [] => MemoryType::NoFloats,
-            [(_, t), ..] if floats.len() == fields.len() && floats.iter().all(|f| f.1 == *t) => {
-                MemoryType::Float(*t)
-            }
-            _ => MemoryType::Strided {
+        Some(match classify(fields, ctx) {
+            Ok(t) => t,
+            Err(floats) => MemoryType::Strided {
                 stride: *size,
                 fields: floats,
                 pointers: fields
@@ -181,7 +151,73 @@ impl Layouts {
         let access = operands(tag).get(1).copied()?;
         let name = md_string(operands(access).first().copied()?)?;
         let pointee = name.strip_prefix("p1 ")?;
-        self.memory_type(pointee, load.ty().context())
+        let t = self.memory_type(pointee, load.ty().context())?;
+        // The layout holds from where `p` points only if that is the start
+        // of an element (the copy of a buffer's tail would be misread).
+        match &t {
+            MemoryType::Strided { stride, .. } if !at_element(p, load, *stride) => None,
+            _ => Some(t),
+        }
+    }
+}
+
+/// Whether `p`, derived from `base` by address arithmetic, points at the
+/// start of an element of `stride` bytes: each step a multiple of it (a
+/// constant byte offset, or an index scaled by a type whose size is).
+fn at_element(p: Value, base: Value, stride: u64) -> bool {
+    let td = unsafe { llvm_sys::target::LLVMGetModuleDataLayout(p.parent_function().module()) };
+    let mut q = p;
+    for _ in 0..16 {
+        if q == base {
+            return true;
+        }
+        match q.opcode() {
+            Some(LLVMOpcode::LLVMBitCast) | Some(LLVMOpcode::LLVMAddrSpaceCast) => {}
+            Some(LLVMOpcode::LLVMGetElementPtr) if q.num_operands() == 2 => {
+                let size =
+                    unsafe { llvm_sys::target::LLVMABISizeOfType(td, q.gep_source_type().0) };
+                let step = match q.operand(1).const_u64() {
+                    Some(k) => k.wrapping_mul(size),
+                    None => size,
+                };
+                if step % stride != 0 {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        q = q.operand(0);
+    }
+    false
+}
+
+/// `double` and `float` by their TBAA names.
+fn float_named(name: &str, ctx: LLVMContextRef) -> Option<Type> {
+    unsafe {
+        match name {
+            "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
+            "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
+            _ => None,
+        }
+    }
+}
+
+/// What fields (offset, TBAA type name) hold: `Ok` for no floats or floats
+/// of one type only, else `Err` with the float fields (offset, type).
+pub fn classify(
+    fields: &[(u64, String)],
+    ctx: LLVMContextRef,
+) -> Result<MemoryType, Vec<(u64, Type)>> {
+    let floats: Vec<(u64, Type)> = fields
+        .iter()
+        .filter_map(|(o, n)| float_named(n, ctx).map(|t| (*o, t)))
+        .collect();
+    match floats.as_slice() {
+        [] => Ok(MemoryType::NoFloats),
+        [(_, t), ..] if floats.len() == fields.len() && floats.iter().all(|f| f.1 == *t) => {
+            Ok(MemoryType::Float(*t))
+        }
+        _ => Err(floats),
     }
 }
 

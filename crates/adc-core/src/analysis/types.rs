@@ -145,10 +145,6 @@ fn copy_partners(o: Value) -> Vec<Value> {
 pub struct TypeAnalysis {
     seen: IndexMap<Value, Vec<Type>>,
     at: IndexMap<(Value, u64), Vec<Type>>,
-    /// Per root object, the base types of its accesses' TBAA tags (the
-    /// struct an access is a field of, or the scalar itself; "" for an
-    /// untagged access).
-    bases: IndexMap<Value, Vec<String>>,
 }
 
 /// The float type a user says undecided memory holds (`--type-hint`).
@@ -212,8 +208,8 @@ impl TypeHint {
             None => true,
             Some(HintPlace::Function(f)) => {
                 let name = inst.parent_function().name();
-                // (adc differentiates private copies named NAME.adc.src.)
-                name == *f || name.strip_suffix(".adc.src") == Some(f.as_str())
+                // (adc differentiates private copies of some functions.)
+                name == *f || name.strip_suffix(crate::ir::source_copy::SUFFIX) == Some(f.as_str())
             }
             Some(HintPlace::Line { file, line }) => crate::ir::debug_loc::SourceLoc::of(inst)
                 .is_some_and(|l| l.line == *line && l.file.ends_with(file.as_str())),
@@ -267,16 +263,6 @@ impl TypeAnalysis {
     fn compute_depth(f: Function, depth: u32) -> Self {
         let mut seen: IndexMap<Value, Vec<Type>> = IndexMap::new();
         let mut at: IndexMap<(Value, u64), Vec<Type>> = IndexMap::new();
-        let mut bases: IndexMap<Value, Vec<String>> = IndexMap::new();
-        let tagged = |i: Value, ptr: Value, bases: &mut IndexMap<Value, Vec<String>>| {
-            let b = super::tbaa::access_base(i).unwrap_or_default();
-            for r in pointer_sources(ptr) {
-                let l = bases.entry(r).or_default();
-                if !l.contains(&b) {
-                    l.push(b.clone());
-                }
-            }
-        };
         // (An integer constant stored at a place says nothing of it: clang
         // stores a double constant, `x = {1.0}`, as its i64 bit pattern.)
         let access = |ptr: Value,
@@ -304,11 +290,9 @@ impl TypeAnalysis {
                     Some(LLVMOpcode::LLVMLoad) if moved(i) => {}
                     Some(LLVMOpcode::LLVMStore) if moved(i.operand(0)) => {}
                     Some(LLVMOpcode::LLVMLoad) => {
-                        tagged(i, i.operand(0), &mut bases);
                         access(i.operand(0), i.ty().scalar(), false, &mut seen, &mut at)
                     }
                     Some(LLVMOpcode::LLVMStore) => {
-                        tagged(i, i.operand(1), &mut bases);
                         let v = i.operand(0);
                         let constant_int = v.ty().is_integer() && v.const_u64().is_some();
                         access(
@@ -334,14 +318,6 @@ impl TypeAnalysis {
                                     add_type(seen.entry(r).or_default(), *t);
                                 }
                             }
-                            for b in inner.bases.get(&p).into_iter().flatten() {
-                                for r in pointer_sources(a) {
-                                    let l = bases.entry(r).or_default();
-                                    if !l.contains(b) {
-                                        l.push(b.clone());
-                                    }
-                                }
-                            }
                             // The callee's places in its parameter, moved to
                             // where the argument points.
                             if let (root, Some(base)) = place(a) {
@@ -359,7 +335,7 @@ impl TypeAnalysis {
                 }
             }
         }
-        TypeAnalysis { seen, at, bases }
+        TypeAnalysis { seen, at }
     }
 
     /// What the places `ptrs` point at hold, when each address is a root
@@ -421,24 +397,6 @@ impl TypeAnalysis {
                 "this memory is accessed as {}: adc cannot tell which bytes hold floats",
                 tys.iter().map(|t| t.print()).collect::<Vec<_>>().join(", ")
             )),
-        }
-    }
-
-    /// The struct type whose fields every access of the memory behind
-    /// `ptrs` is (by the accesses' TBAA tags), if there is one: memory
-    /// holding those structs (a std::vector's buffer of them).
-    pub fn struct_of(&self, ptrs: &[Value]) -> Option<String> {
-        let mut names: Vec<&String> = Vec::new();
-        for o in Self::objects(ptrs) {
-            for b in self.bases.get(&o).into_iter().flatten() {
-                if !names.contains(&b) {
-                    names.push(b);
-                }
-            }
-        }
-        match names.as_slice() {
-            [n] if !n.is_empty() && super::tbaa::is_struct_name(n) => Some((*n).clone()),
-            _ => None,
         }
     }
 
@@ -515,25 +473,10 @@ pub fn tbaa_struct_pointer_offsets(copy: Value) -> Option<Vec<u64>> {
 /// a struct copy: offset, size and type of each field): floats of one type,
 /// no floats, or the float fields of a mixed struct; `None` without it.
 pub fn tbaa_struct_type(copy: Value) -> Option<MemoryType> {
-    use llvm_sys::core::*;
     let fields = super::tbaa::struct_copy_fields(copy)?;
-    let ctx = unsafe { LLVMGetTypeContext(LLVMTypeOf(copy.0)) };
-    let float = |n: &str| unsafe {
-        match n {
-            "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
-            "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
-            _ => None,
-        }
-    };
-    let floats: Vec<(u64, Type)> = fields
-        .iter()
-        .filter_map(|(off, n)| float(n).map(|t| (*off, t)))
-        .collect();
-    if floats.is_empty() {
-        return (!fields.is_empty()).then_some(MemoryType::NoFloats);
+    if fields.is_empty() {
+        return None;
     }
-    if floats.len() == fields.len() && floats.iter().all(|(_, t)| *t == floats[0].1) {
-        return Some(MemoryType::Float(floats[0].1));
-    }
-    Some(MemoryType::Fields(floats))
+    let ctx = unsafe { llvm_sys::core::LLVMGetTypeContext(llvm_sys::core::LLVMTypeOf(copy.0)) };
+    Some(super::tbaa::classify(&fields, ctx).unwrap_or_else(MemoryType::Fields))
 }

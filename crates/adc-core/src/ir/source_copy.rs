@@ -28,7 +28,7 @@ use llvm_sys::core::*;
 use llvm_sys::LLVMOpcode;
 
 /// Suffix of the private copies (never in a name adc writes out).
-const SUFFIX: &str = ".adc.src";
+pub(crate) const SUFFIX: &str = ".adc.src";
 
 /// The function whose body adc differentiates for `f`: `f` itself, or its
 /// prepared copy (see the module documentation).

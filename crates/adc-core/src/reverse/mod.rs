@@ -1649,15 +1649,7 @@ impl<'s> AdjointBuilder<'s> {
             (None, None) => {}
         }
         let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
-        let found = match types.memory_type(&[dst, src]) {
-            // Every access of this memory is a field of one struct: its layout.
-            MemoryType::Unknown(why) => types
-                .struct_of(&[dst, src])
-                .and_then(|name| layouts.memory_type(&name, self.synth.ctx))
-                .unwrap_or(MemoryType::Unknown(why)),
-            t => t,
-        };
-        match (found, &self.synth.type_hint) {
+        match (types.memory_type(&[dst, src]), &self.synth.type_hint) {
             (MemoryType::Unknown(why), Some(h)) => match h.float_at(copy) {
                 Some(t) => MemoryType::Float(t),
                 None => MemoryType::Unknown(why),
