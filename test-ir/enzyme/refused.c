@@ -40,6 +40,8 @@ double width(double x) { return __enzyme_fwddiff((void *)sq, enzyme_width, 2, x,
 #elif CASE == 3
 double batch(double x) { return __enzyme_batch((void *)sq, x); }
 #elif CASE == 4
+/* A reverse rule needs three functions: f, its augmented forward pass and
+ * its reverse pass. */
 double gradient_sq(double x, double d) { return 2 * x * d; }
 void *__enzyme_register_gradient_sq[] = {(void *)sq, (void *)gradient_sq};
 double registered(double x) { return __enzyme_autodiff((void *)sq, x); }
@@ -53,4 +55,24 @@ double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
 #elif CASE == 9
 double second_order(double x) { return __enzyme_fwddiff((void *)d_looped, x, 1.0); }
+#elif CASE == 10
+/* A forward rule must return {primal, tangent} and take each float with
+ * its tangent. */
+double bad_fwd_sq(double x) { return 2 * x; }
+void *__enzyme_register_derivative_sq[] = {(void *)sq, (void *)bad_fwd_sq};
+double misfit(double x) { return __enzyme_fwddiff((void *)sq, x, 1.0); }
+#elif CASE == 11
+/* A rule for a function clang inlined (no noinline at -O2): refused. */
+double aug_sq(double x) { return sq(x); }
+double rev_sq(double x, double d) { return 2 * x * d; }
+void *__enzyme_register_gradient_sq[] = {(void *)sq, (void *)aug_sq, (void *)rev_sq};
+double inlined(double x) { return sq(x) + 1; }
+double d_inlined(double x) { return __enzyme_autodiff((void *)inlined, x); }
+#elif CASE == 12
+/* A stop-gradient that returns its argument: clang -O2 replaces the
+ * call's result with the argument, and the annotation is lost. */
+__attribute__((noinline)) double stop(double x) { return x; }
+void *__enzyme_inactivefn_stop = (void *)stop;
+double stopped(double x) { return x * stop(x); }
+double d_stopped(double x) { return __enzyme_autodiff((void *)stopped, x); }
 #endif

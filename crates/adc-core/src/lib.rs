@@ -155,13 +155,17 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 /// its fast-math flags are dropped first (see `ir::fast_math`).
 fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     let m = module.as_mut_ptr();
+    // Before adc's own optimization: a function with a rule stays a call.
+    rules::custom::read(m)?;
     let mut roots = keep.to_vec();
     roots.extend(enzyme::targets(m));
+    rules::custom::refuse_inlined(m, &roots)?;
     ir::devirtualize::promote(m, &roots, &|f| {
         let name = f.name();
         !f.is_declaration()
-            || rules::lookup_call(&name).is_some()
+            || rules::lookup_callee(f).is_some()
             || rules::is_inactive_call(&name)
+            || rules::custom::has_user_rule(f)
             || rules::runtime::is_runtime_routine(&name)
             || ir::heap::HeapFn::named(&name).is_some()
     });
@@ -173,10 +177,13 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         .collect();
     for f in &unoptimized {
         f.remove_fn_attr("optnone");
-        f.remove_fn_attr("noinline");
+        if !rules::custom::registered(*f) {
+            f.remove_fn_attr("noinline");
+        }
         f.remove_fast_math_attrs();
         ir::fast_math::make_strict(*f);
     }
+    let pinned = rules::custom::pin_inactive_globals(m);
     if !unoptimized.is_empty() {
         use llvm_sys::core::{LLVMGetLinkage, LLVMSetLinkage};
         let saved: Vec<_> = keep
@@ -193,6 +200,7 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         r?;
     }
     passes::run(module, passes::PREPROCESS)?;
+    rules::custom::unpin_inactive_globals(m, &pinned);
     ir::fp_idioms::mark(m);
     Ok(())
 }

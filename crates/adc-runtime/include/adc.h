@@ -36,6 +36,7 @@
 #define ADC_H
 
 #include <stdint.h>
+#include "adc_rules.h"
 #ifdef __cplusplus
 #include <complex>
 typedef std::complex<double> adc_c64;

@@ -171,12 +171,35 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
         ),
         (2, &["enzyme_width", "vector mode"]),
         (3, &["__enzyme_batch", "vector mode"]),
-        (4, &["__enzyme_register_gradient_sq", "custom derivative"]),
+        (4, &["__enzyme_register_gradient_sq", "entry 2 is missing"]),
         (5, &["type punning", "refused.c:22"]),
         (6, &["type punning"]),
         (7, &["too few arguments", "`mul2`"]),
         (8, &["enzyme_out", "forward mode"]),
         (9, &["second order", "keep a tape"]),
+        (
+            10,
+            &[
+                "`bad_fwd_sq`",
+                "registered for `sq`",
+                "{ double, double } (double, double)",
+            ],
+        ),
+        (
+            11,
+            &[
+                "`sq` has a derivative rule",
+                "inlined it into `inlined`",
+                "noinline",
+            ],
+        ),
+        (
+            12,
+            &[
+                "`stop` has a derivative rule or annotation",
+                "returns its argument",
+            ],
+        ),
     ];
     for (case, wants) in cases {
         let e = refusal(*case);
@@ -184,6 +207,75 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
             assert!(e.contains(w), "case {case}: `{w}` not in:\n{e}");
         }
     }
+}
+
+/// Rules users write (test-ir/enzyme/custom_rules.c, with adc_rules.h):
+/// forward, reverse with a tape, vjp, for a function without a body, in
+/// loops and callees; inactive functions and globals; a function like
+/// log1p; Enzyme's attributes. Both modes, at -O2 and -O0.
+#[test]
+fn custom_rules_at_o2_and_o0() {
+    let include = format!("-I{}", root().join("crates/adc-runtime/include").display());
+    for opt in ["-O2", "-O0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let bc = bitcode(dir.path(), "custom_rules.c", &[opt, &include]);
+        let obj = dir.path().join("lowered.o");
+        let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
+        assert!(o.status.success(), "{opt}: adc lower: {}", text(&o.stderr));
+        let exe = dir.path().join("prog");
+        let o = Command::new("cc")
+            .arg(&obj)
+            .arg(src("custom_outside.c"))
+            .args(["-lm", "-o"])
+            .arg(&exe)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "link: {}", text(&o.stderr));
+        let run = Command::new(&exe).output().unwrap();
+        let out = text(&run.stdout);
+        assert!(run.status.success(), "{opt}:\n{out}");
+        assert_all_checked(&out, 30);
+    }
+}
+
+/// Enzyme's attribute in the source, dropped by clang without adc_rules.h:
+/// refused with what to do; with the header, the annotation is honoured.
+#[test]
+fn dropped_enzyme_attribute_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode(
+        dir.path(),
+        "dropped_attribute.c",
+        &["-O2", "-Wno-unknown-attributes"],
+    );
+    let out = dir.path().join("out.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("`enzyme_inactive`") && e.contains("adc_rules.h"),
+        "{e}"
+    );
+    assert!(!out.exists());
+    let header = root().join("crates/adc-runtime/include/adc_rules.h");
+    let bc = bitcode(
+        dir.path(),
+        "dropped_attribute.c",
+        &["-O2", "-include", header.to_str().unwrap()],
+    );
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let exe = dir.path().join("prog");
+    let l = Command::new("cc")
+        .arg(&out)
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(l.status.success(), "{}", text(&l.stderr));
+    let run = Command::new(&exe).output().unwrap();
+    // held inactive is a constant c: d/dx (x c / x) = 0 (differentiated: 2x).
+    assert_eq!(text(&run.stdout).trim(), "0");
 }
 
 /// Calls through function pointers (a callback given to an integrator, a

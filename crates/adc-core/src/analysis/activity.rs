@@ -43,13 +43,14 @@ pub fn is_inert_call(call: Value) -> bool {
         return false;
     };
     let name = c.name();
-    if crate::rules::is_inactive_call(&name) {
+    if crate::rules::is_inactive_call(&name) || crate::rules::custom::is_inactive(c) {
         return true;
     }
     let ret = call.ty();
     c.is_declaration()
         && !c.is_intrinsic()
-        && crate::rules::lookup_call(&name).is_none()
+        && crate::rules::lookup_callee(c).is_none()
+        && !crate::rules::custom::has_user_rule(c)
         && HeapFn::of(call).is_none()
         && !crate::rules::runtime::is_runtime_routine(&name)
         && (ret.is_void() || ret.is_integer())

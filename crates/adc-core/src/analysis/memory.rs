@@ -10,7 +10,7 @@ use super::activity::{underlying_alloca, HeapFn};
 use super::cfg::ControlFlowGraph;
 use super::types::root_object;
 use crate::ir::{Block, Function, Value};
-use crate::rules::lookup_call;
+use crate::rules::lookup_callee;
 use indexmap::{IndexMap, IndexSet};
 use llvm_sys::core::LLVMIsAGlobalVariable;
 use llvm_sys::LLVMOpcode;
@@ -160,7 +160,10 @@ pub fn address_escapes(object: Value) -> bool {
                             || n.starts_with("llvm.memset")
                             || n.starts_with("llvm.lifetime")
                     }
-                    _ => matches!(HeapFn::of(u), Some(HeapFn::Free | HeapFn::RustDealloc)),
+                    _ => matches!(
+                        HeapFn::of(u),
+                        Some(HeapFn::Free | HeapFn::RustDealloc | HeapFn::CustomFree { .. })
+                    ),
                 },
                 _ => false,
             };
@@ -197,7 +200,7 @@ fn write_target(inst: Value, f: Function, target: &dyn Fn(Value) -> Target) -> O
                     || n.starts_with("llvm.vp.scatter");
                 return writes.then_some(Target::Shared);
             }
-            if lookup_call(&n).is_some() || !may_write_user_memory(inst, c) {
+            if lookup_callee(c).is_some() || !may_write_user_memory(inst, c) {
                 return None;
             }
             match HeapFn::of(inst) {
@@ -249,7 +252,7 @@ pub fn writes_only_stack(f: Function) -> bool {
         .all(|i| match i.opcode() {
             Some(LLVMOpcode::LLVMStore) => local(i.operand(1)),
             Some(LLVMOpcode::LLVMCall) => match i.called_function() {
-                Some(c) if lookup_call(&c.name()).is_some() => true,
+                Some(c) if lookup_callee(c).is_some() => true,
                 _ if HeapFn::of(i).is_some() => true,
                 Some(c) if c.is_intrinsic() => {
                     !c.name().starts_with("llvm.mem") || local(i.operand(0))

@@ -121,7 +121,7 @@ pub struct Lowered {
 /// sites first, their derivatives built, then the sites that differentiate
 /// them, which now see ordinary code.
 pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<Lowered> {
-    refuse_registrations(m)?;
+    refuse_unknown_registrations(m)?;
     replace_virtual_shadows(m)?;
     let mut todo = call_sites(m)?;
     let mut out = Lowered::default();
@@ -210,30 +210,33 @@ fn second_order(err: AdcError, round: usize) -> AdcError {
     }
 }
 
-/// Enzyme's registration globals (`__enzyme_register_gradient_F`,
-/// `__enzyme_inactivefn`, ...) ask for derivatives other than the ones adc
-/// generates: ignoring them would give another derivative than the user's,
-/// so until adc reads them they are an error.
-fn refuse_registrations(m: LLVMModuleRef) -> Result<()> {
-    use llvm_sys::core::{LLVMGetFirstGlobal, LLVMGetNextGlobal};
-    let mut g = unsafe { LLVMGetFirstGlobal(m) };
-    while !g.is_null() {
-        let name = Value(g).name();
-        if name.starts_with("__enzyme_") {
-            let what = if name.starts_with("__enzyme_register") {
-                "registers a custom derivative"
-            } else if name.contains("inactive") {
-                "marks code inactive"
-            } else {
-                "annotates code for Enzyme"
-            };
+/// Enzyme's globals that adc reads (`rules::custom`) or that only hint
+/// at optimizations (`__enzyme_nofree`, `__enzyme_shouldrecompute`).
+const KNOWN_GLOBALS: &[&str] = &[
+    "__enzyme_register_gradient",
+    "__enzyme_register_derivative",
+    "__enzyme_register_splitderivative",
+    "__enzyme_inactivefn",
+    "__enzyme_inactive_global",
+    "__enzyme_function_like",
+    "__enzyme_allocation_like",
+    "__enzyme_nofree",
+    "__enzyme_shouldrecompute",
+];
+
+/// Another Enzyme global asks for something adc does not know: ignoring
+/// it could give another derivative than the user's, so it is an error.
+fn refuse_unknown_registrations(m: LLVMModuleRef) -> Result<()> {
+    for g in crate::ir::constants::globals(m) {
+        let name = g.name();
+        if name.starts_with("__enzyme_") && !KNOWN_GLOBALS.iter().any(|k| name.contains(k)) {
             return Err(AdcError::Usage(format!(
-                "the global `{name}` {what} (Enzyme's registration API); adc does not read \
-                 these yet, and ignoring it would give another derivative than the one asked \
-                 for: remove it, or differentiate with Enzyme"
+                "the global `{name}` is part of Enzyme's registration API that adc does not \
+                 read (adc reads {}); ignoring it could give another derivative than the one \
+                 asked for: remove it, or differentiate with Enzyme",
+                KNOWN_GLOBALS.join(", ")
             )));
         }
-        g = unsafe { LLVMGetNextGlobal(g) };
     }
     Ok(())
 }

@@ -99,7 +99,8 @@ impl TangentBuilder<'_> {
                     }
                     None if self.tangent(val).is_some()
                         && vt.contains_float()
-                        && !self.is_stack_object_varied(ptr) =>
+                        && !self.is_stack_object_varied(ptr)
+                        && !crate::rules::custom::into_inactive_global(ptr) =>
                     {
                         return Err(AdcError::lost_store(inst));
                     }

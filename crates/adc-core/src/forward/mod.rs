@@ -21,7 +21,7 @@ use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
-use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
+use crate::rules::{lookup_callee, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
 use indexmap::IndexMap;
 use llvm_sys::core::{LLVMGetAlignment, LLVMSetAlignment};
@@ -361,6 +361,33 @@ impl<'s> TangentBuilder<'s> {
         }
     }
 
+    /// A call of a function with a registered forward rule: the rule gets
+    /// each argument with its tangent (pointers: shadow or null; integers:
+    /// themselves again) and returns `{primal, tangent}` of a float or
+    /// pointer result (see [`crate::rules::custom`]).
+    fn custom_rule_call(&mut self, inst: Value, fwd: crate::ir::Function) -> Result<()> {
+        let mut call_args = Vec::new();
+        for a in inst.call_args() {
+            let p = self.primal(a);
+            call_args.push(p);
+            if a.ty().is_integer() {
+                call_args.push(p);
+            } else {
+                call_args.push(self.tangent_or_zero(a));
+            }
+        }
+        let r = self.b.call(fwd, &call_args);
+        if inst.ty().contains_float() || inst.ty().contains_pointer() {
+            let p = self.b.extract_value(r, 0);
+            let t = self.b.extract_value(r, 1);
+            self.pm.values.insert(inst, p);
+            self.tmap.insert(inst, t);
+        } else if !inst.ty().is_void() {
+            self.pm.values.insert(inst, r);
+        }
+        Ok(())
+    }
+
     fn visit_call(&mut self, inst: Value) -> Result<()> {
         let args = inst.call_args();
         // (A pointer result that must carry a shadow calls for the
@@ -407,13 +434,22 @@ impl<'s> TangentBuilder<'s> {
             } else if kind.allocates() && self.activity.is_varied(inst) {
                 let s = zeroed_shadow(&self.b, m, inst, &pargs);
                 self.tmap.insert(inst, s);
-            } else if let (false, Some(s)) = (kind.allocates(), self.tangent(args[0])) {
+            } else if let (false, Some(s)) =
+                (kind.allocates(), self.tangent(args[kind.freed_arg()]))
+            {
                 // free / __rust_dealloc: the shadow has the same layout.
                 free_shadow(&self.b, m, inst, Side::Freed, s, &pargs);
             }
             return Ok(());
         }
-        if let Some(rule) = lookup_call(&name) {
+        if let Some(fwd) = crate::rules::custom::forward_rule(callee) {
+            if !any_varied {
+                self.clone_primal(inst);
+                return Ok(());
+            }
+            return self.custom_rule_call(inst, fwd);
+        }
+        if let Some(rule) = lookup_callee(callee) {
             let c = self.clone_primal(inst);
             if any_varied {
                 if let Some(t) = self.apply_rule(rule, inst, c, &args)? {
@@ -443,10 +479,15 @@ impl<'s> TangentBuilder<'s> {
             return Ok(());
         }
         if callee.is_declaration() {
-            return Err(AdcError::unsupported(
-                inst,
-                crate::rules::table::no_rule(&name),
-            ));
+            let why = match crate::rules::custom::reverse_rule(callee) {
+                Some(_) => format!(
+                    "`{name}` has a reverse rule registered but no forward rule, and its body \
+                     is not in the module: register a forward rule too \
+                     (__enzyme_register_derivative_{name}, or ADC_FORWARD_RULE in adc.h)"
+                ),
+                None => crate::rules::table::no_rule(&name),
+            };
+            return Err(AdcError::unsupported(inst, why));
         }
         // A function of the module: call its tangent function.
         let acts: Vec<Activity> = args

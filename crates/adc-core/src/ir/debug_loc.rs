@@ -58,3 +58,61 @@ impl SourceLoc {
         }
     }
 }
+
+/// The functions whose bodies `inst` was inlined from, innermost first
+/// (names and linkage names of the subprograms of its inlined scopes, as
+/// debug info records them); empty without debug info or inlining.
+pub fn inlined_from(inst: Value) -> Vec<String> {
+    use llvm_sys::debuginfo::*;
+    let mut out = Vec::new();
+    if !inst.is_instruction() {
+        return out;
+    }
+    unsafe {
+        let mut loc = LLVMInstructionGetDebugLoc(inst.0);
+        let ctx = LLVMGetModuleContext(LLVMGetGlobalParent(LLVMGetBasicBlockParent(
+            LLVMGetInstructionParent(inst.0),
+        )));
+        while !loc.is_null() {
+            let at = LLVMDILocationGetInlinedAt(loc);
+            if at.is_null() {
+                break;
+            }
+            // Up the lexical blocks (operand 1 is the parent scope) to the
+            // subprogram: operands 2 and 3 are its name and linkage name.
+            let mut scope = LLVMDILocationGetScope(loc);
+            for _ in 0..64 {
+                if scope.is_null() {
+                    break;
+                }
+                let v = LLVMMetadataAsValue(ctx, scope);
+                let n = LLVMGetMDNodeNumOperands(v) as usize;
+                let mut ops = vec![std::ptr::null_mut(); n];
+                LLVMGetMDNodeOperands(v, ops.as_mut_ptr());
+                if matches!(
+                    LLVMGetMetadataKind(scope),
+                    LLVMMetadataKind::LLVMDISubprogramMetadataKind
+                ) {
+                    for o in ops.iter().skip(2).take(2) {
+                        if o.is_null() {
+                            continue;
+                        }
+                        let mut len = 0u32;
+                        let s = LLVMGetMDString(*o, &mut len);
+                        if !s.is_null() && len > 0 {
+                            let b = std::slice::from_raw_parts(s as *const u8, len as usize);
+                            out.push(String::from_utf8_lossy(b).into_owned());
+                        }
+                    }
+                    break;
+                }
+                scope = match ops.get(1) {
+                    Some(p) if !p.is_null() => LLVMValueAsMetadata(*p),
+                    _ => std::ptr::null_mut(),
+                };
+            }
+            loc = at;
+        }
+    }
+    out
+}

@@ -72,7 +72,7 @@ fn opaque_call(inst: Value) -> bool {
             let n = c.name();
             c.is_declaration()
                 && !c.is_intrinsic()
-                && crate::rules::lookup_call(&n).is_none()
+                && crate::rules::lookup_callee(c).is_none()
                 && crate::ir::heap::HeapFn::of(inst).is_none()
                 && !crate::rules::runtime::is_runtime_routine(&n)
         }
@@ -133,7 +133,7 @@ pub fn shadowed_globals(f: Function) -> Vec<Value> {
     });
     let mut out = Vec::new();
     for g in writable_globals(f.module()) {
-        if !used_in(g, &tree) {
+        if !used_in(g, &tree) || super::constants::is_inactive_global(g) {
             continue;
         }
         let internal = unsafe {

@@ -36,7 +36,18 @@ pub enum HeapFn {
     Free,
     /// `__rust_dealloc(p, size, align)`
     RustDealloc,
+    /// A function the user said allocates (`__enzyme_allocation_like`):
+    /// the block's size is argument `size_arg`; its shadow comes from calloc.
+    Custom { size_arg: usize },
+    /// The free the user named for such an allocator: the block is
+    /// argument `ptr_arg`; its shadow goes to free.
+    CustomFree { ptr_arg: usize },
 }
+
+/// Function attributes that mark a user's allocator (value: the index of
+/// the size argument) and its free (value: the index of the pointer).
+pub const ALLOCATOR_ATTR: &str = "adc.allocator";
+pub const DEALLOCATOR_ATTR: &str = "adc.deallocator";
 
 /// The allocator shim's functions under their plain names, also when rustc
 /// mangles them (v0 mangling ends in the identifier, prefixed with its
@@ -99,7 +110,22 @@ impl HeapFn {
         if call.opcode() != Some(LLVMOpcode::LLVMCall) {
             return None;
         }
-        Self::named(&call.called_function()?.name())
+        let f = call.called_function()?;
+        if let Some(i) = f.string_attr(ALLOCATOR_ATTR).and_then(|v| v.parse().ok()) {
+            return Some(HeapFn::Custom { size_arg: i });
+        }
+        if let Some(i) = f.string_attr(DEALLOCATOR_ATTR).and_then(|v| v.parse().ok()) {
+            return Some(HeapFn::CustomFree { ptr_arg: i });
+        }
+        Self::named(&f.name())
+    }
+
+    /// The argument holding the block a free-like call frees.
+    pub fn freed_arg(self) -> usize {
+        match self {
+            HeapFn::CustomFree { ptr_arg } => ptr_arg,
+            _ => 0,
+        }
     }
 
     /// The heap function called `name`, if it is one.
@@ -132,7 +158,10 @@ impl HeapFn {
 
     /// Returns a new block (realloc's may be the old one, moved).
     pub fn allocates(self) -> bool {
-        !matches!(self, HeapFn::Free | HeapFn::RustDealloc)
+        !matches!(
+            self,
+            HeapFn::Free | HeapFn::RustDealloc | HeapFn::CustomFree { .. }
+        )
     }
 
     pub fn reallocates(self) -> bool {
@@ -164,6 +193,16 @@ pub fn zeroed_shadow(b: &Builder, m: LLVMModuleRef, call: Value, args: &[Value])
             s
         }
         HeapFn::Realloc => b.call(calloc(), &[args[1], i64t.const_int(1)]),
+        HeapFn::Custom { size_arg } => {
+            // (An `int` size is signed, as C's promotions read it.)
+            let a = args[size_arg];
+            let size = if a.ty().int_width() < 64 {
+                b.cast(LLVMOpcode::LLVMSExt, a, i64t)
+            } else {
+                a
+            };
+            b.call(calloc(), &[size, i64t.const_int(1)])
+        }
         HeapFn::RustAlloc | HeapFn::RustRealloc => {
             let ty = Type::function(ptr, &[i64t, i64t]);
             let f = declare_rust_sibling(m, callee, "__rust_alloc_zeroed", ty);

@@ -11,6 +11,7 @@
 
 pub mod builder;
 pub mod clone;
+pub mod constants;
 pub mod debug_loc;
 pub mod devirtualize;
 pub mod fast_math;
@@ -388,6 +389,57 @@ impl Function {
                     name.len() as u32,
                 )
             }
+        }
+    }
+    /// The value of string function attribute `key` (`"enzyme_math"="log1p"`).
+    pub fn string_attr(self, key: &str) -> Option<String> {
+        unsafe {
+            let a = llvm_sys::core::LLVMGetStringAttributeAtIndex(
+                self.raw(),
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            );
+            if a.is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let v = llvm_sys::core::LLVMGetStringAttributeValue(a, &mut len);
+            let bytes = std::slice::from_raw_parts(v as *const u8, len as usize);
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+    /// Set string function attribute `key` to `value`.
+    pub fn set_string_attr(self, key: &str, value: &str) {
+        unsafe {
+            let a = llvm_sys::core::LLVMCreateStringAttribute(
+                llvm_sys::core::LLVMGetModuleContext(self.module()),
+                key.as_ptr() as *const _,
+                key.len() as u32,
+                value.as_ptr() as *const _,
+                value.len() as u32,
+            );
+            llvm_sys::core::LLVMAddAttributeAtIndex(
+                self.raw(),
+                llvm_sys::LLVMAttributeFunctionIndex,
+                a,
+            );
+        }
+    }
+    /// Add enum function attribute `name` (e.g. `noinline`).
+    pub fn add_fn_attr(self, name: &str) {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = llvm_sys::core::LLVMCreateEnumAttribute(
+                llvm_sys::core::LLVMGetModuleContext(self.module()),
+                kind,
+                0,
+            );
+            llvm_sys::core::LLVMAddAttributeAtIndex(
+                self.raw(),
+                llvm_sys::LLVMAttributeFunctionIndex,
+                a,
+            );
         }
     }
     /// Remove a string or enum function attribute (e.g. `optnone`) everywhere.

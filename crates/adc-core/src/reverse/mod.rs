@@ -27,6 +27,7 @@
 //! The planning (what each reverse block needs and where it is kept) is in
 //! `plan.rs`; the tape's runtime helpers in `tape.rs` / `tape.ll`.
 
+mod custom_call;
 mod plan;
 pub mod tape;
 
@@ -40,8 +41,9 @@ use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Si
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
-use crate::rules::{lookup_call, lookup_opcode, Expr, Rule};
+use crate::rules::{lookup_callee, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
+use custom_call::{custom_tape_type, is_custom_call};
 
 fn is_dup(a: Activity) -> bool {
     matches!(a, Activity::Dup | Activity::DupNoNeed)
@@ -317,7 +319,7 @@ impl Need {
             Need::Shadow(v) => format!("shadow of {}", v.print()),
             Need::PredIndex(b) => format!("which predecessor entered block {}", b.label()),
             Need::LoopEntry(b) => format!("tape length at entry of the loop at {}", b.label()),
-            Need::CallTape(c) => format!("runtime tape of {}", c.print()),
+            Need::CallTape(c) => format!("rule's or runtime's tape of {}", c.print()),
             Need::OldShadow(s) => format!("shadow pointer overwritten by {}", s.print()),
         }
     }
@@ -966,7 +968,8 @@ impl<'s> AdjointBuilder<'s> {
             Need::Primal(v) | Need::Shadow(v) => v.ty(),
             Need::PredIndex(_) => Type::i32(self.synth.ctx),
             Need::LoopEntry(_) => Type::i64(self.synth.ctx),
-            Need::CallTape(_) | Need::OldShadow(_) => Type::ptr(self.synth.ctx),
+            Need::CallTape(c) => custom_tape_type(c).unwrap_or(Type::ptr(self.synth.ctx)),
+            Need::OldShadow(_) => Type::ptr(self.synth.ctx),
         }
     }
 
@@ -1009,6 +1012,9 @@ impl<'s> AdjointBuilder<'s> {
                 // forward run ended its lifetime; it lives to the return.
                 LLVMCall if self.aug.is_none() && is_lifetime_marker(inst) => {}
                 LLVMCall if self.forward_split_call(inst).is_some() => {}
+                LLVMCall if is_custom_call(inst) && self.is_reversed(inst) => {
+                    self.forward_custom_call(inst)?
+                }
                 LLVMCall if is_runtime_call(inst) && self.is_reversed(inst) => {
                     self.forward_runtime_call(inst)
                 }
@@ -1215,6 +1221,7 @@ impl<'s> AdjointBuilder<'s> {
                     && val.ty().contains_float()
                     && !self.activity.is_varied(ptr)
                     && underlying_alloca(ptr).is_none()
+                    && !crate::rules::custom::into_inactive_global(ptr)
                 {
                     return Err(AdcError::lost_store(inst));
                 }
@@ -1385,6 +1392,9 @@ impl<'s> AdjointBuilder<'s> {
             z.set_alignment(inst.alignment());
             self.accumulate(val, d);
             return Ok(());
+        }
+        if op == LLVMCall && is_custom_call(inst) {
+            return self.reverse_custom_call(inst, local);
         }
         if op == LLVMCall && self.is_module_call(inst) {
             return self.reverse_call(inst, local);

@@ -73,8 +73,9 @@ impl AdjointBuilder<'_> {
             // write there (needs_of says it cannot be differentiated).
             Some(LLVMCall)
                 if inst.called_function().is_some_and(|f| {
-                    f.is_declaration() && !f.is_intrinsic() && lookup_call(&f.name()).is_none()
+                    f.is_declaration() && !f.is_intrinsic() && lookup_callee(f).is_none()
                 }) && !is_runtime_call(inst)
+                    && !is_custom_call(inst)
                     && inst
                         .call_args()
                         .iter()
@@ -85,7 +86,9 @@ impl AdjointBuilder<'_> {
             Some(LLVMCall) => {
                 self.activity.is_active(inst)
                     || (self.is_module_call(inst) && self.activity.touches_varied_globals(inst))
-                    || ((self.is_module_call(inst) || is_runtime_call(inst))
+                    || ((self.is_module_call(inst)
+                        || is_runtime_call(inst)
+                        || is_custom_call(inst))
                         && inst
                             .call_args()
                             .iter()
@@ -96,15 +99,17 @@ impl AdjointBuilder<'_> {
     }
 
     pub(super) fn is_module_call(&self, inst: Value) -> bool {
-        inst.called_function()
-            .is_some_and(|f| !f.is_declaration() && lookup_call(&f.name()).is_none())
+        inst.called_function().is_some_and(|f| {
+            !f.is_declaration()
+                && lookup_callee(f).is_none()
+                && crate::rules::custom::reverse_rule(f).is_none()
+                && HeapFn::of(inst).is_none()
+        })
     }
 
     pub(super) fn rule_of(inst: Value) -> Option<&'static Rule> {
         match inst.opcode() {
-            Some(LLVMOpcode::LLVMCall) => {
-                inst.called_function().and_then(|f| lookup_call(&f.name()))
-            }
+            Some(LLVMOpcode::LLVMCall) => inst.called_function().and_then(lookup_callee),
             Some(op) => lookup_opcode(op),
             None => None,
         }
@@ -163,6 +168,17 @@ impl AdjointBuilder<'_> {
                 out.push(Need::Shadow(inst.operand(1)));
                 if inst.operand(0).ty().is_pointer() {
                     out.push(Need::OldShadow(inst));
+                }
+            }
+            LLVMCall if is_custom_call(inst) => {
+                if custom_tape_type(inst).is_some() {
+                    out.push(Need::CallTape(inst));
+                }
+                for a in inst.call_args() {
+                    out.push(Need::Primal(a));
+                    if a.ty().is_pointer() && self.activity.is_varied(a) {
+                        out.push(Need::Shadow(a));
+                    }
                 }
             }
             LLVMCall if is_runtime_call(inst) => {

@@ -10,10 +10,11 @@
 //! aggregate shuffles) are linear in their data operands: their tangent is the
 //! same operation applied to the tangents; they are listed in the same table.
 
+pub mod custom;
 pub mod emit;
 pub mod expr;
 pub mod runtime;
 pub mod table;
 
 pub use expr::Expr;
-pub use table::{is_inactive_call, lookup_call, lookup_opcode, Rule};
+pub use table::{is_inactive_call, lookup_call, lookup_callee, lookup_opcode, Rule};

@@ -305,6 +305,12 @@ fn lookup_name(name: &str) -> Option<&'static Rule> {
 
 /// The rule of a called function: a libm name (`sin`, `sinf`) or an overloaded
 /// LLVM intrinsic (`llvm.sin.f64`, `llvm.powi.f64.i32` match `llvm.sin`, `llvm.powi`).
+/// The rule for a call of `f`: the one of the libm function the user said
+/// `f` behaves like (see [`super::custom`]), else the one of its name.
+pub fn lookup_callee(f: crate::ir::Function) -> Option<&'static Rule> {
+    lookup_call(&super::custom::rule_name(f))
+}
+
 pub fn lookup_call(name: &str) -> Option<&'static Rule> {
     if let Some(r) = lookup_name(name) {
         return Some(r);
