@@ -210,3 +210,15 @@ double union_roundtrip(double x) {
   u.i = k;
   return u.d * sin(x);
 }
+
+/* Bessel functions of both kinds, integer order too (the notes' rule). */
+double bessel_mix(double x, int n) {
+  return j0(x) + 2 * j1(x) + jn(n, x) * y0(x + 1) + y1(x + 1) + yn(n, x + 1);
+}
+
+/* log|Γ| and Γ (their rules need ψ, which adc defines); also below 1/2,
+ * through the reflection. */
+double gamma_mix(double x) { return lgamma(x) + 0.1 * tgamma(0.5 * x + 0.25) * x; }
+
+/* remainder, fdim and nextafter (x moved by an ulp). */
+double rem_dim(double x, double y) { return remainder(x, y) * x + fdim(x, y) * y + nextafter(x, y); }

@@ -155,6 +155,29 @@ ADC_FORWARD_RULE(ext_cube, fwd_ext_cube);
 ADC_VJP_RULE(ext_cube, vjp_ext_cube);
 double ext_poly(double x) { return ext_cube(x) + ext_cube(2 * x) * x; }
 
+/* ---- 8. An allocator the user names (Enzyme's __enzyme_allocation_like:
+ * {allocator, size argument, "free's arguments", free}): blocks from an
+ * arena get zeroed shadows of the size asked. ---- */
+static char arena[4096];
+static int arena_used;
+__attribute__((noinline)) void *arena_alloc(int *used, long size) {
+  void *p = arena + *used;
+  *used += (int)((size + 15) / 16 * 16);
+  return p;
+}
+__attribute__((noinline)) void arena_free(void *p) { (void)p; }
+void *__enzyme_allocation_like[4] = {(void *)arena_alloc, (void *)1, (void *)"-1",
+                                     (void *)arena_free};
+double arena_poly(double x) {
+  double *t = arena_alloc(&arena_used, 3 * sizeof(double));
+  t[0] = x;
+  t[1] = x * t[0];
+  t[2] = sin(t[1]);
+  double r = t[2] + t[0] * t[1];
+  arena_free(t);
+  return r; /* sin(x^2) + x^3 */
+}
+
 static double rsqrt_exact(double x) { return 1 / sqrt(x); }
 static double d_rsqrt_sum_exact(double a) {
   /* d/da [a (a^2+1)^-1/2] = (a^2+1)^-3/2 */
@@ -214,6 +237,14 @@ int main(void) {
         3 * 0.64 + 32 * 0.512, 1e-14);
   check("rule of an external function forward", __enzyme_fwddiff((void *)ext_poly, 0.8, 1.0),
         FD(ext_poly_ref, 0.8), 1e-8);
+
+  /* 8 */
+  arena_used = 0;
+  check("allocation_like reverse", __enzyme_autodiff((void *)arena_poly, 0.7),
+        2 * 0.7 * cos(0.49) + 3 * 0.49, 1e-14);
+  arena_used = 0;
+  check("allocation_like forward", __enzyme_fwddiff((void *)arena_poly, 0.7, 1.0),
+        2 * 0.7 * cos(0.49) + 3 * 0.49, 1e-14);
 
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

@@ -1222,6 +1222,31 @@ fn rust_slices_and_vectors_in_both_modes() {
     assert!(text.contains("248 derivatives checked"), "{text}");
 }
 
+/// Rules registered from Rust (test-ir/rust/rules.rs: Enzyme's tables as
+/// `#[no_mangle]` statics): a forward and a vjp rule for a function whose
+/// body adc cannot differentiate, and a stop-gradient, in both modes.
+#[test]
+fn rust_registered_rules_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "rules.rs", "");
+    let obj = both_modes_object(dir.path(), &bc, &["model"]);
+    let exe = dir.path().join("rules_main");
+    let o = Command::new("rustc")
+        .args(["-O", "--edition=2021"])
+        .arg(root().join("test-ir/rust/rules_main.rs"))
+        .arg("-C")
+        .arg(format!("link-arg={}", obj.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "rustc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{text}");
+    assert!(text.contains("6 derivatives checked, 0 wrong"), "{text}");
+}
+
 /// An error inside a Rust function whose calls go through `invoke` (adc
 /// differentiates a copy without the unwind edges) names the function and
 /// the source line as rustc recorded them.

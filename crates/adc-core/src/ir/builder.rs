@@ -87,8 +87,18 @@ impl Builder {
         let n = cstr(name);
         Value(unsafe { LLVMBuildPhi(self.raw, ty.0, n.as_ptr()) })
     }
+    /// A call of `f` in `f`'s calling convention (O2 gives internal
+    /// functions `fastcc`; a call in another convention is undefined, and
+    /// the optimizer deletes what follows it).
     pub fn call(&self, f: Function, args: &[Value]) -> Value {
-        self.call_typed(f.fn_type(), f.0, args)
+        let c = self.call_typed(f.fn_type(), f.0, args);
+        unsafe {
+            let cc = llvm_sys::core::LLVMGetFunctionCallConv(f.raw());
+            if cc != 0 {
+                llvm_sys::core::LLVMSetInstructionCallConv(c.0, cc);
+            }
+        }
+        c
     }
     pub fn call_typed(&self, fn_ty: Type, callee: Value, args: &[Value]) -> Value {
         let mut a: Vec<_> = args.iter().map(|v| v.0).collect();

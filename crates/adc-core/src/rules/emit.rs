@@ -109,6 +109,27 @@ fn call_math(f: MathFn, args: &[Value], env: &ExprEnv) -> Result<Value, String> 
                 Ok(v)
             }
         }
+        MathFn::Digamma => {
+            let double = Type(unsafe { llvm_sys::core::LLVMDoubleTypeInContext(b.context()) });
+            let d = super::special::digamma(env.module, double);
+            let dt = d.return_type();
+            if ty == dt {
+                return Ok(b.call(d, args));
+            }
+            let x = b.cast(LLVMOpcode::LLVMFPExt, args[0], dt);
+            let r = b.call(d, &[x]);
+            Ok(b.cast(LLVMOpcode::LLVMFPTrunc, r, ty))
+        }
+        MathFn::Jn | MathFn::Yn => {
+            let base = f.name();
+            let name = match ty.kind() {
+                LLVMTypeKind::LLVMDoubleTypeKind => base.to_string(),
+                LLVMTypeKind::LLVMFloatTypeKind => format!("{base}f"),
+                _ => return Err(format!("no `{base}` for type {}", ty.print())),
+            };
+            let d = get_or_declare(env.module, &name, Type::function(ty, &[args[0].ty(), ty]));
+            Ok(b.call(d, args))
+        }
         MathFn::Powi => {
             let d = intrinsic(env.module, "llvm.powi", &[ty, args[1].ty()])
                 .ok_or("this LLVM has no llvm.powi")?;

@@ -42,6 +42,16 @@ pub enum MathFn {
     Trunc,
     /// Integer to float conversion (`sitofp`) at the rule's float type.
     Float,
+    /// Bessel functions of the first and second kind (libm's j0 ... yn;
+    /// `jn(n, x)` and `yn(n, x)` take an integer order).
+    J0,
+    J1,
+    Jn,
+    Y0,
+    Y1,
+    Yn,
+    /// ψ = Γ'/Γ ([`super::special::digamma`]).
+    Digamma,
 }
 
 impl MathFn {
@@ -59,6 +69,13 @@ impl MathFn {
             "copysign" => (MathFn::Copysign, 2),
             "trunc" => (MathFn::Trunc, 1),
             "float" => (MathFn::Float, 1),
+            "j0" => (MathFn::J0, 1),
+            "j1" => (MathFn::J1, 1),
+            "jn" => (MathFn::Jn, 2),
+            "y0" => (MathFn::Y0, 1),
+            "y1" => (MathFn::Y1, 1),
+            "yn" => (MathFn::Yn, 2),
+            "digamma" => (MathFn::Digamma, 1),
             _ => return None,
         })
     }
@@ -77,6 +94,13 @@ impl MathFn {
             MathFn::Copysign => "copysign",
             MathFn::Trunc => "trunc",
             MathFn::Float => "float",
+            MathFn::J0 => "j0",
+            MathFn::J1 => "j1",
+            MathFn::Jn => "jn",
+            MathFn::Y0 => "y0",
+            MathFn::Y1 => "y1",
+            MathFn::Yn => "yn",
+            MathFn::Digamma => "digamma",
         }
     }
 }
@@ -166,6 +190,13 @@ impl Expr {
                     MathFn::Copysign => x.copysign(y),
                     MathFn::Trunc => x.trunc(),
                     MathFn::Float => x,
+                    MathFn::J0 => unsafe { libm::j0(x) },
+                    MathFn::J1 => unsafe { libm::j1(x) },
+                    MathFn::Jn => unsafe { libm::jn(x as i32, y) },
+                    MathFn::Y0 => unsafe { libm::y0(x) },
+                    MathFn::Y1 => unsafe { libm::y1(x) },
+                    MathFn::Yn => unsafe { libm::yn(x as i32, y) },
+                    MathFn::Digamma => digamma(x),
                 }
             }
         }
@@ -189,6 +220,37 @@ impl Expr {
             Expr::Call(_, args) => args.iter().for_each(|a| a.args_used(out)),
         }
     }
+}
+
+/// The C library's Bessel functions (std has none).
+mod libm {
+    extern "C" {
+        pub fn j0(x: f64) -> f64;
+        pub fn j1(x: f64) -> f64;
+        pub fn jn(n: i32, x: f64) -> f64;
+        pub fn y0(x: f64) -> f64;
+        pub fn y1(x: f64) -> f64;
+        pub fn yn(n: i32, x: f64) -> f64;
+    }
+}
+
+/// ψ(x) as [`super::special::digamma`] computes it, for [`Expr::eval`].
+fn digamma(mut x: f64) -> f64 {
+    use std::f64::consts::PI;
+    if x < 0.5 {
+        return digamma(1.0 - x) - PI / (PI * x).tan();
+    }
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc -= 1.0 / x;
+        x += 1.0;
+    }
+    let f = 1.0 / (x * x);
+    let mut s = 1.0 / 132.0 - f * (691.0 / 32760.0);
+    for k in [240.0, 252.0, 120.0, 12.0] {
+        s = 1.0 / k - f * s;
+    }
+    acc + x.ln() - 0.5 / x - f * s
 }
 
 #[derive(Debug, Clone, PartialEq)]

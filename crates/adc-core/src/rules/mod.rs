@@ -14,6 +14,7 @@ pub mod custom;
 pub mod emit;
 pub mod expr;
 pub mod runtime;
+pub mod special;
 pub mod table;
 
 pub use expr::Expr;

@@ -72,6 +72,22 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     // special functions
     ("erf erff", "x", "FRAC_2_SQRT_PI*exp(-x*x)"),
     ("erfc erfcf", "x", "-FRAC_2_SQRT_PI*exp(-x*x)"),
+    // Bessel functions (the notes' rule): J'_n = (J_{n-1} - J_{n+1}) / 2,
+    // J'_0 = -J_1, J'_1 = J_0 - J_1 / x (1/2 at 0); Y the same recurrence.
+    ("j0 j0f", "x", "-j1(x)"),
+    ("j1 j1f", "x", "x == 0 ? 0.5 : j0(x) - r/x"),
+    ("jn jnf", "n x", "_ ; (jn(n - 1, x) - jn(n + 1, x))/2"),
+    ("y0 y0f", "x", "-y1(x)"),
+    ("y1 y1f", "x", "y0(x) - r/x"),
+    ("yn ynf", "n x", "_ ; (yn(n - 1, x) - yn(n + 1, x))/2"),
+    // log|Γ| and Γ: ψ = Γ'/Γ (rules/special.rs)
+    ("lgamma lgammaf", "x", "digamma(x)"),
+    ("tgamma tgammaf", "x", "r*digamma(x)"),
+    // remainder(x, y) = x - n y, n = x/y rounded to even: n = (x - r)/y
+    ("remainder remainderf", "x y", "1 ; (r - x)/y"),
+    ("fdim fdimf", "x y", "x > y ? 1 : 0 ; x > y ? -1 : 0"),
+    // x moved by one ulp toward y: the ulp is piecewise constant
+    ("nextafter nextafterf", "x y", "1 ; 0"),
     // sign, magnitude, selection
     ("llvm.fabs fabs fabsf", "x", "copysign(1, x)"),
     ("llvm.copysign copysign copysignf", "a b", "copysign(1, a)*copysign(1, b) ; 0"),
@@ -303,14 +319,14 @@ fn lookup_name(name: &str) -> Option<&'static Rule> {
     t.by_name.get(name).map(|&i| &t.rules[i])
 }
 
-/// The rule of a called function: a libm name (`sin`, `sinf`) or an overloaded
-/// LLVM intrinsic (`llvm.sin.f64`, `llvm.powi.f64.i32` match `llvm.sin`, `llvm.powi`).
 /// The rule for a call of `f`: the one of the libm function the user said
 /// `f` behaves like (see [`super::custom`]), else the one of its name.
 pub fn lookup_callee(f: crate::ir::Function) -> Option<&'static Rule> {
     lookup_call(&super::custom::rule_name(f))
 }
 
+/// The rule of a called function: a libm name (`sin`, `sinf`) or an overloaded
+/// LLVM intrinsic (`llvm.sin.f64`, `llvm.powi.f64.i32` match `llvm.sin`, `llvm.powi`).
 pub fn lookup_call(name: &str) -> Option<&'static Rule> {
     if let Some(r) = lookup_name(name) {
         return Some(r);
