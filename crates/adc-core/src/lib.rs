@@ -139,6 +139,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     }
     let built = reverse.finish();
     crate::ir::source_copy::remove_copies(m);
+    rules::blas::internalize(m);
     out.tape_stats.extend(built?);
     verify(module)?;
     if opts.optimize {

@@ -113,6 +113,14 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
                 .enumerate()
                 .any(|(i, a)| *a == p && !r.non_float_params.contains(&i))
         }
+        // A function without a body whose derivative is a rule (CBLAS, a
+        // user's rule): what it is given by pointer is its data.
+        Some(LLVMOpcode::LLVMCall)
+            if u.called_function()
+                .is_some_and(|f| f.is_declaration() && crate::rules::custom::has_user_rule(f)) =>
+        {
+            true
+        }
         Some(LLVMOpcode::LLVMCall) => u
             .called_function()
             .map(|f| {

@@ -378,8 +378,16 @@ impl<'s> TangentBuilder<'s> {
         }
         let r = self.b.call(fwd, &call_args);
         if inst.ty().contains_float() || inst.ty().contains_pointer() {
-            let p = self.b.extract_value(r, 0);
-            let t = self.b.extract_value(r, 1);
+            let (p, t) = if r.ty().is_vector() {
+                // {float, float} as C returns it: <2 x float>
+                let i32t = crate::ir::Type::i32(r.ty().context());
+                (
+                    self.b.extract_element(r, i32t.const_int(0)),
+                    self.b.extract_element(r, i32t.const_int(1)),
+                )
+            } else {
+                (self.b.extract_value(r, 0), self.b.extract_value(r, 1))
+            };
             self.pm.values.insert(inst, p);
             self.tmap.insert(inst, t);
         } else if !inst.ty().is_void() {

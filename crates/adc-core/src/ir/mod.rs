@@ -426,6 +426,17 @@ impl Function {
             );
         }
     }
+    /// Remove string function attribute `key`.
+    pub fn remove_string_attr(self, key: &str) {
+        unsafe {
+            LLVMRemoveStringAttributeAtIndex(
+                self.raw(),
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            )
+        }
+    }
     /// Add enum function attribute `name` (e.g. `noinline`).
     pub fn add_fn_attr(self, name: &str) {
         unsafe {

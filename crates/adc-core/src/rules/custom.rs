@@ -253,7 +253,12 @@ fn check_forward(f: Function, fwd: Function) -> Result<()> {
     } else {
         ret
     };
-    if fwd.fn_type().params() != want || fwd.return_type() != want_ret || is_sret(fwd) {
+    // C returns a struct of two floats as <2 x float>.
+    let pair_vector = |t: Type| {
+        t.is_vector() && t.vector_size() == 2 && t.element_type() == ret && ret.is_float_scalar()
+    };
+    let ret_fits = fwd.return_type() == want_ret || pair_vector(fwd.return_type());
+    if fwd.fn_type().params() != want || !ret_fits || is_sret(fwd) {
         return Err(misfit(
             f,
             fwd,
@@ -472,6 +477,7 @@ pub fn read(m: LLVMModuleRef) -> Result<Registered> {
             )));
         }
     }
+    reg.rules += super::blas::register(m)?.len();
     for f in crate::ir::functions(m) {
         // Enzyme's own preprocessing leaves attributes: honour them too.
         if is_inactive(f) || f.string_attr(FUNCTION_LIKE).is_some() {
@@ -497,6 +503,37 @@ fn returns_argument(f: Function) -> bool {
         let kind = llvm_sys::core::LLVMGetEnumAttributeKindForName(c"returned".as_ptr(), 8);
         !llvm_sys::core::LLVMGetEnumAttributeAtIndex(f.raw(), (i + 1) as u32, kind).is_null()
     })
+}
+
+/// Forget the rules registered on `f` (adc's own, which live only while
+/// adc differentiates; see `rules::blas`).
+pub fn unregister(f: Function) {
+    for key in [FORWARD, AUGMENT, REVERSE, VJP] {
+        f.remove_string_attr(key);
+    }
+}
+
+/// Register rules for `f` as a table would (checked against `f`'s
+/// signature): a forward rule and/or an augmented forward pass and reverse.
+pub fn register_rules(
+    f: Function,
+    forward: Option<Function>,
+    reverse: Option<(Function, Function)>,
+) -> Result<()> {
+    if let Some(fwd) = forward {
+        check_forward(f, fwd)?;
+    }
+    if let Some((aug, rev)) = reverse {
+        check_reverse(f, aug, rev)?;
+    }
+    if let Some(fwd) = forward {
+        set_rule(f, FORWARD, fwd)?;
+    }
+    if let Some((aug, rev)) = reverse {
+        set_rule(f, AUGMENT, aug)?;
+        set_rule(f, REVERSE, rev)?;
+    }
+    Ok(())
 }
 
 fn mark_inactive(f: Function) {

@@ -10,6 +10,7 @@
 //! aggregate shuffles) are linear in their data operands: their tangent is the
 //! same operation applied to the tangents; they are listed in the same table.
 
+pub mod blas;
 pub mod custom;
 pub mod emit;
 pub mod expr;

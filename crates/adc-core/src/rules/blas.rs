@@ -1,0 +1,101 @@
+//! CBLAS routines as rules (DESIGN: library functions with derivative
+//! rules): a module that calls `cblas_ddot`, `cblas_daxpy`, `cblas_dscal`,
+//! `cblas_dnrm2` or `cblas_dcopy` (and the `s` forms) gets blas_rules.c's forward and
+//! reverse rules, whose derivatives are BLAS calls, registered on them as
+//! a user's rules would be ([`super::custom`]); the program links CBLAS as
+//! it does for the primal.
+
+use crate::error::{AdcError, Result};
+use crate::ir::{get_function, Function};
+use llvm_sys::core::*;
+use llvm_sys::ir_reader::LLVMParseIRInContext2;
+use llvm_sys::linker::LLVMLinkModules2;
+use llvm_sys::prelude::*;
+
+const RULES_IR: &str = include_str!(concat!(env!("OUT_DIR"), "/blas_rules.ll"));
+
+/// The routines with rules (`cblas_` + name; rules `adc_rule_` + name + form).
+const ROUTINES: &[&str] = &[
+    "ddot", "daxpy", "dscal", "dnrm2", "dcopy", "sdot", "saxpy", "sscal", "snrm2", "scopy",
+];
+
+const PREFIX: &str = "adc_rule_";
+/// On a routine whose rules are these (not the user's).
+const MARK: &str = "adc.rule.blas";
+
+/// Link the rules of the CBLAS routines `m` calls and register them; a
+/// routine the user gave rules of their own keeps those. Returns the
+/// routines registered.
+pub fn register(m: LLVMModuleRef) -> Result<Vec<Function>> {
+    let called: Vec<(&str, Function)> = ROUTINES
+        .iter()
+        .filter_map(|r| get_function(m, &format!("cblas_{r}")).map(|f| (*r, f)))
+        .filter(|(_, f)| !super::custom::has_user_rule(*f))
+        .collect();
+    if called.is_empty() {
+        return Ok(Vec::new());
+    }
+    link(m)?;
+    let mut out = Vec::new();
+    for (r, f) in called {
+        let form = |s: &str| get_function(m, &format!("{PREFIX}{r}_{s}"));
+        let (Some(fwd), Some(aug), Some(rev)) = (form("fwd"), form("aug"), form("rev")) else {
+            return Err(AdcError::Llvm(format!(
+                "the rules of cblas_{r} are missing"
+            )));
+        };
+        // A routine of another type (not CBLAS's) keeps no rule.
+        if super::custom::register_rules(f, Some(fwd), Some((aug, rev))).is_ok() {
+            f.set_string_attr(MARK, "");
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+fn link(m: LLVMModuleRef) -> Result<()> {
+    unsafe {
+        let ctx = LLVMGetModuleContext(m);
+        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            RULES_IR.as_ptr() as *const _,
+            RULES_IR.len(),
+            c"adc-blas-rules".as_ptr(),
+        );
+        let mut rules: LLVMModuleRef = std::ptr::null_mut();
+        let mut msg = std::ptr::null_mut();
+        let failed = LLVMParseIRInContext2(ctx, buf, &mut rules, &mut msg) != 0;
+        LLVMDisposeMemoryBuffer(buf);
+        if failed {
+            let s = std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned();
+            LLVMDisposeMessage(msg);
+            return Err(AdcError::Llvm(format!("BLAS rules: {s}")));
+        }
+        LLVMSetDataLayout(rules, LLVMGetDataLayoutStr(m));
+        LLVMSetTarget(rules, LLVMGetTarget(m));
+        if LLVMLinkModules2(m, rules) != 0 {
+            return Err(AdcError::Llvm("cannot link the BLAS rules".into()));
+        }
+    }
+    Ok(())
+}
+
+/// After differentiation: the rules become internal, so that unused ones
+/// go and two adc outputs link together. (External until then, so that
+/// adc's own optimization of -O0 input keeps them.)
+/// The routines forget them (another adc run on the output links its own),
+/// and the linked copies are renamed out of the way of that run's.
+pub fn internalize(m: LLVMModuleRef) {
+    for f in crate::ir::functions(m) {
+        let name = f.name();
+        if f.string_attr(MARK).is_some() {
+            super::custom::unregister(f);
+            f.remove_string_attr(MARK);
+        }
+        if name.starts_with(PREFIX) && !f.is_declaration() {
+            f.set_internal();
+            if !name.ends_with(".linked") {
+                f.0.set_name(&format!("{name}.linked"));
+            }
+        }
+    }
+}

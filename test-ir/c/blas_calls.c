@@ -1,0 +1,28 @@
+/* Numeric code that calls CBLAS level 1 (dot, axpy, scal, nrm2, double and
+ * float): adc differentiates it through its BLAS rules, whose derivatives
+ * are BLAS calls. blas_main.c checks both modes against finite
+ * differences; linked with Debian's reference CBLAS (-lblas). */
+#include <cblas.h>
+#include <math.h>
+
+/* y = 2x; y += a x; y *= b; |y| + x . y, with strides. */
+double blas_chain(const double *x, double *y, int n, double a, double b) {
+  cblas_dcopy(n, x, 1, y, 1);
+  cblas_dscal(n, 2.0, y, 1);
+  cblas_daxpy(n, a, x, 1, y, 1);
+  cblas_dscal(n, b, y, 1);
+  double s = cblas_dnrm2(n, y, 1) + cblas_ddot(n, x, 1, y, 1);
+  /* every other element, in a loop: the rules' tapes in order */
+  for (int k = 0; k < 3; k++) {
+    cblas_daxpy((n + 1) / 2, 0.5 * k, x, 2, y, 2);
+    s += sin(cblas_ddot((n + 1) / 2, y, 2, x, 2));
+  }
+  return s;
+}
+
+float blas_chain_f(const float *x, float *y, int n, float a) {
+  for (int i = 0; i < n; i++) y[i] = x[i] * x[i];
+  cblas_saxpy(n, a, x, 1, y, 1);
+  cblas_sscal(n, a, y, 1);
+  return cblas_snrm2(n, y, 1) + cblas_sdot(n, x, 1, y, 1);
+}
