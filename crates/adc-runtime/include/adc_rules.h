@@ -66,6 +66,9 @@
   void *__enzyme_function_like_##f[2] = {(void *)(f), (void *)(name)}
 
 #ifndef ADC_NO_ENZYME_ATTRIBUTES
+/* Tells adc the attributes below were in force (clang emits no annotation
+ * for some declarations, e.g. an extern variable). */
+__attribute__((used, unused)) static const char adc_rules_h_included = 1;
 /* noinline: clang would otherwise inline the function into its callers
  * before adc sees them (on a variable clang ignores it, with a warning). */
 #define enzyme_inactive annotate("enzyme_inactive"), noinline
