@@ -26,3 +26,19 @@ float blas_chain_f(const float *x, float *y, int n, float a) {
   cblas_sscal(n, a, y, 1);
   return cblas_snrm2(n, y, 1) + cblas_sdot(n, x, 1, y, 1);
 }
+
+/* gemv both ways: row-major A (m x n), y = a A x + b y; then column-major,
+ * z = A^T y; sum of z and |y|. */
+double gemv_chain(const double *A, const double *x, double *y, double *z, int m, int n, double a,
+                  double b) {
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, a, A, n, x, 1, b, y, 1);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, n, m, 1.0, A, n, y, 1, 0.0, z, 1);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += z[i] * z[i];
+  return s + cblas_dnrm2(m, y, 1);
+}
+
+float gemv_chain_f(const float *A, const float *x, float *y, int m, int n, float a, float b) {
+  cblas_sgemv(CblasRowMajor, CblasTrans, m, n, a, A, n, x, 1, b, y, 1);
+  return cblas_sdot(n, y, 1, y, 1);
+}

@@ -15,6 +15,16 @@ double blas_chain_fwd(const double *x, const double *tx, double *y, double *ty, 
 float blas_chain_f_grad(const float *x, float *dx, float *y, float *dy, int n, float a, float d_ret);
 float blas_chain_f_fwd(const float *x, const float *tx, float *y, float *ty, int n, float a, float ta);
 
+typedef struct { double da, db; } ab2;
+double gemv_chain(const double *A, const double *x, double *y, double *z, int m, int n, double a,
+                  double b);
+ab2 gemv_chain_grad(const double *A, double *dA, const double *x, double *dx, double *y,
+                    double *dy, double *z, double *dz, int m, int n, double a, double b,
+                    double d_ret);
+float gemv_chain_f(const float *A, const float *x, float *y, int m, int n, float a, float b);
+typedef struct { float da, db; } fab;
+fab gemv_chain_f_grad(const float *A, float *dA, const float *x, float *dx, float *y, float *dy,
+                      int m, int n, float a, float b, float d_ret);
 #define N 7
 static int bad, checked;
 static void check(const char *what, double got, double want, double tol) {
@@ -65,6 +75,53 @@ int main(void) {
     float tx[N] = {0}, ty[N] = {0};
     if (j < N) tx[j] = 1;
     check("forward f32", blas_chain_f_fwd(xf, tx, yf, ty, N, af, j == N), fd, 2e-3);
+  }
+  /* gemv: A 3 x 4; y starts at y0 (beta multiplies it) */
+  {
+    enum { M = 3, K = 4 };
+    double A[M * K], xv[K], y0[M], z[K];
+    for (int i = 0; i < M * K; i++) A[i] = sin(0.3 * i + 0.1);
+    for (int i = 0; i < K; i++) xv[i] = cos(0.5 * i);
+    for (int i = 0; i < M; i++) y0[i] = 0.2 * i - 0.3;
+    double ga = 0.8, gb = -0.6;
+    double dA[M * K] = {0}, dxv[K] = {0}, y[M], dy[M] = {0}, dz[K] = {0};
+    memcpy(y, y0, sizeof y);
+    ab2 g2 = gemv_chain_grad(A, dA, xv, dxv, y, dy, z, dz, M, K, ga, gb, 1.0);
+    double hh = 1e-6;
+    for (int j = 0; j < M * K + K + M + 2; j++) {
+      double v[2];
+      for (int s = 0; s < 2; s++) {
+        double A2[M * K], x2[K], y2[M], a2 = ga, b2 = gb, h2 = s ? -hh : hh;
+        memcpy(A2, A, sizeof A2), memcpy(x2, xv, sizeof x2), memcpy(y2, y0, sizeof y2);
+        if (j < M * K) A2[j] += h2;
+        else if (j < M * K + K) x2[j - M * K] += h2;
+        else if (j < M * K + K + M) y2[j - M * K - K] += h2;
+        else if (j == M * K + K + M) a2 += h2;
+        else b2 += h2;
+        v[s] = gemv_chain(A2, x2, y2, z, M, K, a2, b2);
+      }
+      double fd = (v[0] - v[1]) / (2 * hh);
+      double got = j < M * K ? dA[j] : j < M * K + K ? dxv[j - M * K]
+                 : j < M * K + K + M ? dy[j - M * K - K] : j == M * K + K + M ? g2.da : g2.db;
+      check("gemv reverse", got, fd, 1e-7);
+    }
+    float Af[M * K], xf2[M], yf0[K];
+    for (int i = 0; i < M * K; i++) Af[i] = (float)sin(0.3 * i + 0.1);
+    for (int i = 0; i < M; i++) xf2[i] = (float)cos(0.5 * i);
+    for (int i = 0; i < K; i++) yf0[i] = 0.1f * i;
+    float dAf[M * K] = {0}, dxf2[M] = {0}, yf[K], dyf[K] = {0};
+    memcpy(yf, yf0, sizeof yf);
+    fab gf = gemv_chain_f_grad(Af, dAf, xf2, dxf2, yf, dyf, M, K, 0.8f, -0.6f, 1.0f);
+    for (int j = 0; j < 2; j++) {
+      float v[2];
+      for (int s = 0; s < 2; s++) {
+        float y2[K], hf = s ? -1e-2f : 1e-2f;
+        memcpy(y2, yf0, sizeof y2);
+        v[s] = gemv_chain_f(Af, xf2, y2, M, K, 0.8f + (j == 0 ? hf : 0), -0.6f + (j == 1 ? hf : 0));
+      }
+      check("sgemv reverse (alpha, beta)", j == 0 ? gf.da : gf.db, (v[0] - v[1]) / 2e-2, 2e-3);
+    }
+    (void)dxf2, (void)dAf;
   }
   printf("%d derivatives checked, %d wrong\n", checked, bad);
   return bad != 0;

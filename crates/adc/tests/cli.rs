@@ -1222,14 +1222,19 @@ fn rust_slices_and_vectors_in_both_modes() {
     assert!(text.contains("248 derivatives checked"), "{text}");
 }
 
-/// C calling CBLAS level 1 (ddot, daxpy, dscal, dnrm2, dcopy; double and
-/// float, unit and non-unit strides, in a loop): adc's BLAS rules in both
-/// modes, linked with Debian's reference CBLAS, against finite differences.
+/// C calling CBLAS (ddot, daxpy, dscal, dnrm2, dcopy, gemv row- and
+/// column-major, transposed; double and float, unit and non-unit strides,
+/// in a loop): adc's BLAS rules in both modes (gemv: reverse), linked with
+/// Debian's reference CBLAS, against finite differences.
 #[test]
 fn cblas_level1_through_its_rules_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("c", "blas_calls.c", "");
-    let obj = both_modes_object(dir.path(), &bc, &["blas_chain", "blas_chain_f"]);
+    let obj = both_modes_object(
+        dir.path(),
+        &bc,
+        &["blas_chain", "blas_chain_f", "gemv_chain", "gemv_chain_f"],
+    );
     let driver = root().join("test-ir/c/blas_main.c");
     let lm = std::ffi::OsStr::new("-lm");
     let lblas = std::ffi::OsStr::new("-lblas");

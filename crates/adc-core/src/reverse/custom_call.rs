@@ -148,9 +148,13 @@ impl AdjointBuilder<'_> {
             .collect();
         let ret = rule.rev.return_type();
         let in_struct = ret.kind() == llvm_sys::LLVMTypeKind::LLVMStructTypeKind;
+        let in_vector = ret.is_vector() && floats.len() == 2;
         for (k, a) in floats.iter().enumerate() {
             let d = if in_struct {
                 self.b.extract_value(r, k as u32)
+            } else if in_vector {
+                self.b
+                    .extract_element(r, Type::i32(ret.context()).const_int(k as i64))
             } else {
                 r
             };

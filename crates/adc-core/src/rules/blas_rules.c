@@ -11,12 +11,18 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+/* CBLAS's enums (cblas.h): CblasRowMajor, CblasNoTrans, CblasTrans;
+ * CblasConjTrans is CblasTrans for real data. */
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+
 #define RULES(T, P)                                                                             \
   T cblas_##P##dot(int, const T *, int, const T *, int);                                        \
   void cblas_##P##axpy(int, T, const T *, int, T *, int);                                       \
   void cblas_##P##scal(int, T, T *, int);                                                       \
   T cblas_##P##nrm2(int, const T *, int);                                                       \
   void cblas_##P##copy(int, const T *, int, T *, int);                                          \
+  void cblas_##P##gemv(int, int, int, int, T, const T *, int, const T *, int, T, T *, int);      \
+  void cblas_##P##ger(int, int, int, T, const T *, int, const T *, int, T *, int);               \
                                                                                                 \
   typedef struct { T primal, tangent; } dual_##P;                                               \
   typedef struct { T *tape; T result; } taped_##P;                                              \
@@ -125,6 +131,76 @@
       if (dx) cblas_##P##axpy(n, 1, dy, incy, dx, incx);                                        \
       zero_##P(n, dy, incy);                                                                    \
     }                                                                                           \
+  }                                                                                             \
+                                                                                                \
+  /* gemv: y = a op(A) x + b y; A is m x n in `order`, op(A) = A or A^T */                    \
+  static int gemv_len_x_##P(int trans, int m, int n) { return trans == NO_TRANS ? n : m; }          \
+  static int gemv_len_y_##P(int trans, int m, int n) { return trans == NO_TRANS ? m : n; }          \
+  /* A compact copy of A (leading dimension: the returned value). */                           \
+  static int copy_matrix_##P(int order, int m, int n, const T *a, int lda, T *out) {            \
+    int outer = order == ROW_MAJOR ? m : n, inner = order == ROW_MAJOR ? n : m;                 \
+    for (int i = 0; i < outer; i++)                                                             \
+      if (inner > 0) cblas_##P##copy(inner, a + (ptrdiff_t)i * lda, 1, out + (ptrdiff_t)i * inner, 1); \
+    return inner > 0 ? inner : 1;                                                               \
+  }                                                                                             \
+  void adc_rule_##P##gemv_fwd(int order, int o_, int trans, int t_, int m, int m_, int n, int n_, \
+                              T a, T da, const T *A, const T *dA, int lda, int lda_, const T *x, \
+                              const T *dx, int incx, int incx_, T b, T db, T *y, T *dy, int incy, \
+                              int incy_) {                                                      \
+    if (dy) {                                                                                   \
+      int ly = gemv_len_y_##P(trans, m, n);                                                         \
+      cblas_##P##scal(ly, b, dy, incy);                                                         \
+      cblas_##P##axpy(ly, db, y, incy, dy, incy);                                               \
+      if (dx) cblas_##P##gemv(order, trans, m, n, a, A, lda, dx, incx, 1, dy, incy);            \
+      if (dA) cblas_##P##gemv(order, trans, m, n, a, dA, lda, x, incx, 1, dy, incy);            \
+      if (da != 0) cblas_##P##gemv(order, trans, m, n, da, A, lda, x, incx, 1, dy, incy);       \
+    }                                                                                           \
+    cblas_##P##gemv(order, trans, m, n, a, A, lda, x, incx, b, y, incy);                        \
+  }                                                                                             \
+  /* tape: [A (compact), x, y before the call] */                                               \
+  T *adc_rule_##P##gemv_aug(int order, int o_, int trans, int t_, int m, int m_, int n, int n_,  \
+                            T a, const T *A, const T *dA, int lda, int lda_, const T *x,        \
+                            const T *dx, int incx, int incx_, T b, T *y, T *dy, int incy,       \
+                            int incy_) {                                                        \
+    size_t mn = (size_t)(m > 0 ? m : 0) * (size_t)(n > 0 ? n : 0);                              \
+    int lx = gemv_len_x_##P(trans, m, n), ly = gemv_len_y_##P(trans, m, n);                             \
+    T *tape = malloc(sizeof(T) * (mn + (size_t)(lx > 0 ? lx : 0) + (size_t)(ly > 0 ? ly : 0) + 1)); \
+    if (dy) {                                                                                   \
+      copy_matrix_##P(order, m, n, A, lda, tape);                                               \
+      copy_##P(lx, x, incx, mn, tape);                                                          \
+      copy_##P(ly, y, incy, mn + lx, tape);                                                     \
+    }                                                                                           \
+    cblas_##P##gemv(order, trans, m, n, a, A, lda, x, incx, b, y, incy);                        \
+    return tape;                                                                                \
+  }                                                                                             \
+  typedef struct { T da, db; } gemv_adj_##P;                                                    \
+  gemv_adj_##P adc_rule_##P##gemv_rev(int order, int o_, int trans, int t_, int m, int m_, int n, \
+                                      int n_, T a, const T *A, T *dA, int lda, int lda_,        \
+                                      const T *x, T *dx, int incx, int incx_, T b, T *y, T *dy, \
+                                      int incy, int incy_, T *tape) {                           \
+    gemv_adj_##P r = {0, 0};                                                                    \
+    int lx = gemv_len_x_##P(trans, m, n), ly = gemv_len_y_##P(trans, m, n);                             \
+    if (dy && m > 0 && n > 0) {                                                                 \
+      size_t mn = (size_t)m * (size_t)n;                                                        \
+      int ldc = order == ROW_MAJOR ? n : m;                                                     \
+      const T *Ac = tape, *xc = tape + mn, *yc = tape + mn + lx;                                \
+      T *t = malloc(sizeof(T) * (size_t)ly);                                                    \
+      cblas_##P##gemv(order, trans, m, n, 1, Ac, ldc, xc, 1, 0, t, 1);                          \
+      r.da = cblas_##P##dot(ly, t, 1, dy, incy);                                                \
+      free(t);                                                                                  \
+      r.db = cblas_##P##dot(ly, yc, 1, dy, incy);                                               \
+      int flip = trans == NO_TRANS ? TRANS : NO_TRANS;                                          \
+      if (dx) cblas_##P##gemv(order, flip, m, n, a, Ac, ldc, dy, incy, 1, dx, incx);            \
+      if (dA) {                                                                                 \
+        if (trans == NO_TRANS)                                                                  \
+          cblas_##P##ger(order, m, n, a, dy, incy, xc, 1, dA, lda);                             \
+        else                                                                                    \
+          cblas_##P##ger(order, m, n, a, xc, 1, dy, incy, dA, lda);                             \
+      }                                                                                         \
+      cblas_##P##scal(ly, b, dy, incy);                                                         \
+    }                                                                                           \
+    free(tape);                                                                                 \
+    return r;                                                                                   \
   }                                                                                             \
                                                                                                 \
   /* nrm2: r = |x| (at x = 0 the subgradient 0) */                                             \

@@ -218,6 +218,10 @@ fn adjoints_fit(f: Function, rev_ret: Type) -> bool {
     match floats.as_slice() {
         [] => rev_ret.is_void(),
         [t] => rev_ret == *t || rev_ret == Type::struct_of(ctx, &[*t]),
+        // C returns a struct of two floats as <2 x float>.
+        [a, b] if a == b && a.is_float_scalar() && rev_ret.is_vector() => {
+            rev_ret.vector_size() == 2 && rev_ret.element_type() == *a
+        }
         many => rev_ret == Type::struct_of(ctx, many),
     }
 }
