@@ -21,6 +21,9 @@ double gemv_chain(const double *A, const double *x, double *y, double *z, int m,
 ab2 gemv_chain_grad(const double *A, double *dA, const double *x, double *dx, double *y,
                     double *dy, double *z, double *dz, int m, int n, double a, double b,
                     double d_ret);
+double gemv_chain_fwd(const double *A, const double *tA, const double *x, const double *tx,
+                      double *y, double *ty, double *z, double *tz, int m, int n, double a,
+                      double ta, double b, double tb);
 float gemv_chain_f(const float *A, const float *x, float *y, int m, int n, float a, float b);
 typedef struct { float da, db; } fab;
 fab gemv_chain_f_grad(const float *A, float *dA, const float *x, float *dx, float *y, float *dy,
@@ -104,6 +107,14 @@ int main(void) {
       double got = j < M * K ? dA[j] : j < M * K + K ? dxv[j - M * K]
                  : j < M * K + K + M ? dy[j - M * K - K] : j == M * K + K + M ? g2.da : g2.db;
       check("gemv reverse", got, fd, 1e-7);
+      double tA[M * K] = {0}, tx[K] = {0}, yy[M], ty[M] = {0}, tz[K] = {0};
+      if (j < M * K) tA[j] = 1;
+      else if (j < M * K + K) tx[j - M * K] = 1;
+      else if (j < M * K + K + M) ty[j - M * K - K] = 1;
+      memcpy(yy, y0, sizeof yy);
+      double t = gemv_chain_fwd(A, tA, xv, tx, yy, ty, z, tz, M, K, ga, j == M * K + K + M, gb,
+                                j == M * K + K + M + 1);
+      check("gemv forward", t, fd, 1e-7);
     }
     float Af[M * K], xf2[M], yf0[K];
     for (int i = 0; i < M * K; i++) Af[i] = (float)sin(0.3 * i + 0.1);

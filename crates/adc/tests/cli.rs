@@ -1224,7 +1224,7 @@ fn rust_slices_and_vectors_in_both_modes() {
 
 /// C calling CBLAS (ddot, daxpy, dscal, dnrm2, dcopy, gemv row- and
 /// column-major, transposed; double and float, unit and non-unit strides,
-/// in a loop): adc's BLAS rules in both modes (gemv: reverse), linked with
+/// in a loop): adc's BLAS rules in both modes, linked with
 /// Debian's reference CBLAS, against finite differences.
 #[test]
 fn cblas_level1_through_its_rules_in_both_modes() {
