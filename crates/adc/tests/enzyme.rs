@@ -209,6 +209,23 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
     }
 }
 
+/// Lower `bc` and link it with the C files `extra` into a program; its path.
+fn lower_and_link(dir: &Path, bc: &Path, extra: &[PathBuf]) -> PathBuf {
+    let obj = dir.join("lowered.o");
+    let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
+    assert!(o.status.success(), "adc lower: {}", text(&o.stderr));
+    let exe = dir.join("prog");
+    let o = Command::new("cc")
+        .arg(&obj)
+        .args(extra)
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "link: {}", text(&o.stderr));
+    exe
+}
+
 /// Rules users write (test-ir/enzyme/custom_rules.c, with adc_rules.h):
 /// forward, reverse with a tape, vjp, for a function without a body, in
 /// loops and callees; inactive functions and globals; a function like
@@ -219,18 +236,7 @@ fn custom_rules_at_o2_and_o0() {
     for opt in ["-O2", "-O0"] {
         let dir = tempfile::tempdir().unwrap();
         let bc = bitcode(dir.path(), "custom_rules.c", &[opt, &include]);
-        let obj = dir.path().join("lowered.o");
-        let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
-        assert!(o.status.success(), "{opt}: adc lower: {}", text(&o.stderr));
-        let exe = dir.path().join("prog");
-        let o = Command::new("cc")
-            .arg(&obj)
-            .arg(src("custom_outside.c"))
-            .args(["-lm", "-o"])
-            .arg(&exe)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "link: {}", text(&o.stderr));
+        let exe = lower_and_link(dir.path(), &bc, &[src("custom_outside.c")]);
         let run = Command::new(&exe).output().unwrap();
         let out = text(&run.stdout);
         assert!(run.status.success(), "{opt}:\n{out}");
@@ -263,16 +269,7 @@ fn dropped_enzyme_attribute_is_refused() {
         "dropped_attribute.c",
         &["-O2", "-include", header.to_str().unwrap()],
     );
-    let o = adc(&["lower", bc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let exe = dir.path().join("prog");
-    let l = Command::new("cc")
-        .arg(&out)
-        .args(["-lm", "-o"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(l.status.success(), "{}", text(&l.stderr));
+    let exe = lower_and_link(dir.path(), &bc, &[]);
     let run = Command::new(&exe).output().unwrap();
     // held inactive is a constant c: d/dx (x c / x) = 0 (differentiated: 2x).
     assert_eq!(text(&run.stdout).trim(), "0");
@@ -287,18 +284,7 @@ fn function_pointers_at_o2_and_o0() {
     for opt in ["-O2", "-O0"] {
         let dir = tempfile::tempdir().unwrap();
         let bc = bitcode(dir.path(), "function_pointers.c", &[opt]);
-        let obj = dir.path().join("lowered.o");
-        let o = adc(&["lower", bc.to_str().unwrap(), "-o", obj.to_str().unwrap()]);
-        assert!(o.status.success(), "adc lower: {}", text(&o.stderr));
-        let exe = dir.path().join("prog");
-        let o = Command::new("cc")
-            .arg(&obj)
-            .arg(src("outside.c"))
-            .args(["-lm", "-o"])
-            .arg(&exe)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "link: {}", text(&o.stderr));
+        let exe = lower_and_link(dir.path(), &bc, &[src("outside.c")]);
         let run = Command::new(&exe).output().unwrap();
         let out = text(&run.stdout);
         assert!(run.status.success(), "{opt}:\n{out}");

@@ -205,7 +205,7 @@ fn write_target(inst: Value, f: Function, target: &dyn Fn(Value) -> Target) -> O
             }
             match HeapFn::of(inst) {
                 Some(h) if h.allocates() => None,
-                Some(_) => Some(target(inst.operand(0))),
+                Some(h) => Some(target(inst.operand(h.freed_arg() as u32))),
                 None if c != f && !c.is_declaration() && writes_only_stack(c) => None,
                 None => Some(Target::Shared),
             }

@@ -487,15 +487,10 @@ impl<'s> TangentBuilder<'s> {
             return Ok(());
         }
         if callee.is_declaration() {
-            let why = match crate::rules::custom::reverse_rule(callee) {
-                Some(_) => format!(
-                    "`{name}` has a reverse rule registered but no forward rule, and its body \
-                     is not in the module: register a forward rule too \
-                     (__enzyme_register_derivative_{name}, or ADC_FORWARD_RULE in adc.h)"
-                ),
-                None => crate::rules::table::no_rule(&name),
-            };
-            return Err(AdcError::unsupported(inst, why));
+            return Err(AdcError::unsupported(
+                inst,
+                crate::rules::custom::missing_rule(callee, true),
+            ));
         }
         // A function of the module: call its tangent function.
         let acts: Vec<Activity> = args

@@ -212,3 +212,36 @@ pub fn check_distinct(input: &Path, outputs: &[&Path]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Parse `text` (LLVM IR adc ships: the tape helpers, the BLAS rules) and
+/// link it into `m`, with `m`'s data layout and target so that linking
+/// does not warn. `what` names it in errors.
+pub fn link_ir(m: llvm_sys::prelude::LLVMModuleRef, text: &str, what: &str) -> Result<()> {
+    use llvm_sys::core::*;
+    unsafe {
+        let ctx = LLVMGetModuleContext(m);
+        let name = super::cstr(what);
+        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            text.as_ptr() as *const _,
+            text.len(),
+            name.as_ptr(),
+        );
+        let mut other: llvm_sys::prelude::LLVMModuleRef = std::ptr::null_mut();
+        let mut msg = std::ptr::null_mut();
+        let failed =
+            llvm_sys::ir_reader::LLVMParseIRInContext2(ctx, buf, &mut other, &mut msg) != 0;
+        // Unlike the old entry point, this one leaves the buffer to us.
+        LLVMDisposeMemoryBuffer(buf);
+        if failed {
+            let s = std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned();
+            LLVMDisposeMessage(msg);
+            return Err(AdcError::Llvm(format!("{what}: {s}")));
+        }
+        LLVMSetDataLayout(other, LLVMGetDataLayoutStr(m));
+        LLVMSetTarget(other, LLVMGetTarget(m));
+        if llvm_sys::linker::LLVMLinkModules2(m, other) != 0 {
+            return Err(AdcError::Llvm(format!("cannot link the {what}")));
+        }
+    }
+    Ok(())
+}

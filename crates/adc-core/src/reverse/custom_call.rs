@@ -127,14 +127,7 @@ impl AdjointBuilder<'_> {
             });
         }
         if inst.ty().contains_float() {
-            let seed = if self.has_adjoint(inst) {
-                let slot = self.adjoint_slot(inst);
-                let r = self.b.load(inst.ty(), slot);
-                self.b.store(inst.ty().neg_zero(), slot);
-                r
-            } else {
-                inst.ty().null()
-            };
+            let seed = self.take_adjoint(inst);
             args.push(seed);
         }
         if rule.tape.is_some() {

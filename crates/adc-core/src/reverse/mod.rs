@@ -717,6 +717,18 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// Add `d` to the adjoint of `v` (if it has one).
+    /// The adjoint of `v` (zero when it has none), leaving its slot zero:
+    /// the seed of a call's result for the callee's reverse.
+    fn take_adjoint(&mut self, v: Value) -> Value {
+        if !self.has_adjoint(v) {
+            return v.ty().null();
+        }
+        let slot = self.adjoint_slot(v);
+        let r = self.b.load(v.ty(), slot);
+        self.b.store(v.ty().neg_zero(), slot);
+        r
+    }
+
     fn accumulate(&mut self, v: Value, d: Value) {
         if !self.has_adjoint(v) {
             return;
@@ -1885,14 +1897,7 @@ impl<'s> AdjointBuilder<'s> {
             }
         }
         if sig.seeded_return {
-            let seed = if self.has_adjoint(inst) {
-                let slot = self.adjoint_slot(inst);
-                let r = self.b.load(inst.ty(), slot);
-                self.b.store(inst.ty().neg_zero(), slot);
-                r
-            } else {
-                inst.ty().null()
-            };
+            let seed = self.take_adjoint(inst);
             call_args.push(seed);
         }
         if split.is_some() {

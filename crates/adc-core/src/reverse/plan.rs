@@ -224,7 +224,7 @@ impl AdjointBuilder<'_> {
                     return Err(AdcError::unsupported(
                         inst,
                         match inst.called_function() {
-                            Some(f) if f.is_declaration() => crate::rules::table::no_rule(&f.name()),
+                            Some(f) if f.is_declaration() => crate::rules::custom::missing_rule(f, false),
                             Some(f) if f.name().starts_with("llvm.mem") => {
                                 "reverse mode through memcpy/memmove/memset of active memory is not supported yet"
                                     .to_string()

@@ -5,8 +5,6 @@
 use crate::error::{AdcError, Result};
 use crate::ir::{get_function, Function, Type};
 use llvm_sys::core::*;
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
-use llvm_sys::linker::LLVMLinkModules2;
 use llvm_sys::prelude::*;
 
 const TAPE_IR: &str = include_str!("tape.ll");
@@ -28,29 +26,7 @@ pub struct TapeFns {
 
 pub(crate) fn link(m: LLVMModuleRef, ctx: LLVMContextRef) -> Result<TapeFns> {
     if get_function(m, "adc.tape.push").is_none() {
-        unsafe {
-            let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-                TAPE_IR.as_ptr() as *const _,
-                TAPE_IR.len(),
-                c"adc-tape".as_ptr(),
-            );
-            let mut helper: LLVMModuleRef = std::ptr::null_mut();
-            let mut msg = std::ptr::null_mut();
-            let failed = LLVMParseIRInContext2(ctx, buf, &mut helper, &mut msg) != 0;
-            // Unlike the old entry point, this one leaves the buffer to us.
-            LLVMDisposeMemoryBuffer(buf);
-            if failed {
-                let s = std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned();
-                LLVMDisposeMessage(msg);
-                return Err(AdcError::Llvm(format!("tape helpers: {s}")));
-            }
-            // Match the user's module so that linking does not warn.
-            LLVMSetDataLayout(helper, LLVMGetDataLayoutStr(m));
-            LLVMSetTarget(helper, LLVMGetTarget(m));
-            if LLVMLinkModules2(m, helper) != 0 {
-                return Err(AdcError::Llvm("cannot link the tape helpers".into()));
-            }
-        }
+        crate::ir::module_io::link_ir(m, TAPE_IR, "tape helpers")?;
     }
     // The helpers are external in tape.ll so that the linker brings them all
     // in; they become internal here so that two adc outputs can be linked.

@@ -7,10 +7,7 @@
 
 use crate::error::{AdcError, Result};
 use crate::ir::{get_function, Function};
-use llvm_sys::core::*;
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
-use llvm_sys::linker::LLVMLinkModules2;
-use llvm_sys::prelude::*;
+use llvm_sys::prelude::LLVMModuleRef;
 
 const RULES_IR: &str = include_str!(concat!(env!("OUT_DIR"), "/blas_rules.ll"));
 
@@ -36,7 +33,7 @@ pub fn register(m: LLVMModuleRef) -> Result<Vec<Function>> {
     if called.is_empty() {
         return Ok(Vec::new());
     }
-    link(m)?;
+    crate::ir::module_io::link_ir(m, RULES_IR, "BLAS rules")?;
     let mut out = Vec::new();
     for (r, f) in called {
         let form = |s: &str| get_function(m, &format!("{PREFIX}{r}_{s}"));
@@ -52,32 +49,6 @@ pub fn register(m: LLVMModuleRef) -> Result<Vec<Function>> {
         }
     }
     Ok(out)
-}
-
-fn link(m: LLVMModuleRef) -> Result<()> {
-    unsafe {
-        let ctx = LLVMGetModuleContext(m);
-        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            RULES_IR.as_ptr() as *const _,
-            RULES_IR.len(),
-            c"adc-blas-rules".as_ptr(),
-        );
-        let mut rules: LLVMModuleRef = std::ptr::null_mut();
-        let mut msg = std::ptr::null_mut();
-        let failed = LLVMParseIRInContext2(ctx, buf, &mut rules, &mut msg) != 0;
-        LLVMDisposeMemoryBuffer(buf);
-        if failed {
-            let s = std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned();
-            LLVMDisposeMessage(msg);
-            return Err(AdcError::Llvm(format!("BLAS rules: {s}")));
-        }
-        LLVMSetDataLayout(rules, LLVMGetDataLayoutStr(m));
-        LLVMSetTarget(rules, LLVMGetTarget(m));
-        if LLVMLinkModules2(m, rules) != 0 {
-            return Err(AdcError::Llvm("cannot link the BLAS rules".into()));
-        }
-    }
-    Ok(())
 }
 
 /// After differentiation: the rules become internal, so that unused ones

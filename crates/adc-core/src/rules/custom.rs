@@ -44,15 +44,6 @@ const VJP: &str = "adc.rule.vjp";
 const ALLOCATOR: &str = crate::ir::heap::ALLOCATOR_ATTR;
 const DEALLOCATOR: &str = crate::ir::heap::DEALLOCATOR_ATTR;
 
-/// What a module registered, for `--stats` and tests.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Registered {
-    pub rules: usize,
-    pub inactive: usize,
-    pub function_like: usize,
-    pub allocators: usize,
-}
-
 /// Where `aug`'s results are in what it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -140,16 +131,29 @@ pub fn reverse_rule(f: Function) -> Option<ReverseRule> {
     })
 }
 
-/// A function the user said allocates (`__enzyme_allocation_like`): the
-/// index of its size argument.
-pub fn allocator_size_arg(f: Function) -> Option<usize> {
-    f.string_attr(ALLOCATOR)?.parse().ok()
-}
-
-/// A function the user named as an allocator's free: the index of the
-/// argument that is the freed pointer.
-pub fn deallocator_pointer_arg(f: Function) -> Option<usize> {
-    f.string_attr(DEALLOCATOR)?.parse().ok()
+/// Why a call of `f`, which has no body in the module, cannot be
+/// differentiated in this mode: it has a rule for the other mode only, or
+/// no rule (see [`super::table::no_rule`]).
+pub fn missing_rule(f: Function, forward: bool) -> String {
+    let name = f.name();
+    let other = if forward {
+        reverse_rule(f).is_some()
+    } else {
+        forward_rule(f).is_some()
+    };
+    match (other, forward) {
+        (true, true) => format!(
+            "`{name}` has a reverse rule registered but no forward rule, and its body is not in \
+             the module: register a forward rule too (__enzyme_register_derivative_{name}, or \
+             ADC_FORWARD_RULE in adc_rules.h)"
+        ),
+        (true, false) => format!(
+            "`{name}` has a forward rule registered but no reverse rule, and its body is not in \
+             the module: register a reverse rule too (__enzyme_register_gradient_{name}, or \
+             ADC_REVERSE_RULE / ADC_VJP_RULE in adc_rules.h)"
+        ),
+        _ => super::table::no_rule(&name),
+    }
 }
 
 /// The parameter types of a rule for `f`: each pointer and integer
@@ -397,9 +401,8 @@ fn set_rule(f: Function, key: &str, rule: Function) -> Result<()> {
 /// Read the module's registrations (see the module documentation) and
 /// leave them on the functions. A rule whose signature does not fit its
 /// function is an error naming both.
-pub fn read(m: LLVMModuleRef) -> Result<Registered> {
-    let mut reg = Registered::default();
-    let annotated = read_annotations(m, &mut reg)?;
+pub fn read(m: LLVMModuleRef) -> Result<()> {
+    let annotated = read_annotations(m)?;
     let attributed = crate::ir::functions(m)
         .into_iter()
         .any(|f| is_inactive(f) || f.string_attr(FUNCTION_LIKE).is_some());
@@ -428,18 +431,13 @@ pub fn read(m: LLVMModuleRef) -> Result<Registered> {
                      does not implement them: take the argument by value or by pointer"
                 )));
             }
-            check_reverse(f, aug, rev)?;
-            set_rule(f, AUGMENT, aug)?;
-            set_rule(f, REVERSE, rev)?;
-            reg.rules += 1;
+            register_rules(f, None, Some((aug, rev)))?;
         } else if name.contains("__enzyme_register_derivative") {
             let (f, fwd) = (
                 table_function(&table, 0, &name)?,
                 table_function(&table, 1, &name)?,
             );
-            check_forward(f, fwd)?;
-            set_rule(f, FORWARD, fwd)?;
-            reg.rules += 1;
+            register_rules(f, Some(fwd), None)?;
         } else if name.contains("__enzyme_register_splitderivative") {
             // For Enzyme's split forward mode, which adc has not: nothing
             // adc builds would call it.
@@ -451,18 +449,15 @@ pub fn read(m: LLVMModuleRef) -> Result<Registered> {
             );
             check_vjp(f, vjp)?;
             set_rule(f, VJP, vjp)?;
-            reg.rules += 1;
         } else if name.contains("__enzyme_inactivefn") {
             let f = as_function(first_target(init))
                 .ok_or_else(|| AdcError::Usage(format!("`{name}` must point to a function")))?;
             mark_inactive(f);
-            reg.inactive += 1;
         } else if name.contains("__enzyme_inactive_global") {
             let t = as_global_variable(first_target(init)).ok_or_else(|| {
                 AdcError::Usage(format!("`{name}` must point to a global variable"))
             })?;
             constants::set_flag(t, constants::INACTIVE_GLOBAL);
-            reg.inactive += 1;
         } else if name.contains("__enzyme_function_like") {
             let f = table_function(&table, 0, &name)?;
             let like = table
@@ -475,17 +470,15 @@ pub fn read(m: LLVMModuleRef) -> Result<Registered> {
                 ))
             })?;
             mark_like(f, &like)?;
-            reg.function_like += 1;
         } else if name.contains("__enzyme_allocation_like") {
             read_allocation_like(&name, &table)?;
-            reg.allocators += 1;
         } else if name.contains("__enzyme_sparse_accumulate") {
             return Err(AdcError::Usage(format!(
                 "`{name}` asks for Enzyme's sparse accumulation, which adc does not implement"
             )));
         }
     }
-    reg.rules += super::blas::register(m)?.len();
+    super::blas::register(m)?;
     for f in crate::ir::functions(m) {
         // Enzyme's own preprocessing leaves attributes: honour them too.
         if is_inactive(f) || f.string_attr(FUNCTION_LIKE).is_some() {
@@ -501,7 +494,7 @@ pub fn read(m: LLVMModuleRef) -> Result<Registered> {
             )));
         }
     }
-    Ok(reg)
+    Ok(())
 }
 
 /// Whether a parameter of `f` has the `returned` attribute (the optimizer
@@ -603,7 +596,7 @@ fn read_allocation_like(name: &str, table: &[Value]) -> Result<()> {
 /// (adc.h turns Enzyme's attributes into such annotations; Enzyme's clang
 /// plugin writes `enzyme_function_like=NAME`).
 /// Whether it found an Enzyme annotation.
-fn read_annotations(m: LLVMModuleRef, reg: &mut Registered) -> Result<bool> {
+fn read_annotations(m: LLVMModuleRef) -> Result<bool> {
     let Some(g) = constants::globals(m)
         .into_iter()
         .find(|g| g.name() == "llvm.global.annotations")
@@ -628,17 +621,14 @@ fn read_annotations(m: LLVMModuleRef, reg: &mut Registered) -> Result<bool> {
         match (text.as_str(), f) {
             ("enzyme_inactive", Some(f)) => {
                 mark_inactive(f);
-                reg.inactive += 1;
             }
             ("enzyme_inactive", None) => {
                 if let Some(gv) = as_global_variable(target) {
                     constants::set_flag(gv, constants::INACTIVE_GLOBAL);
-                    reg.inactive += 1;
                 }
             }
             (t, Some(f)) if t.starts_with("enzyme_function_like=") => {
                 mark_like(f, &t["enzyme_function_like=".len()..])?;
-                reg.function_like += 1;
             }
             _ => {}
         }
