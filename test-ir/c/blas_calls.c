@@ -42,3 +42,26 @@ float gemv_chain_f(const float *A, const float *x, float *y, int m, int n, float
   cblas_sgemv(CblasRowMajor, CblasTrans, m, n, a, A, n, x, 1, b, y, 1);
   return cblas_sdot(n, y, 1, y, 1);
 }
+
+/* gemm every way: C = a A B + b C row-major (A m x k, B k x n); then
+ * column-major D = A^T C (A read column-major is k x m, C read
+ * column-major is n x m, transposed); then D += 0.5 B^T A^T row-major
+ * (both transposed). The sum of squares of D plus the sum of C. */
+double gemm_chain(const double *A, const double *B, double *C, double *D, int m, int n, int k,
+                  double a, double b) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, a, A, k, B, n, b, C, n);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, k, n, m, 1.0, A, k, C, n, 0.0, D, k);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, n, m, k, 0.5, B, n, A, k, 1.0, D, m);
+  double s = 0;
+  for (int i = 0; i < k * n; i++) s += D[i] * D[i];
+  for (int i = 0; i < m * n; i++) s += C[i];
+  return s;
+}
+
+float gemm_chain_f(const float *A, const float *B, float *C, int m, int n, int k, float a,
+                   float b) {
+  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, m, n, k, a, A, k, B, k, b, C, m);
+  float s = 0;
+  for (int i = 0; i < m * n; i++) s += C[i] * C[i];
+  return s;
+}

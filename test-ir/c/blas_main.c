@@ -28,6 +28,19 @@ float gemv_chain_f(const float *A, const float *x, float *y, int m, int n, float
 typedef struct { float da, db; } fab;
 fab gemv_chain_f_grad(const float *A, float *dA, const float *x, float *dx, float *y, float *dy,
                       int m, int n, float a, float b, float d_ret);
+double gemm_chain(const double *A, const double *B, double *C, double *D, int m, int n, int k,
+                  double a, double b);
+ab2 gemm_chain_grad(const double *A, double *dA, const double *B, double *dB, double *C,
+                    double *dC, double *D, double *dD, int m, int n, int k, double a, double b,
+                    double d_ret);
+double gemm_chain_fwd(const double *A, const double *tA, const double *B, const double *tB,
+                      double *C, double *tC, double *D, double *tD, int m, int n, int k, double a,
+                      double ta, double b, double tb);
+float gemm_chain_f(const float *A, const float *B, float *C, int m, int n, int k, float a, float b);
+fab gemm_chain_f_grad(const float *A, float *dA, const float *B, float *dB, float *C, float *dC,
+                      int m, int n, int k, float a, float b, float d_ret);
+float gemm_chain_f_fwd(const float *A, const float *tA, const float *B, const float *tB, float *C,
+                       float *tC, int m, int n, int k, float a, float ta, float b, float tb);
 #define N 7
 static int bad, checked;
 static void check(const char *what, double got, double want, double tol) {
@@ -133,6 +146,56 @@ int main(void) {
       check("sgemv reverse (alpha, beta)", j == 0 ? gf.da : gf.db, (v[0] - v[1]) / 2e-2, 2e-3);
     }
     (void)dxf2, (void)dAf;
+  }
+  /* gemm: A 2 x 4, B 4 x 3, C 2 x 3 (its old value counts through beta);
+   * inputs in order A, B, C, alpha, beta */
+  {
+    enum { M = 2, NN = 3, K = 4, NA = M * K, NB = K * NN, NC = M * NN, NI = NA + NB + NC + 2 };
+    double in0[NI], D[K * NN];
+    for (int i = 0; i < NI; i++) in0[i] = sin(0.37 * i + 0.2);
+    in0[NI - 2] = 0.9, in0[NI - 1] = -0.4;
+    double din[NI] = {0}, dD[K * NN] = {0}, io[NI];
+    memcpy(io, in0, sizeof io);
+    ab2 g = gemm_chain_grad(io, din, io + NA, din + NA, io + NA + NB, din + NA + NB, D, dD, M, NN,
+                            K, in0[NI - 2], in0[NI - 1], 1.0);
+    din[NI - 2] = g.da, din[NI - 1] = g.db;
+    float inf0[NI], dinf[NI] = {0}, iof[NI];
+    for (int i = 0; i < NI; i++) inf0[i] = (float)in0[i];
+    memcpy(iof, inf0, sizeof iof);
+    fab gf = gemm_chain_f_grad(iof, dinf, iof + NA, dinf + NA, iof + NA + NB, dinf + NA + NB, M,
+                               NN, K, inf0[NI - 2], inf0[NI - 1], 1.0f);
+    dinf[NI - 2] = gf.da, dinf[NI - 1] = gf.db;
+    for (int j = 0; j < NI; j++) {
+      double v[2];
+      float vf[2];
+      for (int s = 0; s < 2; s++) {
+        double w[NI], hh = s ? -1e-6 : 1e-6;
+        memcpy(w, in0, sizeof w);
+        w[j] += hh;
+        v[s] = gemm_chain(w, w + NA, w + NA + NB, D, M, NN, K, w[NI - 2], w[NI - 1]);
+        float wf[NI], hf = s ? -1e-2f : 1e-2f;
+        memcpy(wf, inf0, sizeof wf);
+        wf[j] += hf;
+        vf[s] = gemm_chain_f(wf, wf + NA, wf + NA + NB, M, NN, K, wf[NI - 2], wf[NI - 1]);
+      }
+      double fd = (v[0] - v[1]) / 2e-6, fdf = (vf[0] - vf[1]) / 2e-2;
+      check("gemm reverse", din[j], fd, 1e-7);
+      check("sgemm reverse", dinf[j], fdf, 2e-3);
+      double t[NI] = {0}, w[NI], tD[K * NN] = {0};
+      t[j] = 1;
+      memcpy(w, in0, sizeof w);
+      check("gemm forward",
+            gemm_chain_fwd(w, t, w + NA, t + NA, w + NA + NB, t + NA + NB, D, tD, M, NN, K,
+                           w[NI - 2], t[NI - 2], w[NI - 1], t[NI - 1]),
+            fd, 1e-7);
+      float tf[NI] = {0}, wf[NI];
+      tf[j] = 1;
+      memcpy(wf, inf0, sizeof wf);
+      check("sgemm forward",
+            gemm_chain_f_fwd(wf, tf, wf + NA, tf + NA, wf + NA + NB, tf + NA + NB, M, NN, K,
+                             wf[NI - 2], tf[NI - 2], wf[NI - 1], tf[NI - 1]),
+            fdf, 2e-3);
+    }
   }
   printf("%d derivatives checked, %d wrong\n", checked, bad);
   return bad != 0;

@@ -203,6 +203,9 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     passes::run(module, passes::PREPROCESS)?;
     rules::custom::unpin_inactive_globals(m, &pinned);
     ir::fp_idioms::mark(m);
+    ir::libm_outputs::split(m, |f| {
+        rules::custom::has_user_rule(f) || rules::custom::is_inactive(f)
+    });
     Ok(())
 }
 

@@ -1228,24 +1228,31 @@ fn rust_slices_and_vectors_in_both_modes() {
     assert!(text.contains("248 derivatives checked"), "{text}");
 }
 
-/// C calling CBLAS (ddot, daxpy, dscal, dnrm2, dcopy, gemv row- and
-/// column-major, transposed; double and float, unit and non-unit strides,
-/// in a loop): adc's BLAS rules in both modes, linked with
+/// C calling CBLAS (ddot, daxpy, dscal, dnrm2, dcopy; gemv and gemm row-
+/// and column-major, transposed; double and float, unit and non-unit
+/// strides, in a loop): adc's BLAS rules in both modes, linked with
 /// Debian's reference CBLAS, against finite differences.
 #[test]
-fn cblas_level1_through_its_rules_in_both_modes() {
+fn cblas_through_its_rules_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("c", "blas_calls.c", "");
     let obj = both_modes_object(
         dir.path(),
         &bc,
-        &["blas_chain", "blas_chain_f", "gemv_chain", "gemv_chain_f"],
+        &[
+            "blas_chain",
+            "blas_chain_f",
+            "gemv_chain",
+            "gemv_chain_f",
+            "gemm_chain",
+            "gemm_chain_f",
+        ],
     );
     let driver = root().join("test-ir/c/blas_main.c");
     let lm = std::ffi::OsStr::new("-lm");
     let lblas = std::ffi::OsStr::new("-lblas");
     let out = cc_and_run(dir.path(), [driver.as_os_str(), obj.as_os_str(), lblas, lm]);
-    assert!(out.contains("78 derivatives checked, 0 wrong"), "{out}");
+    assert!(out.contains("190 derivatives checked, 0 wrong"), "{out}");
 }
 
 /// Rules registered from Rust (test-ir/rust/rules.rs: Enzyme's tables as

@@ -20,6 +20,7 @@ pub mod fp_idioms;
 pub mod globals;
 pub mod heap;
 pub mod inline_asm;
+pub mod libm_outputs;
 pub mod module_io;
 pub mod passes;
 pub mod source_copy;

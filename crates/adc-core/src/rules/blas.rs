@@ -1,6 +1,6 @@
 //! CBLAS routines as rules (DESIGN: library functions with derivative
 //! rules): a module that calls `cblas_ddot`, `cblas_daxpy`, `cblas_dscal`,
-//! `cblas_dnrm2`, `cblas_dcopy` or `cblas_dgemv` (and the `s` forms) gets blas_rules.c's forward and
+//! `cblas_dnrm2`, `cblas_dcopy`, `cblas_dgemv` or `cblas_dgemm` (and the `s` forms) gets blas_rules.c's forward and
 //! reverse rules, whose derivatives are BLAS calls, registered on them as
 //! a user's rules would be ([`super::custom`]); the program links CBLAS as
 //! it does for the primal.
@@ -13,8 +13,8 @@ const RULES_IR: &str = include_str!(concat!(env!("OUT_DIR"), "/blas_rules.ll"));
 
 /// The routines with rules (`cblas_` + name; rules `adc_rule_` + name + form).
 const ROUTINES: &[&str] = &[
-    "ddot", "daxpy", "dscal", "dnrm2", "dcopy", "dgemv", "sdot", "saxpy", "sscal", "snrm2",
-    "scopy", "sgemv",
+    "ddot", "daxpy", "dscal", "dnrm2", "dcopy", "dgemv", "dgemm", "sdot", "saxpy", "sscal",
+    "snrm2", "scopy", "sgemv", "sgemm",
 ];
 
 const PREFIX: &str = "adc_rule_";

@@ -23,6 +23,8 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
   void cblas_##P##copy(int, const T *, int, T *, int);                                          \
   void cblas_##P##gemv(int, int, int, int, T, const T *, int, const T *, int, T, T *, int);      \
   void cblas_##P##ger(int, int, int, T, const T *, int, const T *, int, T *, int);               \
+  void cblas_##P##gemm(int, int, int, int, int, int, T, const T *, int, const T *, int, T, T *,   \
+                       int);                                                                    \
                                                                                                 \
   typedef struct { T primal, tangent; } dual_##P;                                               \
   typedef struct { T *tape; T result; } taped_##P;                                              \
@@ -202,6 +204,104 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
     free(tape);                                                                                 \
     return r;                                                                                   \
   }                                                                                             \
+                                                                                                \
+  /* gemm: C = a op(A) op(B) + b C; op(A) is m x k, op(B) k x n, C m x n.   \
+   * A matrix is walked by its outer dimension (rows when row-major). */   \
+  static int stored_rows_##P(int trans, int r, int c) { return trans == NO_TRANS ? r : c; }     \
+  static int stored_cols_##P(int trans, int r, int c) { return trans == NO_TRANS ? c : r; }     \
+  static int compact_ld_##P(int order, int rows, int cols) {                                    \
+    int ld = order == ROW_MAJOR ? cols : rows;                                                   \
+    return ld > 0 ? ld : 1;                                                                      \
+  }                                                                                              \
+  static void mat_scal_##P(int order, int rows, int cols, T b, T *c, int ldc) {                 \
+    int outer = order == ROW_MAJOR ? rows : cols, inner = order == ROW_MAJOR ? cols : rows;      \
+    for (int i = 0; i < outer; i++) {                                                            \
+      T *col = c + (ptrdiff_t)i * ldc;                                                           \
+      if (b == 0)                                                                                \
+        for (int j = 0; j < inner; j++) col[j] = 0;                                              \
+      else if (inner > 0)                                                                        \
+        cblas_##P##scal(inner, b, col, 1);                                                       \
+    }                                                                                            \
+  }                                                                                              \
+  static void mat_axpy_##P(int order, int rows, int cols, T a, const T *x, int ldx, T *y,       \
+                           int ldy) {                                                            \
+    int outer = order == ROW_MAJOR ? rows : cols, inner = order == ROW_MAJOR ? cols : rows;      \
+    for (int i = 0; i < outer; i++)                                                              \
+      if (inner > 0) cblas_##P##axpy(inner, a, x + (ptrdiff_t)i * ldx, 1, y + (ptrdiff_t)i * ldy, 1); \
+  }                                                                                              \
+  static T mat_dot_##P(int order, int rows, int cols, const T *x, int ldx, const T *y, int ldy) { \
+    int outer = order == ROW_MAJOR ? rows : cols, inner = order == ROW_MAJOR ? cols : rows;      \
+    T s = 0;                                                                                     \
+    for (int i = 0; i < outer; i++)                                                              \
+      if (inner > 0) s += cblas_##P##dot(inner, x + (ptrdiff_t)i * ldx, 1, y + (ptrdiff_t)i * ldy, 1); \
+    return s;                                                                                    \
+  }                                                                                              \
+  void adc_rule_##P##gemm_fwd(int order, int o_, int ta, int ta_, int tb, int tb_, int m, int m_, \
+                              int n, int n_, int k, int k_, T a, T da, const T *A, const T *dA,  \
+                              int lda, int lda_, const T *B, const T *dB, int ldb, int ldb_, T b, \
+                              T db, T *C, T *dC, int ldc, int ldc_) {                            \
+    if (dC) {                                                                                    \
+      mat_scal_##P(order, m, n, b, dC, ldc);                                                     \
+      if (db != 0) mat_axpy_##P(order, m, n, db, C, ldc, dC, ldc);                               \
+      if (dA) cblas_##P##gemm(order, ta, tb, m, n, k, a, dA, lda, B, ldb, 1, dC, ldc);           \
+      if (dB) cblas_##P##gemm(order, ta, tb, m, n, k, a, A, lda, dB, ldb, 1, dC, ldc);           \
+      if (da != 0) cblas_##P##gemm(order, ta, tb, m, n, k, da, A, lda, B, ldb, 1, dC, ldc);      \
+    }                                                                                            \
+    cblas_##P##gemm(order, ta, tb, m, n, k, a, A, lda, B, ldb, b, C, ldc);                       \
+  }                                                                                              \
+  /* tape: [A, B (compact, as stored), C before the call] */                                     \
+  T *adc_rule_##P##gemm_aug(int order, int o_, int ta, int ta_, int tb, int tb_, int m, int m_,  \
+                            int n, int n_, int k, int k_, T a, const T *A, const T *dA, int lda,  \
+                            int lda_, const T *B, const T *dB, int ldb, int ldb_, T b, T *C,      \
+                            T *dC, int ldc, int ldc_) {                                          \
+    size_t mm = m > 0 ? m : 0, nn = n > 0 ? n : 0, kk = k > 0 ? k : 0;                           \
+    T *tape = malloc(sizeof(T) * (mm * kk + kk * nn + mm * nn + 1));                             \
+    if (dC) {                                                                                    \
+      copy_matrix_##P(order, stored_rows_##P(ta, m, k), stored_cols_##P(ta, m, k), A, lda, tape); \
+      copy_matrix_##P(order, stored_rows_##P(tb, k, n), stored_cols_##P(tb, k, n), B, ldb,       \
+                      tape + mm * kk);                                                           \
+      copy_matrix_##P(order, m, n, C, ldc, tape + mm * kk + kk * nn);                            \
+    }                                                                                            \
+    cblas_##P##gemm(order, ta, tb, m, n, k, a, A, lda, B, ldb, b, C, ldc);                       \
+    return tape;                                                                                 \
+  }                                                                                              \
+  typedef struct { T da, db; } gemm_adj_##P;                                                     \
+  gemm_adj_##P adc_rule_##P##gemm_rev(int order, int o_, int ta, int ta_, int tb, int tb_, int m, \
+                                      int m_, int n, int n_, int k, int k_, T a, const T *A,     \
+                                      T *dA, int lda, int lda_, const T *B, T *dB, int ldb,      \
+                                      int ldb_, T b, T *C, T *dC, int ldc, int ldc_, T *tape) {  \
+    gemm_adj_##P r = {0, 0};                                                                     \
+    if (dC && m > 0 && n > 0) {                                                                  \
+      size_t mm = m, nn = n, kk = k > 0 ? k : 0;                                                 \
+      const T *Ac = tape, *Bc = tape + mm * kk, *Cc = tape + mm * kk + kk * nn;                  \
+      int la = compact_ld_##P(order, stored_rows_##P(ta, m, k), stored_cols_##P(ta, m, k));      \
+      int lb = compact_ld_##P(order, stored_rows_##P(tb, k, n), stored_cols_##P(tb, k, n));      \
+      int lc = compact_ld_##P(order, m, n);                                                      \
+      if (k > 0) {                                                                               \
+        T *t = malloc(sizeof(T) * mm * nn);                                                      \
+        cblas_##P##gemm(order, ta, tb, m, n, k, 1, Ac, la, Bc, lb, 0, t, lc);                    \
+        r.da = mat_dot_##P(order, m, n, t, lc, dC, ldc);                                         \
+        free(t);                                                                                 \
+        int fa = ta == NO_TRANS ? TRANS : NO_TRANS, fb = tb == NO_TRANS ? TRANS : NO_TRANS;      \
+        if (dA) {                                                                                \
+          if (ta == NO_TRANS) /* dA += a dC op(B)^T */                                           \
+            cblas_##P##gemm(order, NO_TRANS, fb, m, k, n, a, dC, ldc, Bc, lb, 1, dA, lda);       \
+          else /* dA += a op(B) dC^T */                                                          \
+            cblas_##P##gemm(order, tb, TRANS, k, m, n, a, Bc, lb, dC, ldc, 1, dA, lda);          \
+        }                                                                                        \
+        if (dB) {                                                                                \
+          if (tb == NO_TRANS) /* dB += a op(A)^T dC */                                           \
+            cblas_##P##gemm(order, fa, NO_TRANS, k, n, m, a, Ac, la, dC, ldc, 1, dB, ldb);       \
+          else /* dB += a dC^T op(A) */                                                          \
+            cblas_##P##gemm(order, TRANS, ta, n, k, m, a, dC, ldc, Ac, la, 1, dB, ldb);          \
+        }                                                                                        \
+      }                                                                                          \
+      r.db = mat_dot_##P(order, m, n, Cc, lc, dC, ldc);                                          \
+      mat_scal_##P(order, m, n, b, dC, ldc);                                                     \
+    }                                                                                            \
+    free(tape);                                                                                  \
+    return r;                                                                                    \
+  }                                                                                              \
                                                                                                 \
   /* nrm2: r = |x| (at x = 0 the subgradient 0) */                                             \
   dual_##P adc_rule_##P##nrm2_fwd(int n, int n_, const T *x, const T *dx, int incx, int incx_) { \

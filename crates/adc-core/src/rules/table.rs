@@ -49,6 +49,9 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     // (e goes to integer memory), exactly m / x away from 0.
     ("ldexp ldexpf scalbn scalbnf llvm.ldexp", "x n", "powi(2, n) ; _"),
     ("frexp frexpf", "x e", "x == 0 ? 0 : r/x ; _"),
+    // modf's fraction x - trunc(x) (ir/libm_outputs.rs; its integer part
+    // is llvm.trunc)
+    ("adc.frac", "x", "1"),
     // exponentials and logarithms
     ("llvm.exp exp expf", "x", "r"),
     ("llvm.exp2 exp2 exp2f", "x", "r*LN2"),
@@ -334,6 +337,7 @@ pub fn lookup_call(name: &str) -> Option<&'static Rule> {
     if name.starts_with("llvm.")
         || name.starts_with("adc.rounded.")
         || name.starts_with("adc.rescaled.")
+        || name.starts_with("adc.frac.")
     {
         let mut base = name;
         while let Some(dot) = base.rfind('.') {
