@@ -1,21 +1,12 @@
 /* Constructs adc refuses in both modes, with the reason, rather than drop
- * a derivative: long double arithmetic, atomics on active memory, an OpenMP
- * parallel region (compiled with -fopenmp). */
+ * a derivative: a compare-and-swap loop on active memory, an OpenMP
+ * parallel region (compiled with -fopenmp). (long double and atomic adds,
+ * refused before, are differentiated: float_types.c, atomics.c.) */
 #include <stdarg.h>
 #include <stdatomic.h>
 
-double long_double(double x) {
-  long double t = x;
-  t = t * t * 3.0L;
-  return (double)t;
-}
-
-double atomic_add(double x) {
-  double a = 0;
-  __atomic_fetch_add(&a, x * x, __ATOMIC_SEQ_CST);
-  return a;
-}
-
+/* `+=` on an _Atomic double: clang writes a compare-and-swap loop on the
+ * bits */
 double atomic_type(double x) {
   _Atomic double a = 0;
   a += x * x;

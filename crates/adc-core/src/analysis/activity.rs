@@ -249,6 +249,18 @@ impl ActivityAnalysis {
                             }
                         }
                     }
+                    // atomicrmw fadd p, v: a store of v into p's memory (and,
+                    // as for a load, its result is the old value).
+                    Some(LLVMOpcode::LLVMAtomicRMW) if u.operand(1) == v => {
+                        let roots = local_objects(u.operand(0))
+                            .unwrap_or_else(|| needs_shadow(u.operand(0)));
+                        for a in roots {
+                            mark(a, &mut varied, &mut work);
+                        }
+                        if can_carry(u) {
+                            mark(u, &mut varied, &mut work);
+                        }
+                    }
                     // Output and the like: nothing flows through them.
                     Some(LLVMOpcode::LLVMCall) if is_inert_call(u) => {}
                     Some(LLVMOpcode::LLVMCall) => {
@@ -302,6 +314,7 @@ impl ActivityAnalysis {
                 let root = match i.opcode() {
                     Some(LLVMOpcode::LLVMRet) => true,
                     Some(LLVMOpcode::LLVMStore) => varied.contains(&i.operand(1)),
+                    Some(LLVMOpcode::LLVMAtomicRMW) => varied.contains(&i.operand(0)),
                     Some(LLVMOpcode::LLVMCall) if is_inert_call(i) => false,
                     Some(LLVMOpcode::LLVMCall) => {
                         global_calls.contains(&i)

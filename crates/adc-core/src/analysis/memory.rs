@@ -180,7 +180,8 @@ fn write_target(inst: Value, f: Function, target: &dyn Fn(Value) -> Target) -> O
     use LLVMOpcode::*;
     match inst.opcode()? {
         LLVMStore => Some(target(inst.operand(1))),
-        LLVMAtomicRMW | LLVMAtomicCmpXchg | LLVMInvoke | LLVMCallBr => Some(Target::Shared),
+        LLVMAtomicRMW => Some(target(inst.operand(0))),
+        LLVMAtomicCmpXchg | LLVMInvoke | LLVMCallBr => Some(Target::Shared),
         LLVMCall => {
             let Some(c) = inst.called_function() else {
                 return Some(Target::Shared);

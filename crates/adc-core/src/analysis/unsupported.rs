@@ -2,11 +2,11 @@
 //! so that both modes refuse them alike, with the reason, instead of
 //! dropping a derivative in silence:
 //!
-//! - floating point other than float and double (`long double` as
-//!   x86_fp80, `__float128`, `_Float16`) fed by active values: adc's rules
-//!   and tangents are for float and double, and the other types read as
-//!   integers would carry nothing;
-//! - atomic read-modify-write and compare-exchange of active memory;
+//! - PowerPC's double-double `ppc_fp128` fed by active values (a pair of
+//!   doubles whose rules adc does not have; half, bfloat, x86_fp80 and
+//!   fp128 are differentiated like float and double);
+//! - atomics adc does not differentiate (compare-exchange of active memory,
+//!   float min/max, pointer exchanges; see [`unsupported_atomic`]);
 //! - OpenMP parallel regions (`__kmpc_fork_call`): the outlined body is
 //!   reached only through the runtime, so its memory would look inactive;
 //! - calls of variadic functions of the module given active values (the
@@ -15,17 +15,14 @@
 
 use super::activity::ActivityAnalysis;
 use crate::error::{AdcError, Result};
+use crate::ir::atomics::FloatRmw;
 use crate::ir::{Function, Type, Value};
 use llvm_sys::{LLVMOpcode, LLVMTypeKind};
 
 /// Floating-point types adc does not differentiate.
 fn other_float(t: Type) -> Option<&'static str> {
     match t.scalar().kind() {
-        LLVMTypeKind::LLVMX86_FP80TypeKind => Some("long double (x86_fp80)"),
-        LLVMTypeKind::LLVMFP128TypeKind => Some("__float128 (fp128)"),
-        LLVMTypeKind::LLVMPPC_FP128TypeKind => Some("ppc_fp128"),
-        LLVMTypeKind::LLVMHalfTypeKind => Some("_Float16 (half)"),
-        LLVMTypeKind::LLVMBFloatTypeKind => Some("bfloat"),
+        LLVMTypeKind::LLVMPPC_FP128TypeKind => Some("ppc_fp128 (double-double long double)"),
         _ => None,
     }
 }
@@ -37,6 +34,40 @@ const PARALLEL_REGIONS: &[&str] = &[
     "__kmpc_fork_call_if",
     "GOMP_parallel",
 ];
+
+/// Why the atomic `i` cannot be differentiated, if it cannot: adc
+/// differentiates atomicrmw fadd/fsub/xchg of floats ([`FloatRmw`]) into
+/// memory with a shadow, and integer updates carry nothing.
+fn unsupported_atomic(i: Value, activity: &ActivityAnalysis) -> Option<&'static str> {
+    let varied = i.operands().any(|o| activity.is_varied(o));
+    // (a CAS loop swaps a float's bits: `bitcast double %new to i64`)
+    let float_bits =
+        |o: Value| o.opcode() == Some(LLVMOpcode::LLVMBitCast) && activity.is_varied(o.operand(0));
+    match i.opcode()? {
+        LLVMOpcode::LLVMAtomicCmpXchg if varied || i.operands().any(float_bits) => Some(
+            "a compare-and-swap of active memory (a `_Atomic double` updated with `+=`, \
+             a CAS loop on a float's bits): adc does not differentiate it; use \
+             atomic_fetch_add / __atomic_fetch_add, which it does",
+        ),
+        LLVMOpcode::LLVMAtomicRMW if i.ty().is_float() => match FloatRmw::of(i) {
+            None if varied => Some(
+                "an atomic min/max of active memory: adc differentiates atomic add, \
+                 subtract and exchange of floats only",
+            ),
+            Some(_) if activity.is_varied(i.operand(1)) && !activity.is_varied(i.operand(0)) => {
+                Some(
+                    "an atomic update of memory adc has no shadow for with an active value: its \
+                     derivative would be lost; pass that memory as `dup`",
+                )
+            }
+            _ => None,
+        },
+        LLVMOpcode::LLVMAtomicRMW if i.ty().is_pointer() && varied => Some(
+            "an atomic exchange of pointers into active memory: adc does not move their shadows",
+        ),
+        _ => None,
+    }
+}
 
 /// The first unsupported construct of `f` under `activity`, with why.
 fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
@@ -76,17 +107,8 @@ fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
                 ));
             }
         }
-        if matches!(
-            op,
-            Some(LLVMOpcode::LLVMAtomicRMW) | Some(LLVMOpcode::LLVMAtomicCmpXchg)
-        ) && varied_operand(i)
-        {
-            return Some((
-                i,
-                "an atomic read-modify-write of active memory (`_Atomic`, __atomic_*): adc does \
-                 not differentiate atomics yet"
-                    .into(),
-            ));
+        if let Some(why) = unsupported_atomic(i, activity) {
+            return Some((i, why.into()));
         }
         let ty = other_float(i.ty()).or_else(|| i.operands().find_map(|o| other_float(o.ty())));
         if let Some(kind) = ty {
@@ -96,8 +118,8 @@ fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
                 return Some((
                     i,
                     format!(
-                        "{kind} arithmetic on an active value: adc differentiates float and \
-                         double only; compute in double"
+                        "{kind} arithmetic on an active value: adc has no rules for this type; \
+                         compute in double"
                     ),
                 ));
             }

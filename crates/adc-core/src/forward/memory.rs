@@ -4,10 +4,12 @@
 //! the tangents of the floats stored at the primal address. GEPs and casts are
 //! mirrored on the shadow, loads of floats read the shadow, stores write the
 //! tangent of the stored value, and a stack object that receives varied values
-//! gets a zeroed shadow object of the same type.
+//! gets a zeroed shadow object of the same type. An atomic `m += v` on a
+//! float is the same atomic update of the shadow with the tangent of `v`.
 
 use super::TangentBuilder;
 use crate::error::{AdcError, Result};
+use crate::ir::atomics::FloatRmw;
 use crate::ir::clone::zeroed_shadow_alloca;
 use crate::ir::{Type, Value};
 use llvm_sys::LLVMOpcode;
@@ -105,6 +107,18 @@ impl TangentBuilder<'_> {
                         return Err(AdcError::lost_store(inst));
                     }
                     None => {}
+                }
+            }
+            LLVMAtomicRMW => {
+                // analysis/unsupported refused the atomics adc cannot
+                // differentiate, and updates of memory without a shadow.
+                let (ptr, val) = (inst.operand(0), inst.operand(1));
+                if let (Some(op), Some(sp)) = (FloatRmw::of(inst), self.tangent(ptr)) {
+                    let dv = self.tangent_or_zero(val);
+                    let t = self.b.atomic_rmw(op, sp, dv, inst);
+                    if self.activity.is_varied(inst) {
+                        self.tmap.insert(inst, t);
+                    }
                 }
             }
             _ => unreachable!("visit_memory called on a non-memory instruction"),

@@ -263,7 +263,7 @@ impl<'s> TangentBuilder<'s> {
             }
             LLVMCall => self.visit_call(inst)?,
             LLVMLoad | LLVMStore | LLVMGetElementPtr | LLVMAlloca | LLVMBitCast
-            | LLVMAddrSpaceCast => self.visit_memory(inst)?,
+            | LLVMAddrSpaceCast | LLVMAtomicRMW => self.visit_memory(inst)?,
             LLVMInvoke | LLVMLandingPad | LLVMResume | LLVMCallBr
                 if self.any_operand_varied(inst) =>
             {

@@ -22,6 +22,9 @@ use llvm_sys::LLVMOpcode;
 
 /// Whether `v` is one of the magic constants (scalar or splat) for its type.
 fn is_magic(v: Value) -> bool {
+    if !v.ty().is_float_or_double() {
+        return false;
+    }
     let Some(x) = v.const_f64_splat() else {
         return false;
     };
@@ -78,7 +81,7 @@ fn idiom_fn(m: LLVMModuleRef, base: &str, t: Type, arity: usize) -> Function {
 /// For `cast`, a bitcast of integers to floats: the float `x` whose
 /// bits it rebuilds with a new exponent, `(bits(x) & M) | E`.
 fn mantissa_of(cast: Value) -> Option<Value> {
-    if cast.opcode() != Some(LLVMOpcode::LLVMBitCast) || !cast.ty().is_float() {
+    if cast.opcode() != Some(LLVMOpcode::LLVMBitCast) || !cast.ty().is_float_or_double() {
         return None;
     }
     let or = cast.operand(0);

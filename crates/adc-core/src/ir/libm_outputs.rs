@@ -26,8 +26,8 @@ enum Form {
 
 fn form(name: &str) -> Option<Form> {
     match name {
-        "modf" | "modff" => Some(Form::ModfLibm),
-        "sincos" | "sincosf" => Some(Form::SincosLibm),
+        "modf" | "modff" | "modfl" | "modff128" => Some(Form::ModfLibm),
+        "sincos" | "sincosf" | "sincosl" | "sincosf128" => Some(Form::SincosLibm),
         _ if name.starts_with("llvm.modf.") => Some(Form::ModfPair),
         _ if name.starts_with("llvm.sincos.") => Some(Form::SincosPair),
         _ => None,

@@ -9,6 +9,7 @@
 //! allowed clippy lint below.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod atomics;
 pub mod builder;
 pub mod clone;
 pub mod constants;
@@ -544,13 +545,29 @@ impl Type {
     pub fn context(self) -> LLVMContextRef {
         unsafe { LLVMGetTypeContext(self.0) }
     }
+    /// IEEE-style binary floating point: half, bfloat, float, double,
+    /// x86's 80-bit long double and fp128 (not PowerPC's double-double,
+    /// which adc refuses).
     pub fn is_float_scalar(self) -> bool {
         matches!(
             self.kind(),
+            LLVMTypeKind::LLVMHalfTypeKind
+                | LLVMTypeKind::LLVMBFloatTypeKind
+                | LLVMTypeKind::LLVMFloatTypeKind
+                | LLVMTypeKind::LLVMDoubleTypeKind
+                | LLVMTypeKind::LLVMX86_FP80TypeKind
+                | LLVMTypeKind::LLVMFP128TypeKind
+        )
+    }
+    /// Whether this is `float` or `double` (a vector of them too): the
+    /// types of libm's plain and `f` functions and of their bit tricks.
+    pub fn is_float_or_double(self) -> bool {
+        matches!(
+            self.scalar().kind(),
             LLVMTypeKind::LLVMFloatTypeKind | LLVMTypeKind::LLVMDoubleTypeKind
         )
     }
-    /// float or double, or a vector of them: the types that carry tangents.
+    /// A float scalar or a vector of them: the types that carry tangents.
     pub fn is_float(self) -> bool {
         self.is_float_scalar() || (self.is_vector() && self.element_type().is_float_scalar())
     }

@@ -27,6 +27,7 @@
 //! The planning (what each reverse block needs and where it is kept) is in
 //! `plan.rs`; the tape's runtime helpers in `tape.rs` / `tape.ll`.
 
+mod atomics;
 mod custom_call;
 mod plan;
 pub mod tape;
@@ -1404,6 +1405,9 @@ impl<'s> AdjointBuilder<'s> {
             z.set_alignment(inst.alignment());
             self.accumulate(val, d);
             return Ok(());
+        }
+        if op == LLVMAtomicRMW {
+            return self.reverse_atomic_rmw(inst, local);
         }
         if op == LLVMCall && is_custom_call(inst) {
             return self.reverse_custom_call(inst, local);

@@ -46,6 +46,10 @@ impl AdjointBuilder<'_> {
                             && self.activity.is_varied(val)
                             && crate::analysis::activity::local_objects(ptr).is_none()))
             }
+            Some(LLVMAtomicRMW) => {
+                crate::ir::atomics::FloatRmw::of(inst).is_some()
+                    && self.activity.is_varied(inst.operand(0))
+            }
             Some(LLVMPHI) | Some(LLVMRet) => false,
             // A heap allocation with a shadow: its reverse frees the shadow.
             Some(LLVMCall) if HeapFn::of(inst).is_some_and(HeapFn::allocates) => {
@@ -128,7 +132,7 @@ impl AdjointBuilder<'_> {
         use LLVMOpcode::*;
         let mut out = Vec::new();
         match inst.opcode().expect("instruction") {
-            LLVMLoad => out.push(Need::Shadow(inst.operand(0))),
+            LLVMLoad | LLVMAtomicRMW => out.push(Need::Shadow(inst.operand(0))),
             LLVMCall if is_extremum(inst) => {
                 out.push(Need::Primal(inst.operand(0)));
                 out.push(Need::Primal(inst));

@@ -116,20 +116,15 @@ fn call_math(f: MathFn, args: &[Value], env: &ExprEnv) -> Result<Value, String> 
             if ty == dt {
                 return Ok(b.call(d, args));
             }
-            let x = b.cast(LLVMOpcode::LLVMFPExt, args[0], dt);
+            // (in double also for wider types: ψ is a derivative, and
+            // double's 53 bits are what rules/special.rs computes)
+            let x = fp_cast(b, args[0], dt);
             let r = b.call(d, &[x]);
-            Ok(b.cast(LLVMOpcode::LLVMFPTrunc, r, ty))
+            Ok(fp_cast(b, r, ty))
         }
-        MathFn::Jn | MathFn::Yn => {
-            let base = f.name();
-            let name = match ty.kind() {
-                LLVMTypeKind::LLVMDoubleTypeKind => base.to_string(),
-                LLVMTypeKind::LLVMFloatTypeKind => format!("{base}f"),
-                _ => return Err(format!("no `{base}` for type {}", ty.print())),
-            };
-            let d = get_or_declare(env.module, &name, Type::function(ty, &[args[0].ty(), ty]));
-            Ok(b.call(d, args))
-        }
+        MathFn::Jn | MathFn::Yn => libm_call(env, f.name(), args, |t| {
+            Type::function(t, &[args[0].ty(), t])
+        }),
         MathFn::Powi => {
             let d = intrinsic(env.module, "llvm.powi", &[ty, args[1].ty()])
                 .ok_or("this LLVM has no llvm.powi")?;
@@ -140,14 +135,61 @@ fn call_math(f: MathFn, args: &[Value], env: &ExprEnv) -> Result<Value, String> 
             if let Some(d) = intrinsic(env.module, &format!("llvm.{base}"), &[ty]) {
                 return Ok(b.call(d, args));
             }
-            let name = match ty.kind() {
-                LLVMTypeKind::LLVMDoubleTypeKind => base.to_string(),
-                LLVMTypeKind::LLVMFloatTypeKind => format!("{base}f"),
-                _ => return Err(format!("no `{base}` for type {}", ty.print())),
-            };
-            let params = vec![ty; args.len()];
-            let d = get_or_declare(env.module, &name, Type::function(ty, &params));
-            Ok(b.call(d, args))
+            libm_call(env, base, args, |t| Type::function(t, &vec![t; args.len()]))
         }
     }
+}
+
+/// `v` converted to the float type `to` (fpext or fptrunc).
+fn fp_cast(b: &crate::ir::Builder, v: Value, to: Type) -> Value {
+    Value(unsafe { llvm_sys::core::LLVMBuildFPCast(b.raw(), v.0, to.0, c"".as_ptr()) })
+}
+
+/// libm's name of `base` at float type `ty`: `sin`, `sinf`, `sinl`
+/// (x86_fp80), `sinf128` (glibc's fp128 functions).
+pub fn libm_name(base: &str, ty: Type) -> Option<String> {
+    match ty.kind() {
+        LLVMTypeKind::LLVMDoubleTypeKind => Some(base.to_string()),
+        LLVMTypeKind::LLVMFloatTypeKind => Some(format!("{base}f")),
+        LLVMTypeKind::LLVMX86_FP80TypeKind => Some(format!("{base}l")),
+        LLVMTypeKind::LLVMFP128TypeKind => Some(format!("{base}f128")),
+        _ => None,
+    }
+}
+
+/// A call of libm's `base` at the rule's type, of type `fn_ty(float type)`
+/// (float arguments are the rule's type). half and bfloat have no libm:
+/// their floats go to `float` and back.
+fn libm_call(
+    env: &ExprEnv,
+    base: &str,
+    args: &[Value],
+    fn_ty: impl Fn(Type) -> Type,
+) -> Result<Value, String> {
+    let b = env.builder;
+    let ty = env.ty;
+    if let Some(name) = libm_name(base, ty.scalar()) {
+        if ty.is_vector() {
+            return Err(format!("no vector `{base}` for type {}", ty.print()));
+        }
+        let d = get_or_declare(env.module, &name, fn_ty(ty));
+        return Ok(b.call(d, args));
+    }
+    if ty.is_vector() || !ty.is_float_scalar() {
+        return Err(format!("no `{base}` for type {}", ty.print()));
+    }
+    let float = Type(unsafe { llvm_sys::core::LLVMFloatTypeInContext(b.context()) });
+    let wide: Vec<Value> = args
+        .iter()
+        .map(|a| {
+            if a.ty() == ty {
+                b.cast(LLVMOpcode::LLVMFPExt, *a, float)
+            } else {
+                *a
+            }
+        })
+        .collect();
+    let d = get_or_declare(env.module, &format!("{base}f"), fn_ty(float));
+    let r = b.call(d, &wide);
+    Ok(b.cast(LLVMOpcode::LLVMFPTrunc, r, ty))
 }

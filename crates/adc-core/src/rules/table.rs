@@ -324,8 +324,25 @@ fn lookup_name(name: &str) -> Option<&'static Rule> {
 
 /// The rule for a call of `f`: the one of the libm function the user said
 /// `f` behaves like (see [`super::custom`]), else the one of its name.
+/// libm's long double (`sinl`) and glibc's fp128 (`sinf128`) functions have
+/// the rows of their double function, when their float type says so.
 pub fn lookup_callee(f: crate::ir::Function) -> Option<&'static Rule> {
-    lookup_call(&super::custom::rule_name(f))
+    let name = super::custom::rule_name(f);
+    if let Some(r) = lookup_call(&name) {
+        return Some(r);
+    }
+    let float = std::iter::once(f.return_type())
+        .chain(f.fn_type().params())
+        .find(|t| t.is_float_scalar())?;
+    let base = match float.kind() {
+        llvm_sys::LLVMTypeKind::LLVMX86_FP80TypeKind => name.strip_suffix('l')?,
+        llvm_sys::LLVMTypeKind::LLVMFP128TypeKind => name.strip_suffix("f128")?,
+        _ => return None,
+    };
+    if base.starts_with("llvm.") || base.starts_with("adc.") {
+        return None;
+    }
+    lookup_name(base)
 }
 
 /// The rule of a called function: a libm name (`sin`, `sinf`) or an overloaded
