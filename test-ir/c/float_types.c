@@ -45,3 +45,30 @@ double h_mix(double x) {
   _Float16 u = t * t * (_Float16)3 + (_Float16)sinf((float)t);
   return (double)u;
 }
+
+/* a struct with long double fields copied whole (a memcpy that its
+ * !tbaa.struct types) */
+struct ld_pair {
+  long double a;
+  int n;
+  long double b;
+};
+static __attribute__((noinline)) void ld_copy(struct ld_pair *d, const struct ld_pair *s) {
+  *d = *s;
+}
+double ld_struct(double x) {
+  struct ld_pair p = {x * x, 3, sinl(x)}, q;
+  ld_copy(&q, &p);
+  return (double)(q.a * q.b * q.n);
+}
+
+/* long double arrays moved by memcpy (16-byte slots) */
+#include <string.h>
+double ld_arrays(double x, int n) {
+  long double a[8], b[8];
+  for (int i = 0; i < n; i++) a[i] = sinl(x * (i + 1));
+  memcpy(b, a, sizeof(long double) * n);
+  long double s = 0;
+  for (int i = 0; i < n; i++) s += b[i] * (i + 2);
+  return (double)s;
+}

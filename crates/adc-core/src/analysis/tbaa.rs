@@ -73,9 +73,10 @@ pub fn struct_copy_fields(copy: Value) -> Option<Vec<(u64, String)>> {
 /// Bytes and alignment of the scalar a TBAA type name stands for (x86-64).
 fn scalar(name: &str) -> Option<(u64, u64)> {
     Some(match name {
+        "long double" | "__float128" => (16, 16),
         "double" | "long" | "long long" | "any pointer" => (8, 8),
         "float" | "int" => (4, 4),
-        "short" => (2, 2),
+        "short" | "_Float16" | "__bf16" => (2, 2),
         "omnipotent char" | "bool" | "_Bool" => (1, 1),
         n if is_pointer_name(n) => (8, 8),
         _ => return None,
@@ -191,12 +192,16 @@ fn at_element(p: Value, base: Value, stride: u64) -> bool {
     false
 }
 
-/// `double` and `float` by their TBAA names.
+/// The float types by their TBAA names (x86-64: long double is x86_fp80).
 fn float_named(name: &str, ctx: LLVMContextRef) -> Option<Type> {
     unsafe {
         match name {
             "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
             "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
+            "long double" => Some(Type(LLVMX86FP80TypeInContext(ctx))),
+            "__float128" => Some(Type(LLVMFP128TypeInContext(ctx))),
+            "_Float16" => Some(Type(LLVMHalfTypeInContext(ctx))),
+            "__bf16" => Some(Type(LLVMBFloatTypeInContext(ctx))),
             _ => None,
         }
     }
