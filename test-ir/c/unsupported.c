@@ -45,13 +45,19 @@ __attribute__((noinline)) double vsum(int n, ...) {
 }
 double variadic_call(double x) { return vsum(2, x * x, x); }
 
-/* C99 complex multiplication: clang calls __muldc3 (Annex G); the message
- * says how to have it written as real arithmetic. */
+/* A complex function without a rule (cpow); float _Complex
+ * multiplication (__mulsc3): the messages say what to do. (double _Complex
+ * multiplication, division, cexp, clog and csqrt are differentiated:
+ * complex_fns.c.) */
 #include <complex.h>
-double complex_mul(double x) {
+double complex_pow(double x) {
   double _Complex z = x + 2.0 * I;
-  double _Complex w = z * z;
-  return creal(w) + cimag(w);
+  return creal(cpow(z, 1.5));
+}
+float complex_mul_f(float x) {
+  float _Complex z = x + 2.0f * I, v = 1.0f - x * I;
+  float _Complex w = z * v;
+  return crealf(w) + cimagf(w);
 }
 
 /* A union of a double and an int64 whose integer side changes the bits. */

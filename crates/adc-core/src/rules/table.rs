@@ -43,6 +43,35 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     // C99 complex magnitude and argument of a double _Complex (passed as
     // its two parts; the float forms take a <2 x float> and have no row).
     ("cabs", "re im", "r == 0 ? 0 : re/r ; r == 0 ? 0 : im/r"),
+    // double _Complex functions, one row per part (ir/libm_outputs.rs):
+    // (a + bi)(c + di) and (a + bi)/(c + di), n = c² + d²
+    ("adc.muldc3_re", "a b c d", "c ; -d ; a ; -b"),
+    ("adc.muldc3_im", "a b c d", "d ; c ; b ; a"),
+    (
+        "adc.divdc3_re",
+        "a b c d",
+        "c/(c*c + d*d) ; d/(c*c + d*d) ; -(r*c + ((b*c - a*d)/(c*c + d*d))*d)/(c*c + d*d) ; (((b*c - a*d)/(c*c + d*d))*c - r*d)/(c*c + d*d)",
+    ),
+    (
+        "adc.divdc3_im",
+        "a b c d",
+        "-d/(c*c + d*d) ; c/(c*c + d*d) ; -(r*c - ((a*c + b*d)/(c*c + d*d))*d)/(c*c + d*d) ; -(((a*c + b*d)/(c*c + d*d))*c + r*d)/(c*c + d*d)",
+    ),
+    // e^(a + bi), log(a + bi), sqrt(a + bi) = u + vi (2uv = b)
+    ("adc.cexp_re", "a b", "r ; -exp(a)*sin(b)"),
+    ("adc.cexp_im", "a b", "r ; exp(a)*cos(b)"),
+    ("adc.clog_re", "a b", "a/(a*a + b*b) ; b/(a*a + b*b)"),
+    ("adc.clog_im", "a b", "-b/(a*a + b*b) ; a/(a*a + b*b)"),
+    (
+        "adc.csqrt_re",
+        "a b",
+        "r/(2*sqrt(a*a + b*b)) ; (r == 0 ? copysign(sqrt((sqrt(a*a + b*b) - a)/2), b) : b/(2*r))/(2*sqrt(a*a + b*b))",
+    ),
+    (
+        "adc.csqrt_im",
+        "a b",
+        "-r/(2*sqrt(a*a + b*b)) ; (r == 0 ? sqrt((sqrt(a*a + b*b) + a)/2) : b/(2*r))/(2*sqrt(a*a + b*b))",
+    ),
     ("carg", "re im", "-im/(re*re + im*im) ; re/(re*re + im*im)"),
     ("hypot hypotf llvm.hypot", "x y", "r == 0 ? 0 : x/r ; r == 0 ? 0 : y/r"),
     // x * 2^n and its inverse: the mantissa m = x * 2^-e of frexp(x, &e)
@@ -189,21 +218,23 @@ const INACTIVE_MANGLED: &[&str] = &[
 /// Why a call of `name`, a function without a body and without a rule,
 /// cannot be differentiated, and what to do.
 pub fn no_rule(name: &str) -> String {
-    const COMPLEX_ARITHMETIC: &[&str] = &["__muldc3", "__divdc3", "__mulsc3", "__divsc3"];
+    const COMPLEX_ARITHMETIC: &[&str] = &["__mulsc3", "__divsc3", "__mulxc3", "__divxc3"];
     const COMPLEX_LIBM: &[&str] = &[
-        "cexp", "clog", "csqrt", "cpow", "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh",
-        "casin", "cacos", "catan", "cexpf", "clogf", "csqrtf", "cpowf", "cabsf", "cargf",
+        "cpow", "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh", "casin", "cacos", "catan",
+        "cexpf", "clogf", "csqrtf", "cpowf", "cabsf", "cargf",
     ];
     if COMPLEX_ARITHMETIC.contains(&name) {
         format!(
-            "complex multiplication or division (`{name}`, C's _Complex with Annex G's \
-             infinity rules): adc has no rule for it yet; compile with -fcx-limited-range \
-             so that clang writes it as real arithmetic, which adc differentiates"
+            "complex multiplication or division of float or long double (`{name}`, C's \
+             _Complex with Annex G's infinity rules): adc has rules for double _Complex \
+             only; compute in double, or compile with -fcx-limited-range so that clang \
+             writes it as real arithmetic, which adc differentiates"
         )
     } else if COMPLEX_LIBM.contains(&name) {
         format!(
-            "the complex function `{name}`: adc has no rule for it yet (cabs and carg of \
-             double _Complex it has); write it with real functions (exp, cos, sin, ...)"
+            "the complex function `{name}`: adc has no rule for it yet (cabs, carg, cexp, \
+             clog and csqrt of double _Complex it has); write it with those or with real \
+             functions (exp, cos, sin, ...)"
         )
     } else {
         format!(
@@ -355,6 +386,7 @@ pub fn lookup_call(name: &str) -> Option<&'static Rule> {
         || name.starts_with("adc.rounded.")
         || name.starts_with("adc.rescaled.")
         || name.starts_with("adc.frac.")
+        || (name.starts_with("adc.") && name.ends_with(".f64"))
     {
         let mut base = name;
         while let Some(dot) = base.rfind('.') {
