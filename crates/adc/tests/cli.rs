@@ -965,6 +965,42 @@ fn unsupported_constructs_are_refused_in_both_modes() {
     }
 }
 
+/// C++: an exception caught inside the differentiated function, which then
+/// goes on, is refused in both modes, naming the call (its derivative
+/// stopped the program through std::terminate when the callee threw); a
+/// handler that rethrows is differentiated.
+#[test]
+fn caught_exception_is_refused_and_a_rethrow_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let clangxx = common::clang().with_file_name("clang++");
+    let bc = dir.path().join("caught.bc");
+    let o = Command::new(&clangxx)
+        .args(["-O2", "-g", "-c", "-emit-llvm"])
+        .arg(root().join("test-ir/cpp/caught.cpp"))
+        .arg("-o")
+        .arg(&bc)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clang++: {}", stderr(&o));
+    for mode in ["reverse", "forward"] {
+        let e = refused(dir.path(), &bc, "caught", mode);
+        assert!(e.contains("is caught inside the function"), "{mode}: {e}");
+        assert!(e.contains("caught.cpp:14:"), "{mode}: {e}");
+        let out = dir.path().join(format!("rethrown-{mode}.o"));
+        let o = adc(&[
+            "grad",
+            bc.to_str().unwrap(),
+            "-f",
+            "rethrown",
+            "--mode",
+            mode,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "rethrown {mode}: {}", stderr(&o));
+    }
+}
+
 /// C++: a std::vector grown by push_back (operator new and delete, invokes
 /// around the reallocation), compiled by clang++, differentiated in both
 /// modes, linked against libc++ by clang++, checked against finite

@@ -11,7 +11,9 @@
 //!   reached only through the runtime, so its memory would look inactive;
 //! - calls of variadic functions of the module given active values (the
 //!   derivative of `va_arg` is not built);
-//! - a float's bits leaving as an integer ([`super::float_bits`]).
+//! - a float's bits leaving as an integer ([`super::float_bits`]);
+//! - an exception caught inside the function, which then goes on
+//!   ([`refuse_caught_exceptions`]).
 
 use super::activity::ActivityAnalysis;
 use crate::error::{AdcError, Result};
@@ -126,6 +128,64 @@ fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
         }
     }
     None
+}
+
+/// An invoke of `f` whose exception a `catch` of `f` handles and after
+/// which `f` returns normally (the handler does not rethrow).
+fn caught_exception(f: Function) -> Option<Value> {
+    use llvm_sys::core::{LLVMGetClause, LLVMGetNumClauses, LLVMGetUnwindDest};
+    for b in f.blocks() {
+        let Some(inv) = b.terminator() else { continue };
+        if inv.opcode() != Some(LLVMOpcode::LLVMInvoke) {
+            continue;
+        }
+        let pad = crate::ir::Block(unsafe { LLVMGetUnwindDest(inv.0) });
+        let Some(lp) = pad
+            .instructions()
+            .into_iter()
+            .find(|i| i.opcode() == Some(LLVMOpcode::LLVMLandingPad))
+        else {
+            continue;
+        };
+        // A catch clause names a type (or null: catch (...)); a filter
+        // clause (an exception specification) is an array.
+        let catches = (0..unsafe { LLVMGetNumClauses(lp.0) }).any(|k| {
+            let c = Value(unsafe { LLVMGetClause(lp.0, k) });
+            c.ty().kind() != LLVMTypeKind::LLVMArrayTypeKind
+        });
+        if !catches {
+            continue;
+        }
+        let mut seen = indexmap::IndexSet::new();
+        let mut work = vec![pad];
+        while let Some(x) = work.pop() {
+            if !seen.insert(x) {
+                continue;
+            }
+            if x.terminator().and_then(|t| t.opcode()) == Some(LLVMOpcode::LLVMRet) {
+                return Some(inv);
+            }
+            work.extend(x.successors());
+        }
+    }
+    None
+}
+
+/// Refuse `f` (the function as compiled, before adc's copy without its
+/// unwind edges) if it catches an exception and goes on: adc
+/// differentiates the path on which nothing unwinds, and the derivative
+/// of the catching path would stop the program.
+pub fn refuse_caught_exceptions(f: Function) -> Result<()> {
+    match caught_exception(f) {
+        Some(inv) => Err(AdcError::unsupported(
+            inv,
+            "an exception thrown by this call is caught inside the function, which then goes \
+             on: adc differentiates the path on which nothing throws, and on this one the \
+             derivative would stop the program (std::terminate); catch it outside the \
+             function you differentiate, or test for the condition before the call",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Refuse `f` if it holds a construct adc cannot differentiate.
