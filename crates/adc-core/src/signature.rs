@@ -138,13 +138,24 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
 /// DESIGN's defaults: float scalars active, integers constant, pointers to
 /// floating-point data duplicated.
 pub fn default_activity(f: Function) -> Vec<Activity> {
+    use crate::analysis::types::{MemoryType, TypeAnalysis};
+    // (also memory only copied here whose floats other code reads: a
+    // buffer copied into one an object keeps, read by its methods)
+    let types = std::cell::OnceCell::new();
+    let typed_floats = |p: Value| {
+        let ta = types.get_or_init(|| TypeAnalysis::compute(f));
+        matches!(
+            ta.memory_type(&[p]),
+            MemoryType::Float(_) | MemoryType::Fields(_) | MemoryType::Strided { .. }
+        )
+    };
     f.params()
         .into_iter()
         .map(|p| {
             let t = p.ty();
             if t.is_float() {
                 Activity::Active
-            } else if t.is_pointer() && points_to_floats(p, 0) {
+            } else if t.is_pointer() && (points_to_floats(p, 0) || typed_floats(p)) {
                 Activity::Dup
             } else {
                 Activity::Const

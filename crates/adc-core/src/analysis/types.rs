@@ -141,10 +141,24 @@ fn copy_partners(o: Value) -> Vec<Value> {
 }
 
 /// Scalar types seen in memory, per root object, and per place (root and
-/// constant byte offset) where the address says exactly where.
+/// constant byte offset) where the address says exactly where; and, per
+/// place that holds a pointer (a struct's buffer field), the types seen in
+/// the memory that pointer points to, here or in the callees the struct is
+/// passed to (a C++ object whose methods read its buffer).
 pub struct TypeAnalysis {
+    f: Function,
     seen: IndexMap<Value, Vec<Type>>,
     at: IndexMap<(Value, u64), Vec<Type>>,
+    pointee: IndexMap<(Value, u64), Vec<Type>>,
+    /// (object, place): the object's memory is of the kind the pointer at
+    /// the place points to, because a callee copied the one into the
+    /// memory it keeps there (a constructor copying its argument into a
+    /// buffer it allocates for the object).
+    kin: Vec<(Value, (Value, u64))>,
+    /// The same, as a summary for callers: (parameter k, parameter j,
+    /// offset): what parameter k points to is the kind of memory the
+    /// pointer at offset `offset` of what parameter j points to points to.
+    links: Vec<(usize, usize, u64)>,
 }
 
 /// The float type a user says undecided memory holds (`--type-hint`).
@@ -263,6 +277,8 @@ impl TypeAnalysis {
     fn compute_depth(f: Function, depth: u32) -> Self {
         let mut seen: IndexMap<Value, Vec<Type>> = IndexMap::new();
         let mut at: IndexMap<(Value, u64), Vec<Type>> = IndexMap::new();
+        let mut pointee: IndexMap<(Value, u64), Vec<Type>> = IndexMap::new();
+        let mut kin: Vec<(Value, (Value, u64))> = Vec::new();
         // (An integer constant stored at a place says nothing of it: clang
         // stores a double constant, `x = {1.0}`, as its i64 bit pattern.)
         let access = |ptr: Value,
@@ -309,6 +325,17 @@ impl TypeAnalysis {
                             continue;
                         };
                         let inner = Self::compute_depth(callee, depth - 1);
+                        let args = i.call_args();
+                        for (k, j, off) in &inner.links {
+                            let (Some(ak), Some(aj)) = (args.get(*k), args.get(*j)) else {
+                                continue;
+                            };
+                            if let (root, Some(base)) = place(*aj) {
+                                for r in pointer_sources(*ak) {
+                                    kin.push((r, (root, base + off)));
+                                }
+                            }
+                        }
                         for (a, p) in i.call_args().into_iter().zip(callee.params()) {
                             if !a.ty().is_pointer() {
                                 continue;
@@ -318,13 +345,24 @@ impl TypeAnalysis {
                                     add_type(seen.entry(r).or_default(), *t);
                                 }
                             }
-                            // The callee's places in its parameter, moved to
-                            // where the argument points.
+                            // The callee's places in its parameter, and what
+                            // the pointers there point to, moved to where the
+                            // argument points.
                             if let (root, Some(base)) = place(a) {
                                 for ((q, off), ts) in &inner.at {
                                     if *q == p {
                                         for t in ts {
                                             add_type(at.entry((root, base + off)).or_default(), *t);
+                                        }
+                                    }
+                                }
+                                for ((q, off), ts) in &inner.pointee {
+                                    if *q == p {
+                                        for t in ts {
+                                            add_type(
+                                                pointee.entry((root, base + off)).or_default(),
+                                                *t,
+                                            );
                                         }
                                     }
                                 }
@@ -335,7 +373,200 @@ impl TypeAnalysis {
                 }
             }
         }
-        TypeAnalysis { seen, at }
+        let mut ta = TypeAnalysis {
+            f,
+            seen,
+            at,
+            pointee,
+            kin,
+            links: Vec::new(),
+        };
+        // Pointers loaded from or stored to a place: what their memory is
+        // accessed as here, directly or through the places it is kept in
+        // in turn (a buffer copied into another that a field keeps). The
+        // callees' part came in above.
+        let kept: Vec<(Value, Value, u64)> = f
+            .blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .filter_map(|i| {
+                let (ptr, addr) = match i.opcode() {
+                    Some(LLVMOpcode::LLVMLoad) if i.ty().is_pointer() => (i, i.operand(0)),
+                    Some(LLVMOpcode::LLVMStore) if i.operand(0).ty().is_pointer() => {
+                        (root_object(i.operand(0)), i.operand(1))
+                    }
+                    _ => return None,
+                };
+                match place(addr) {
+                    (root, Some(off)) => Some((ptr, root, off)),
+                    _ => None,
+                }
+            })
+            .collect();
+        for _round in 0..2 {
+            for (ptr, root, off) in &kept {
+                let mut tys = Vec::new();
+                for o in Self::objects(&[*ptr]) {
+                    for t in ta.seen.get(&o).into_iter().flatten() {
+                        add_type(&mut tys, *t);
+                    }
+                    for t in ta.pointee_types(o) {
+                        add_type(&mut tys, t);
+                    }
+                }
+                for t in tys {
+                    add_type(ta.pointee.entry((*root, *off)).or_default(), t);
+                }
+            }
+        }
+        // The summary for callers: which parameter's memory is kept, or
+        // copied into memory kept, at a place in another's.
+        let params = f.params();
+        for (k, p) in params.iter().enumerate() {
+            if !p.ty().is_pointer() {
+                continue;
+            }
+            for o in Self::objects(&[*p]) {
+                let mut places = Self::kept_places(o);
+                places.extend(ta.kin.iter().filter(|(r, _)| *r == o).map(|(_, pl)| *pl));
+                for (root, off) in places {
+                    if let Some(j) = params.iter().position(|q| *q == root) {
+                        if !ta.links.contains(&(k, j, off)) {
+                            ta.links.push((k, j, off));
+                        }
+                    }
+                }
+            }
+        }
+        ta
+    }
+
+    /// The places (root and constant offset) `o` is stored to, or, for a
+    /// loaded pointer, loaded from.
+    fn kept_places(o: Value) -> Vec<(Value, u64)> {
+        let mut places = Vec::new();
+        if o.opcode() == Some(LLVMOpcode::LLVMLoad) && o.ty().is_pointer() {
+            places.push(place(o.operand(0)));
+        }
+        for u in o.users() {
+            if u.opcode() == Some(LLVMOpcode::LLVMStore) && u.operand(0) == o {
+                places.push(place(u.operand(1)));
+            }
+        }
+        places
+            .into_iter()
+            .filter_map(|(r, off)| off.map(|off| (r, off)))
+            .collect()
+    }
+
+    /// What `f`'s callers say of memory `f` only moves: for an object that
+    /// is a parameter, or a pointer kept at a place in one, the types the
+    /// callers' code (and their other callees) access the memory passed
+    /// there as. Only where every caller is in the module: `f` is not
+    /// visible outside it except as an ODR definition (a C++ inline or
+    /// template function, the same code in every unit).
+    fn from_callers(&self, objects: &[Value]) -> Vec<Type> {
+        use llvm_sys::LLVMLinkage::*;
+        let f = crate::ir::get_function(
+            self.f.module(),
+            crate::ir::source_copy::source_name(&self.f.name()),
+        )
+        .unwrap_or(self.f);
+        let linkage = unsafe { llvm_sys::core::LLVMGetLinkage(f.raw()) };
+        if !matches!(
+            linkage,
+            LLVMInternalLinkage
+                | LLVMPrivateLinkage
+                | LLVMLinkOnceODRLinkage
+                | LLVMWeakODRLinkage
+                | LLVMAvailableExternallyLinkage
+        ) {
+            return Vec::new();
+        }
+        let params = self.f.params();
+        // (parameter index, offset of the pointer field within it, if any)
+        let mut asks: Vec<(usize, Option<u64>)> = Vec::new();
+        for o in objects {
+            if let Some(k) = params.iter().position(|p| p == o) {
+                asks.push((k, None));
+            }
+            let mut addrs = Vec::new();
+            if o.opcode() == Some(LLVMOpcode::LLVMLoad) && o.ty().is_pointer() {
+                addrs.push(o.operand(0));
+            }
+            addrs.extend(
+                o.users()
+                    .into_iter()
+                    .filter(|u| u.opcode() == Some(LLVMOpcode::LLVMStore) && u.operand(0) == *o)
+                    .map(|u| u.operand(1)),
+            );
+            for a in addrs {
+                if let (root, Some(off)) = place(a) {
+                    if let Some(k) = params.iter().position(|p| *p == root) {
+                        asks.push((k, Some(off)));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if asks.is_empty() {
+            return out;
+        }
+        let calls: Vec<Value> =
+            f.0.users()
+                .into_iter()
+                .filter(|c| c.called_function() == Some(f))
+                .take(8)
+                .collect();
+        for c in calls {
+            if !c.is_instruction() {
+                continue;
+            }
+            let caller = c.parent_function();
+            let ta = Self::compute_depth(caller, 4);
+            for (k, off) in &asks {
+                let arg = c.operand(*k as u32);
+                let tys = match off {
+                    None => Self::objects(&[arg])
+                        .iter()
+                        .flat_map(|o| {
+                            let mut v: Vec<Type> =
+                                ta.seen.get(o).into_iter().flatten().copied().collect();
+                            v.extend(ta.pointee_types(*o));
+                            v
+                        })
+                        .collect::<Vec<_>>(),
+                    Some(off) => match place(arg) {
+                        (root, Some(base)) => ta
+                            .pointee
+                            .get(&(root, base + off))
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                };
+                for t in tys {
+                    add_type(&mut out, t);
+                }
+            }
+        }
+        out
+    }
+
+    /// What the pointers at the places `o` is stored to or loaded from
+    /// point to, as the callees that read them through those places see it.
+    fn pointee_types(&self, o: Value) -> Vec<Type> {
+        let mut places = Self::kept_places(o);
+        places.extend(self.kin.iter().filter(|(r, _)| *r == o).map(|(_, pl)| *pl));
+        let mut out = Vec::new();
+        for pl in places {
+            for t in self.pointee.get(&pl).into_iter().flatten() {
+                add_type(&mut out, *t);
+            }
+        }
+        out
     }
 
     /// What the places `ptrs` point at hold, when each address is a root
@@ -377,10 +608,14 @@ impl TypeAnalysis {
         let mut tys: Vec<Type> = Vec::new();
         for p in &objects {
             for t in self.seen.get(p).into_iter().flatten() {
-                if !tys.contains(t) {
-                    tys.push(*t);
-                }
+                add_type(&mut tys, *t);
             }
+            for t in self.pointee_types(*p) {
+                add_type(&mut tys, t);
+            }
+        }
+        if tys.is_empty() {
+            tys = self.from_callers(&objects);
         }
         let floats: Vec<Type> = tys
             .iter()
