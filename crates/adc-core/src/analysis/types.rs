@@ -465,7 +465,7 @@ impl TypeAnalysis {
     /// there as. Only where every caller is in the module: `f` is not
     /// visible outside it except as an ODR definition (a C++ inline or
     /// template function, the same code in every unit).
-    fn from_callers(&self, objects: &[Value]) -> Vec<Type> {
+    fn types_from_callers(&self, objects: &[Value]) -> Vec<Type> {
         use llvm_sys::LLVMLinkage::*;
         let f = crate::ir::get_function(
             self.f.module(),
@@ -615,7 +615,7 @@ impl TypeAnalysis {
             }
         }
         if tys.is_empty() {
-            tys = self.from_callers(&objects);
+            tys = self.types_from_callers(&objects);
         }
         let floats: Vec<Type> = tys
             .iter()
