@@ -1,5 +1,5 @@
-//! The differential fuzzer's fixed-seed run (tools/fuzz): random C programs
-//! at -O0 to -O3, differentiated by this adc in both modes, must give no
+//! The differential fuzzer's fixed-seed run (tools/fuzz): random C and Rust
+//! programs at -O0 to -O3, differentiated by this adc in both modes, must give no
 //! wrong derivative, crash or internal error. At most 60 s; the long run is
 //! `scripts/fuzz`.
 
@@ -14,6 +14,7 @@ fn fixed_seed_fuzz_run_finds_no_defect() {
         adc: env!("CARGO_BIN_EXE_adc").into(),
         clang: common::clang(),
         cc: "cc".into(),
+        rustc: "rustc".into(),
     };
     let plan = Plan {
         first_seed: 1,

@@ -1,11 +1,13 @@
-//! Random C programs of the kinds numeric code is made of: loops with
-//! constant, argument and data-dependent trip counts, nested and triangular
-//! loops, branches, `switch`, `break`, early returns, local arrays, a
-//! file-scope array, in-place updates of the input (also through a second
-//! pointer into it), helper calls (inlined or not), recursion, heap
-//! scratch, `float`, structs.
+//! Random C and Rust programs of the kinds numeric code is made of: loops
+//! with constant, argument and data-dependent trip counts, nested and
+//! triangular loops, branches, `switch` (`match`), `break`, early returns,
+//! local arrays, a file-scope array (`static mut`), in-place updates of the
+//! input (also through a second pointer or a subslice into it), helper
+//! calls (inlined or not), recursion, heap scratch (`malloc`, `Vec`),
+//! `float` (`f32`), structs.
 //!
-//! Each program defines `double f(double *x, double s, int n)` with `x` of
+//! Each program defines `double f(double *x, double s, int n)` (in Rust,
+//! `extern "C" fn f(x: &mut [f64; N], s: f64, n: i32) -> f64`) with `x` of
 //! [`N`] doubles (which `f` may overwrite) and `n` in 1..=N. Values stay
 //! bounded (sines, tanh, damped updates, guarded division) so that finite
 //! differences are meaningful; where they are not (a kink, a branch taken
@@ -59,9 +61,17 @@ pub struct Features {
     pub globals: bool,
 }
 
-/// A generated program: its C source and what it uses.
+/// The language of a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    C,
+    Rust,
+}
+
+/// A generated program: its source and what it uses.
 pub struct Program {
     pub source: String,
+    pub lang: Lang,
     pub features: Features,
 }
 
@@ -77,6 +87,7 @@ struct Gen<'a> {
     budget: usize,
     /// Generating a helper's body: its leaves are its parameters.
     in_helper: bool,
+    rust: bool,
 }
 
 impl Gen<'_> {
@@ -86,6 +97,34 @@ impl Gen<'_> {
         }
         self.out.push_str(s);
         self.out.push('\n');
+    }
+
+    /// `name(a)` in C, `f64::method(a)` in Rust (the path fixes the
+    /// type of literal arguments).
+    fn m1(&self, c: &str, method: &str, a: &str) -> String {
+        if self.rust {
+            format!("f64::{method}({a})")
+        } else {
+            format!("{c}({a})")
+        }
+    }
+
+    /// `name(a, b)` in C, `f64::method(a, b)` in Rust.
+    fn m2(&self, c: &str, method: &str, a: &str, b: &str) -> String {
+        if self.rust {
+            format!("f64::{method}({a}, {b})")
+        } else {
+            format!("{c}({a}, {b})")
+        }
+    }
+
+    /// A float of an integer expression.
+    fn float_of(&self, i: &str) -> String {
+        if self.rust {
+            format!("({i} as f64)")
+        } else {
+            i.to_string()
+        }
     }
 
     fn local(&mut self) -> String {
@@ -116,7 +155,7 @@ impl Gen<'_> {
             2 => format!("x[{}]", self.index(N)),
             3 => "s".into(),
             4 => match self.loops.last().cloned() {
-                Some(i) => format!("(0.1 * {i})"),
+                Some(i) => format!("(0.1 * {})", self.float_of(&i)),
                 None => self.rng.constant(0.2, 1.5),
             },
             5 => self.rng.constant(-1.5, 1.5),
@@ -134,29 +173,57 @@ impl Gen<'_> {
             2 => format!("({} - {})", self.expr(d), self.expr(d)),
             // (One factor bounded, so that loops do not grow values
             // beyond what finite differences can judge.)
-            3 | 4 => format!("({} * tanh({}))", self.expr(d), self.expr(d)),
+            3 | 4 => {
+                let (a, b) = (self.expr(d), self.expr(d));
+                format!("({a} * {})", self.m1("tanh", "tanh", &b))
+            }
             5 => {
                 let (a, b) = (self.expr(d), self.expr(d));
                 format!("({a} / (1.5 + {b} * {b}))")
             }
-            6 => format!("sin({})", self.expr(d)),
-            7 => format!("cos({})", self.expr(d)),
-            8 => format!("tanh({})", self.expr(d)),
-            9 => format!("exp(sin({}))", self.expr(d)),
+            6 => {
+                let a = self.expr(d);
+                self.m1("sin", "sin", &a)
+            }
+            7 => {
+                let a = self.expr(d);
+                self.m1("cos", "cos", &a)
+            }
+            8 => {
+                let a = self.expr(d);
+                self.m1("tanh", "tanh", &a)
+            }
+            9 => {
+                let a = self.expr(d);
+                let s = self.m1("sin", "sin", &a);
+                self.m1("exp", "exp", &s)
+            }
             10 => {
                 let a = self.expr(d);
-                format!("sqrt(1.0 + {a} * {a})")
+                self.m1("sqrt", "sqrt", &format!("1.0 + {a} * {a}"))
             }
             11 => {
                 let a = self.expr(d);
-                format!("log(1.0 + {a} * {a})")
+                self.m1("log", "ln", &format!("1.0 + {a} * {a}"))
             }
-            12 => format!("fabs({})", self.expr(d)),
+            12 => {
+                let a = self.expr(d);
+                self.m1("fabs", "abs", &a)
+            }
             13 => {
-                let f = if self.rng.chance(50) { "fmax" } else { "fmin" };
-                format!("{f}({}, {})", self.expr(d), self.expr(d))
+                let (f, m) = if self.rng.chance(50) {
+                    ("fmax", "max")
+                } else {
+                    ("fmin", "min")
+                };
+                let (a, b) = (self.expr(d), self.expr(d));
+                self.m2(f, m, &a, &b)
             }
-            14 => format!("pow(tanh({}), {})", self.expr(d), 2 + self.rng.below(2)),
+            14 => {
+                let (a, k) = (self.expr(d), 2 + self.rng.below(2));
+                let t = self.m1("tanh", "tanh", &a);
+                self.m2("pow", "powi", &t, &k.to_string())
+            }
             15 if !self.helpers.is_empty() => {
                 let (h, _) = self.helpers[self.rng.below(self.helpers.len())].clone();
                 format!("{h}({}, {})", self.expr(d), self.expr(d))
@@ -164,23 +231,46 @@ impl Gen<'_> {
             16 if self.f.recursion => format!("rec({}, {})", self.expr(d), 1 + self.rng.below(3)),
             17 => {
                 let (c, a, b) = (self.expr(d), self.expr(d), self.expr(d));
-                format!("({c} > 0.3 ? {a} : {b})")
+                if self.rust {
+                    format!("(if {c} > 0.3 {{ {a} }} else {{ {b} }})")
+                } else {
+                    format!("({c} > 0.3 ? {a} : {b})")
+                }
             }
-            18 => format!("atan2({}, 1.0 + fabs({}))", self.expr(d), self.expr(d)),
-            19 => format!("hypot({}, {})", self.expr(d), self.expr(d)),
+            18 => {
+                let (a, b) = (self.expr(d), self.expr(d));
+                let abs = self.m1("fabs", "abs", &b);
+                self.m2("atan2", "atan2", &a, &format!("1.0 + {abs}"))
+            }
+            19 => {
+                let (a, b) = (self.expr(d), self.expr(d));
+                self.m2("hypot", "hypot", &a, &b)
+            }
             20 => match self.rng.below(4) {
                 // (cbrt away from 0: its derivative there is infinite, and
                 // infinity times a zero tangent is NaN, in any AD tool.)
-                0 => format!("cbrt(1.5 + tanh({}))", self.expr(d)),
-                k => format!(
-                    "{}(tanh({}))",
-                    ["erf", "expm1", "atan"][k - 1],
-                    self.expr(d)
-                ),
+                0 => {
+                    let a = self.expr(d);
+                    let t = self.m1("tanh", "tanh", &a);
+                    self.m1("cbrt", "cbrt", &format!("1.5 + {t}"))
+                }
+                k => {
+                    // (Rust's std has no erf: asinh there.)
+                    let (c, m) = [("erf", "asinh"), ("expm1", "exp_m1"), ("atan", "atan")][k - 1];
+                    let a = self.expr(d);
+                    let t = self.m1("tanh", "tanh", &a);
+                    self.m1(c, m, &t)
+                }
             },
             21 => {
                 let arr = if self.in_helper { "k" } else { "x" };
-                format!("{arr}[(int)(2.0 + 1.5 * tanh({})) % {N}]", self.expr(d))
+                let a = self.expr(d);
+                let t = self.m1("tanh", "tanh", &a);
+                if self.rust {
+                    format!("{arr}[((2.0 + 1.5 * {t}) as usize) % {N}]")
+                } else {
+                    format!("{arr}[(int)(2.0 + 1.5 * {t}) % {N}]")
+                }
             }
             _ => format!("(-({}))", self.expr(d)),
         }
@@ -193,8 +283,8 @@ impl Gen<'_> {
         let s = match self.rng.below(4) {
             0 => format!("{v} = {e};"),
             1 => format!("{v} += 0.5 * {e};"),
-            2 => format!("{v} = sin({v}) * {e};"),
-            _ => format!("{v} = 0.8 * {v} + 0.2 * tanh({e});"),
+            2 => format!("{v} = {} * {e};", self.m1("sin", "sin", &v)),
+            _ => format!("{v} = 0.8 * {v} + 0.2 * {};", self.m1("tanh", "tanh", &e)),
         };
         self.line(&s);
     }
@@ -223,7 +313,8 @@ impl Gen<'_> {
             7 => {
                 self.f.in_place = true;
                 let (i, e) = (self.index(N), self.expr(2));
-                self.line(&format!("x[{i}] = 0.7 * x[{i}] + 0.3 * sin({e});"));
+                let sin = self.m1("sin", "sin", &e);
+                self.line(&format!("x[{i}] = 0.7 * x[{i}] + 0.3 * {sin};"));
             }
             8 if self.f.local_array => {
                 let (i, e) = (self.index(8), self.expr(2));
@@ -235,13 +326,21 @@ impl Gen<'_> {
                 let v = self.local();
                 let e = self.expr(2);
                 let k = 2 + self.rng.below(6);
+                let step = {
+                    let t = self.m1("tanh", "tanh", &e);
+                    self.m1("fabs", "abs", &t)
+                };
                 self.line("{");
                 self.indent += 1;
-                self.line("int it = 0;");
+                self.line(if self.rust {
+                    "let mut it = 0;"
+                } else {
+                    "int it = 0;"
+                });
                 self.line(&format!("while ({v} < {k}.0 && it < 30) {{"));
                 self.indent += 1;
-                self.line(&format!("{v} += 0.3 + 0.5 * fabs(tanh({e}));"));
-                self.line("it++;");
+                self.line(&format!("{v} += 0.3 + 0.5 * {step};"));
+                self.line(if self.rust { "it += 1;" } else { "it++;" });
                 self.indent -= 1;
                 self.line("}");
                 self.indent -= 1;
@@ -250,26 +349,48 @@ impl Gen<'_> {
             10 if self.f.float => {
                 let e = self.expr(2);
                 let v = self.local();
-                self.line(&format!(
-                    "{{ float t = (float)({e}); t = t * t + sinf(t); {v} += 0.5 * (double)t; }}"
-                ));
+                self.line(&if self.rust {
+                    format!("{{ let mut t = ({e}) as f32; t = t * t + t.sin(); {v} += 0.5 * t as f64; }}")
+                } else {
+                    format!("{{ float t = (float)({e}); t = t * t + sinf(t); {v} += 0.5 * (double)t; }}")
+                });
             }
             11 if self.f.structs => {
                 let (e1, e2) = (self.expr(2), self.expr(2));
                 let v = self.local();
-                self.line(&format!(
-                    "{{ struct pair p = {{{e1}, {e2}}}; p = twist(p); {v} += p.a - 0.5 * p.b; }}"
-                ));
+                self.line(&if self.rust {
+                    format!("{{ let mut p = Pair {{ a: {e1}, b: {e2} }}; p = twist(p); {v} += p.a - 0.5 * p.b; }}")
+                } else {
+                    format!("{{ struct pair p = {{{e1}, {e2}}}; p = twist(p); {v} += p.a - 0.5 * p.b; }}")
+                });
             }
             12 if !self.loops.is_empty() => {
                 let (v, k) = (self.local(), 1 + self.rng.below(3));
-                self.line(&format!("if ({v} > {k}.5) break;"));
+                self.line(&format!("if ({v} > {k}.5) {{ break; }}"));
             }
             13 => {
                 // Memory written by a callee through a pointer.
                 self.f.in_place = true;
                 let (i, e) = (self.index(N), self.expr(2));
-                self.line(&format!("bump(&x[{i}], {e});"));
+                self.line(&if self.rust {
+                    format!("{{ let t = {e}; bump(&mut x[{i}], t); }}")
+                } else {
+                    format!("bump(&x[{i}], {e});")
+                });
+            }
+            14 if self.rust => {
+                let e = self.expr(2);
+                let t = self.m1("tanh", "tanh", &e);
+                self.line(&format!("match (2.0 + 1.9 * {t}) as i32 {{"));
+                for c in 0..3 {
+                    self.line(&format!("{c} => {{"));
+                    self.block(depth - 1, 1);
+                    self.line("}");
+                }
+                self.line("_ => {");
+                self.block(depth - 1, 1);
+                self.line("}");
+                self.line("}");
             }
             14 => {
                 let e = self.expr(2);
@@ -291,10 +412,20 @@ impl Gen<'_> {
                 let v = self.local();
                 self.line("{");
                 self.indent += 1;
-                self.line("int it = 0;");
-                self.line("do {");
-                self.block(depth - 1, 2);
-                self.line(&format!("}} while (++it < 3 && {v} < 2.0);"));
+                if self.rust {
+                    self.line("let mut it = 0;");
+                    self.line("loop {");
+                    self.block(depth - 1, 2);
+                    self.line(&format!(
+                        "  it += 1; if !(it < 3 && {v} < 2.0) {{ break; }}"
+                    ));
+                    self.line("}");
+                } else {
+                    self.line("int it = 0;");
+                    self.line("do {");
+                    self.block(depth - 1, 2);
+                    self.line(&format!("}} while (++it < 3 && {v} < 2.0);"));
+                }
                 self.indent -= 1;
                 self.line("}");
             }
@@ -302,22 +433,27 @@ impl Gen<'_> {
                 // A file-scope scratch array, written and read back.
                 let (i, e) = (self.rng.below(4), self.expr(2));
                 let (v, j) = (self.local(), self.rng.below(4));
-                self.line(&format!(
-                    "g[{i}] = 0.5 * g[{i}] + {e}; {v} += 0.3 * g[{j}];"
-                ));
+                self.line(&if self.rust {
+                    format!("{{ let t = {e}; unsafe {{ G[{i}] = 0.5 * G[{i}] + t; {v} += 0.3 * G[{j}]; }} }}")
+                } else {
+                    format!("g[{i}] = 0.5 * g[{i}] + {e}; {v} += 0.3 * g[{j}];")
+                });
             }
             17 if !self.loops.is_empty() => {
                 // An early return from inside a loop.
                 let (v, k) = (self.local(), 1 + self.rng.below(3));
-                self.line(&format!("if ({v} > {k}.7) return {v} * x[1] + x[0];"));
+                self.line(&format!("if ({v} > {k}.7) {{ return {v} * x[1] + x[0]; }}"));
             }
             18 => {
                 // A second name for part of the input, written through.
                 self.f.in_place = true;
                 let (e, k, v) = (self.expr(2), self.rng.below(N), self.local());
-                self.line(&format!(
-                    "{{ double *p = x + (n - 1) % {N}; p[0] = 0.5 * p[0] + 0.5 * sin({e}); {v} += x[{k}]; }}"
-                ));
+                let sin = self.m1("sin", "sin", "t");
+                self.line(&if self.rust {
+                    format!("{{ let t = {e}; let p = &mut x[(n - 1) % {N}..]; p[0] = 0.5 * p[0] + 0.5 * {sin}; {v} += x[{k}]; }}")
+                } else {
+                    format!("{{ double t = {e}; double *p = x + (n - 1) % {N}; p[0] = 0.5 * p[0] + 0.5 * {sin}; {v} += x[{k}]; }}")
+                });
             }
             _ => self.assign(),
         }
@@ -335,15 +471,22 @@ impl Gen<'_> {
     fn for_loop(&mut self, depth: usize) {
         self.f.loops += 1;
         let i = format!("i{}", self.loops.len());
-        let bound = match (self.loops.last().cloned(), self.rng.below(4)) {
+        let (bound, range) = match (self.loops.last().cloned(), self.rng.below(4)) {
             (Some(outer), 0 | 1) => {
                 self.f.triangular = true;
-                format!("{i} <= {outer}")
+                (format!("{i} <= {outer}"), format!("0..={outer}"))
             }
-            (_, 0 | 1) => format!("{i} < n"),
-            _ => format!("{i} < {}", 1 + self.rng.below(5)),
+            (_, 0 | 1) => (format!("{i} < n"), "0..n".to_string()),
+            _ => {
+                let k = 1 + self.rng.below(5);
+                (format!("{i} < {k}"), format!("0..{k}"))
+            }
         };
-        self.line(&format!("for (int {i} = 0; {bound}; {i}++) {{"));
+        if self.rust {
+            self.line(&format!("for {i} in {range} {{"));
+        } else {
+            self.line(&format!("for (int {i} = 0; {bound}; {i}++) {{"));
+        }
         self.loops.push(i);
         self.block(depth - 1, 3);
         self.loops.pop();
@@ -351,8 +494,13 @@ impl Gen<'_> {
     }
 }
 
-/// The program of `seed`.
+/// The C program of `seed`.
 pub fn program(seed: u64) -> Program {
+    program_in(seed, Lang::C)
+}
+
+/// The program of `seed` in `lang` (the same choices, spelled in each).
+pub fn program_in(seed: u64, lang: Lang) -> Program {
     let mut rng = Rng::new(seed);
     let mut f = Features {
         local_array: rng.chance(30),
@@ -365,6 +513,7 @@ pub fn program(seed: u64) -> Program {
     };
     let nhelpers = rng.below(3);
     f.helpers = nhelpers;
+    let rust = lang == Lang::Rust;
     let mut g = Gen {
         rng: &mut rng,
         out: String::new(),
@@ -375,23 +524,46 @@ pub fn program(seed: u64) -> Program {
         f,
         budget: 14,
         in_helper: false,
+        rust,
     };
-    g.line("#include <math.h>");
-    g.line("#include <stdlib.h>");
-    g.line("");
-    g.line("__attribute__((noinline)) static void bump(double *p, double v) { *p = 0.6 * *p + 0.4 * sin(v); }");
+    if rust {
+        g.line("#![allow(unused_parens, unused_mut, unused_variables, unused_assignments)]");
+        g.line("#![allow(unreachable_code, non_upper_case_globals, static_mut_refs)]");
+        g.line("#[inline(never)]");
+        g.line("fn bump(p: &mut f64, v: f64) { *p = 0.6 * *p + 0.4 * v.sin(); }");
+    } else {
+        g.line("#include <math.h>");
+        g.line("#include <stdlib.h>");
+        g.line("");
+        g.line("__attribute__((noinline)) static void bump(double *p, double v) { *p = 0.6 * *p + 0.4 * sin(v); }");
+    }
     if g.f.structs {
-        g.line("struct pair { double a, b; };");
-        g.line("__attribute__((noinline)) static struct pair twist(struct pair p) {");
-        g.line("  struct pair q = {sin(p.a) * p.b, p.a + 0.5 * cos(p.b)};");
-        g.line("  return q;");
-        g.line("}");
+        if rust {
+            g.line("#[derive(Clone, Copy)]");
+            g.line("struct Pair { a: f64, b: f64 }");
+            g.line("#[inline(never)]");
+            g.line("fn twist(p: Pair) -> Pair { Pair { a: p.a.sin() * p.b, b: p.a + 0.5 * p.b.cos() } }");
+        } else {
+            g.line("struct pair { double a, b; };");
+            g.line("__attribute__((noinline)) static struct pair twist(struct pair p) {");
+            g.line("  struct pair q = {sin(p.a) * p.b, p.a + 0.5 * cos(p.b)};");
+            g.line("  return q;");
+            g.line("}");
+        }
     }
     if g.f.recursion {
-        g.line("__attribute__((noinline)) static double rec(double a, int d) {");
-        g.line("  if (d <= 0) return a;");
-        g.line("  return sin(rec(0.9 * a, d - 1)) + 0.1 * a * a;");
-        g.line("}");
+        if rust {
+            g.line("#[inline(never)]");
+            g.line("fn rec(a: f64, d: i32) -> f64 {");
+            g.line("  if d <= 0 { return a; }");
+            g.line("  rec(0.9 * a, d - 1).sin() + 0.1 * a * a");
+            g.line("}");
+        } else {
+            g.line("__attribute__((noinline)) static double rec(double a, int d) {");
+            g.line("  if (d <= 0) return a;");
+            g.line("  return sin(rec(0.9 * a, d - 1)) + 0.1 * a * a;");
+            g.line("}");
+        }
     }
     for k in 0..nhelpers {
         let noinline = g.rng.chance(50);
@@ -400,30 +572,58 @@ pub fn program(seed: u64) -> Program {
         g.in_helper = true;
         let body = g.expr(3);
         g.in_helper = false;
-        let attr = if noinline {
-            "__attribute__((noinline)) "
+        if rust {
+            if noinline {
+                g.line("#[inline(never)]");
+            }
+            g.line(&format!("fn {name}(p: f64, q: f64) -> f64 {{"));
+            g.line(&format!(
+                "  let k: [f64; {N}] = [0.3, -0.2, 0.5, 0.9, -0.7, 0.1];"
+            ));
+            g.line(&format!("  {body}"));
         } else {
-            ""
-        };
-        g.line(&format!(
-            "{attr}static double {name}(double p, double q) {{"
-        ));
-        g.line(&format!(
-            "  static const double k[{N}] = {{0.3, -0.2, 0.5, 0.9, -0.7, 0.1}};"
-        ));
-        g.line(&format!("  return {body};"));
+            let attr = if noinline {
+                "__attribute__((noinline)) "
+            } else {
+                ""
+            };
+            g.line(&format!(
+                "{attr}static double {name}(double p, double q) {{"
+            ));
+            g.line(&format!(
+                "  static const double k[{N}] = {{0.3, -0.2, 0.5, 0.9, -0.7, 0.1}};"
+            ));
+            g.line(&format!("  return {body};"));
+        }
         g.line("}");
         g.helpers.push((name, noinline));
     }
     g.line("");
     if g.f.globals {
-        g.line("static double g[4];");
+        g.line(if rust {
+            "static mut G: [f64; 4] = [0.0; 4];"
+        } else {
+            "static double g[4];"
+        });
     }
-    g.line("double f(double *x, double s, int n) {");
-    g.indent = 1;
+    if rust {
+        g.line("#[no_mangle]");
+        g.line(&format!(
+            "pub extern \"C\" fn f(x: &mut [f64; {N}], s: f64, n: i32) -> f64 {{"
+        ));
+        g.indent = 1;
+        g.line("let n = n as usize;");
+    } else {
+        g.line("double f(double *x, double s, int n) {");
+        g.indent = 1;
+    }
     if g.f.globals {
         // (Reset on entry: f is called many times by the driver.)
-        g.line("for (int k = 0; k < 4; k++) g[k] = 0.25 * k * x[k];");
+        g.line(if rust {
+            "for k in 0..4 { unsafe { G[k] = 0.25 * k as f64 * x[k]; } }"
+        } else {
+            "for (int k = 0; k < 4; k++) g[k] = 0.25 * k * x[k];"
+        });
     }
     g.locals = 2 + g.rng.below(3);
     for v in 0..g.locals {
@@ -432,15 +632,29 @@ pub fn program(seed: u64) -> Program {
             1 => "s".into(),
             _ => g.rng.constant(0.2, 1.2),
         };
-        g.line(&format!("double v{v} = {init};"));
+        g.line(&if rust {
+            format!("let mut v{v}: f64 = {init};")
+        } else {
+            format!("double v{v} = {init};")
+        });
     }
     if g.f.local_array {
-        g.line("double a[8];");
-        g.line("for (int k = 0; k < 8; k++) a[k] = x[k % n] * (0.5 + 0.1 * k);");
+        if rust {
+            g.line("let mut a = [0.0f64; 8];");
+            g.line("for k in 0..8 { a[k] = x[k % n] * (0.5 + 0.1 * k as f64); }");
+        } else {
+            g.line("double a[8];");
+            g.line("for (int k = 0; k < 8; k++) a[k] = x[k % n] * (0.5 + 0.1 * k);");
+        }
     }
     if g.f.heap {
-        g.line("double *hp = malloc(n * sizeof(double));");
-        g.line("for (int k = 0; k < n; k++) hp[k] = sin(x[k] * s);");
+        if rust {
+            g.line("let mut hp = vec![0.0f64; n];");
+            g.line("for k in 0..n { hp[k] = (x[k] * s).sin(); }");
+        } else {
+            g.line("double *hp = malloc(n * sizeof(double));");
+            g.line("for (int k = 0; k < n; k++) hp[k] = sin(x[k] * s);");
+        }
     }
     let depth = 3;
     let k = 3 + g.rng.below(4);
@@ -448,8 +662,12 @@ pub fn program(seed: u64) -> Program {
         g.stmt(depth);
     }
     if g.f.heap {
-        g.line("for (int k = 0; k < n; k++) v0 += hp[k] * x[(k + 1) % n];");
-        g.line("free(hp);");
+        if rust {
+            g.line("for k in 0..n { v0 += hp[k] * x[(k + 1) % n]; }");
+        } else {
+            g.line("for (int k = 0; k < n; k++) v0 += hp[k] * x[(k + 1) % n];");
+            g.line("free(hp);");
+        }
     }
     let mut ret = String::from("v0");
     for v in 1..g.locals {
@@ -458,16 +676,25 @@ pub fn program(seed: u64) -> Program {
     if g.f.local_array {
         ret.push_str(" + 0.25 * a[3]");
     }
-    g.line(&format!("double r = {ret};"));
-    g.line(&format!(
-        "for (int k = 0; k < {N}; k++) r += 0.1 * (k + 1) * x[k];"
-    ));
-    g.line("return r;");
+    if rust {
+        g.line(&format!("let mut r = {ret};"));
+        g.line(&format!(
+            "for k in 0..{N} {{ r += 0.1 * (k + 1) as f64 * x[k]; }}"
+        ));
+        g.line("r");
+    } else {
+        g.line(&format!("double r = {ret};"));
+        g.line(&format!(
+            "for (int k = 0; k < {N}; k++) r += 0.1 * (k + 1) * x[k];"
+        ));
+        g.line("return r;");
+    }
     g.indent = 0;
     g.line("}");
     let features = g.f.clone();
     Program {
         source: g.out,
+        lang,
         features,
     }
 }
@@ -478,5 +705,8 @@ mod tests {
     fn programs_are_determined_by_their_seed() {
         assert_eq!(super::program(7).source, super::program(7).source);
         assert_ne!(super::program(7).source, super::program(8).source);
+        let r = super::program_in(7, super::Lang::Rust);
+        assert_eq!(r.source, super::program_in(7, super::Lang::Rust).source);
+        assert!(r.source.contains("extern \"C\" fn f("));
     }
 }

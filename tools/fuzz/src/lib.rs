@@ -1,5 +1,5 @@
-//! adc's differential fuzzer. [`gen`] writes random C programs of the
-//! constructs numeric code is made of; [`run`] compiles one with clang,
+//! adc's differential fuzzer. [`gen`] writes random C and Rust programs of the
+//! constructs numeric code is made of; [`run`] compiles one with clang or rustc,
 //! differentiates it with `adc grad` in both modes and judges the
 //! derivatives against each other and against finite differences;
 //! [`campaign`] runs many, in parallel, within a time limit.
@@ -101,7 +101,8 @@ pub fn campaign(tools: &Tools, plan: &Plan) -> Summary {
                 let c = run::case(tools, seed, dir.path());
                 if let (Some(keep), true) = (&plan.keep, c.verdict.is_defect()) {
                     let _ = std::fs::create_dir_all(keep);
-                    let _ = std::fs::write(keep.join(format!("seed{seed}.c")), &c.source);
+                    let ext = if c.opt.starts_with("rust") { "rs" } else { "c" };
+                    let _ = std::fs::write(keep.join(format!("seed{seed}.{ext}")), &c.source);
                     let _ = std::fs::write(
                         keep.join(format!("seed{seed}.txt")),
                         format!("{} {:?}\n", c.opt, c.verdict),

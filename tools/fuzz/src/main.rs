@@ -9,7 +9,7 @@ use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
-    about = "Random C programs differentiated by adc in both modes, checked against each other and finite differences"
+    about = "Random C and Rust programs differentiated by adc in both modes, checked against each other and finite differences"
 )]
 struct Args {
     /// First seed.
@@ -37,7 +37,8 @@ struct Args {
 fn main() {
     let a = Args::parse();
     if a.show {
-        print!("{}", adc_fuzz::gen::program(a.seed).source);
+        let lang = adc_fuzz::run::lang_of(a.seed);
+        print!("{}", adc_fuzz::gen::program_in(a.seed, lang).source);
         return;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -48,6 +49,7 @@ fn main() {
         adc: a.adc.unwrap_or_else(|| root.join("target/release/adc")),
         clang: llvm.join("bin/clang-23"),
         cc: "cc".into(),
+        rustc: "rustc".into(),
     };
     let plan = Plan {
         first_seed: a.seed,

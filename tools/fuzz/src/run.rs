@@ -1,5 +1,6 @@
-//! One fuzz case end to end: the program of a seed compiled by clang at
-//! some optimization level, differentiated by `adc grad` in both modes,
+//! One fuzz case end to end: the program of a seed compiled by clang (or,
+//! for every third group of seeds, rustc) at some optimization level,
+//! differentiated by `adc grad` in both modes,
 //! linked with a driver that prints the gradient (reverse), the tangents
 //! of every input direction (forward) and two finite differences per
 //! input, and judged.
@@ -9,7 +10,7 @@
 //! can be trusted (fourth-order central differences at steps h and h/2
 //! agree: no kink or branch flip nearby).
 
-use crate::gen::{program, Features, N};
+use crate::gen::{program_in, Features, Lang, N};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -21,6 +22,7 @@ pub struct Tools {
     pub adc: PathBuf,
     pub clang: PathBuf,
     pub cc: PathBuf,
+    pub rustc: PathBuf,
 }
 
 /// How a case ended.
@@ -67,6 +69,18 @@ pub struct Case {
 
 /// Optimization levels, one per seed in turn.
 pub const LEVELS: [&str; 4] = ["-O0", "-O1", "-O2", "-O3"];
+/// The same for Rust programs (rustc's -C opt-level).
+pub const RUST_LEVELS: [&str; 4] = ["rust-O0", "rust-O1", "rust-O2", "rust-O3"];
+
+/// The language of a seed's program: Rust for every third group of four
+/// seeds (so that each level gets both).
+pub fn lang_of(seed: u64) -> Lang {
+    if (seed / 4) % 3 == 2 {
+        Lang::Rust
+    } else {
+        Lang::C
+    }
+}
 
 /// The input point of a seed: x in [-1, 1.3], s in [0.4, 1.4], n in 2..=N.
 fn point(seed: u64) -> (Vec<f64>, f64, usize) {
@@ -186,9 +200,13 @@ fn numbers(o: &Output) -> Option<Vec<f64>> {
 
 /// Run the case of `seed` in `dir`.
 pub fn case(tools: &Tools, seed: u64, dir: &Path) -> Case {
-    let p = program(seed);
-    let opt = LEVELS[(seed % LEVELS.len() as u64) as usize];
-    let verdict = judge(tools, seed, opt, &p.source, p.features.float, dir);
+    let p = program_in(seed, lang_of(seed));
+    let level = (seed % LEVELS.len() as u64) as usize;
+    let opt = match p.lang {
+        Lang::C => LEVELS[level],
+        Lang::Rust => RUST_LEVELS[level],
+    };
+    let verdict = judge(tools, seed, opt, &p, dir);
     Case {
         seed,
         opt,
@@ -198,26 +216,78 @@ pub fn case(tools: &Tools, seed: u64, dir: &Path) -> Case {
     }
 }
 
-fn judge(tools: &Tools, seed: u64, opt: &str, source: &str, float: bool, dir: &Path) -> Verdict {
+/// Compile the program to bitcode (and, for Rust, to a static library
+/// that supplies std to the linked driver); `Err` is the generator's fault.
+fn compile(
+    tools: &Tools,
+    opt: &str,
+    p: &crate::gen::Program,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, String> {
     let t = Duration::from_secs(120);
-    let src = dir.join("f.c");
     let bc = dir.join("f.bc");
-    let drv = dir.join("driver.c");
-    if std::fs::write(&src, source).is_err() || std::fs::write(&drv, driver(seed, float)).is_err() {
-        return Verdict::Crash("cannot write the case's files".into());
-    }
-    match run(
-        Command::new(&tools.clang)
-            .args([opt, "-g", "-c", "-emit-llvm"])
+    let mut cmds = Vec::new();
+    let mut libs = Vec::new();
+    match p.lang {
+        Lang::C => {
+            let src = dir.join("f.c");
+            std::fs::write(&src, &p.source).map_err(|e| e.to_string())?;
+            let mut c = Command::new(&tools.clang);
+            c.args([opt, "-g", "-c", "-emit-llvm"])
+                .arg(&src)
+                .arg("-o")
+                .arg(&bc);
+            cmds.push(c);
+        }
+        Lang::Rust => {
+            let src = dir.join("f.rs");
+            std::fs::write(&src, &p.source).map_err(|e| e.to_string())?;
+            let level = format!("opt-level={}", &opt[opt.len() - 1..]);
+            let mut c = Command::new(&tools.rustc);
+            c.args([
+                "--crate-type=lib",
+                "--emit=llvm-bc",
+                "-C",
+                &level,
+                "-C",
+                "debuginfo=1",
+            ])
             .arg(&src)
             .arg("-o")
-            .arg(&bc),
-        t,
-    ) {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => return Verdict::Generator(text(&o.stderr)),
-        Err(e) => return Verdict::Generator(format!("clang: {e}")),
+            .arg(&bc);
+            cmds.push(c);
+            let lib = dir.join("libf.a");
+            let mut c = Command::new(&tools.rustc);
+            c.args(["--crate-type=staticlib", "-C", &level])
+                .arg(&src)
+                .arg("-o")
+                .arg(&lib);
+            cmds.push(c);
+            libs.push(lib);
+        }
     }
+    for mut c in cmds {
+        match run(&mut c, t) {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => return Err(text(&o.stderr)),
+            Err(e) => return Err(format!("{e}")),
+        }
+    }
+    Ok(libs)
+}
+
+fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Path) -> Verdict {
+    let t = Duration::from_secs(120);
+    let float = p.features.float;
+    let bc = dir.join("f.bc");
+    let drv = dir.join("driver.c");
+    if std::fs::write(&drv, driver(seed, float)).is_err() {
+        return Verdict::Crash("cannot write the case's files".into());
+    }
+    let libs = match compile(tools, opt, p, dir) {
+        Ok(l) => l,
+        Err(e) => return Verdict::Generator(e),
+    };
     let mut outputs = Vec::new();
     for (mode, def) in [("reverse", "-DREVERSE"), ("forward", "-DFORWARD")] {
         let obj = dir.join(format!("{mode}.o"));
@@ -241,7 +311,8 @@ fn judge(tools: &Tools, seed: u64, opt: &str, source: &str, float: bool, dir: &P
                 .arg(def)
                 .arg(&drv)
                 .arg(&obj)
-                .args(["-lm", "-o"])
+                .args(&libs)
+                .args(["-lm", "-lpthread", "-ldl", "-o"])
                 .arg(&exe),
             t,
         ) {

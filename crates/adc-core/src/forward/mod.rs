@@ -66,7 +66,9 @@ impl ForwardSynth {
             return d.clone();
         }
         let ret = f.return_type();
-        let paired = ret.contains_float() || ret.is_pointer();
+        // (A pointer inside a returned struct too: a Rust slice `{ptr, len}`
+        // from `index_mut`, whose shadow the caller writes through.)
+        let paired = ret.contains_float() || ret.contains_pointer();
         let ptys = params_with_twins(f, acts, Activity::has_shadow);
         let rty = if paired {
             Type::struct_of(self.ctx, &[ret, ret])

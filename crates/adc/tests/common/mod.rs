@@ -66,14 +66,14 @@ pub fn bitcode(lang: &str, file: &str, extra_flags: &str) -> PathBuf {
                 .arg(&out);
             run(&mut cmd);
         }
+        // (-O unless the flags say otherwise: `-C opt-level=0`, a debug build)
         "rust" => run(Command::new("rustc")
-            .args([
-                "--crate-type=lib",
-                "-O",
-                "--emit=llvm-bc",
-                "-C",
-                "debuginfo=1",
-            ])
+            .args(["--crate-type=lib", "--emit=llvm-bc", "-C", "debuginfo=1"])
+            .args(if extra_flags.is_empty() {
+                vec!["-O"]
+            } else {
+                extra_flags.split_whitespace().collect()
+            })
             .arg(&src)
             .arg("-o")
             .arg(&out)),
