@@ -1,5 +1,5 @@
 /* double _Complex arithmetic and functions (C99): __muldc3, __divdc3,
- * cexp, clog, csqrt, each part checked (re + 3 im). */
+ * cexp, clog, csqrt, cpow, each part checked (re + 3 im). */
 #include <complex.h>
 
 static double parts(double _Complex w) { return creal(w) + 3.0 * cimag(w); }
@@ -24,6 +24,9 @@ double complex_div(double x, double y) {
 double complex_exp(double x, double y) { return parts(cexp(x + y * I)); }
 double complex_log(double x, double y) { return parts(clog(x + y * I)); }
 double complex_sqrt(double x, double y) { return parts(csqrt(x + y * I)); }
+double complex_pow(double x, double y) {
+  return parts(cpow(x + y * I, (0.5 * y - 1.0) + (x + 0.3) * I));
+}
 
 /* all of them, in a chain */
 double complex_chain(double x, double y) {

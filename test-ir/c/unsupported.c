@@ -45,14 +45,14 @@ __attribute__((noinline)) double vsum(int n, ...) {
 }
 double variadic_call(double x) { return vsum(2, x * x, x); }
 
-/* A complex function without a rule (cpow); float _Complex
+/* A complex function without a rule (csin); float _Complex
  * multiplication (__mulsc3): the messages say what to do. (double _Complex
- * multiplication, division, cexp, clog and csqrt are differentiated:
+ * multiplication, division, cexp, clog, csqrt and cpow are differentiated:
  * complex_fns.c.) */
 #include <complex.h>
-double complex_pow(double x) {
+double complex_sin(double x) {
   double _Complex z = x + 2.0 * I;
-  return creal(cpow(z, 1.5));
+  return creal(csin(z));
 }
 float complex_mul_f(float x) {
   float _Complex z = x + 2.0f * I, v = 1.0f - x * I;

@@ -2,7 +2,7 @@
 //! part) and `sincos` (sine and cosine), as libm calls writing through
 //! pointers or as LLVM's `llvm.modf` / `llvm.sincos` returning a pair;
 //! and the `double _Complex` functions, which return real and imaginary
-//! parts (`__muldc3`, `__divdc3`, `cexp`, `clog`, `csqrt`).
+//! parts (`__muldc3`, `__divdc3`, `cexp`, `clog`, `csqrt`, `cpow`).
 //! The derivative table holds one result per row, so before
 //! differentiation each such call becomes one call or intrinsic per result
 //! and, for the libm forms, plain stores of them. The integer part is
@@ -41,6 +41,7 @@ fn form(name: &str) -> Option<Form> {
         "cexp" => Some(Form::Complex("cexp")),
         "clog" => Some(Form::Complex("clog")),
         "csqrt" => Some(Form::Complex("csqrt")),
+        "cpow" => Some(Form::Complex("cpow")),
         _ if name.starts_with("llvm.modf.") => Some(Form::ModfPair),
         _ if name.starts_with("llvm.sincos.") => Some(Form::SincosPair),
         _ => None,

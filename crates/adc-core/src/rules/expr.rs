@@ -39,6 +39,8 @@ pub enum MathFn {
     Pow,
     Powi,
     Copysign,
+    /// atan2(y, x), the argument of x + iy.
+    Atan2,
     Trunc,
     /// Integer to float conversion (`sitofp`) at the rule's float type.
     Float,
@@ -67,6 +69,7 @@ impl MathFn {
             "pow" => (MathFn::Pow, 2),
             "powi" => (MathFn::Powi, 2),
             "copysign" => (MathFn::Copysign, 2),
+            "atan2" => (MathFn::Atan2, 2),
             "trunc" => (MathFn::Trunc, 1),
             "float" => (MathFn::Float, 1),
             "j0" => (MathFn::J0, 1),
@@ -92,6 +95,7 @@ impl MathFn {
             MathFn::Pow => "pow",
             MathFn::Powi => "powi",
             MathFn::Copysign => "copysign",
+            MathFn::Atan2 => "atan2",
             MathFn::Trunc => "trunc",
             MathFn::Float => "float",
             MathFn::J0 => "j0",
@@ -188,6 +192,7 @@ impl Expr {
                     MathFn::Pow => x.powf(y),
                     MathFn::Powi => x.powi(y as i32),
                     MathFn::Copysign => x.copysign(y),
+                    MathFn::Atan2 => x.atan2(y),
                     MathFn::Trunc => x.trunc(),
                     MathFn::Float => x,
                     MathFn::J0 => unsafe { libm::j0(x) },

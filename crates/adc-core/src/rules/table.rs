@@ -57,6 +57,24 @@ const PARTIALS: &[(&str, &str, &str)] = &[
         "a b c d",
         "-d/(c*c + d*d) ; c/(c*c + d*d) ; -(r*c - ((a*c + b*d)/(c*c + d*d))*d)/(c*c + d*d) ; -(((a*c + b*d)/(c*c + d*d))*c + r*d)/(c*c + d*d)",
     ),
+    // (a + bi)^(c + di) = e^E (cos φ + i sin φ), E = cL - dθ, φ = dL + cθ,
+    // L = log|z|, θ = arg z: ∂re = re ∂E - im ∂φ, ∂im = im ∂E + re ∂φ
+    (
+        "adc.cpow_re",
+        "a b c d",
+        "r*(c*a + d*b)/(a*a + b*b) - exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*sin(d*0.5*log(a*a + b*b) + c*atan2(b, a))*(d*a - c*b)/(a*a + b*b) ; \
+         r*(c*b - d*a)/(a*a + b*b) - exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*sin(d*0.5*log(a*a + b*b) + c*atan2(b, a))*(d*b + c*a)/(a*a + b*b) ; \
+         r*0.5*log(a*a + b*b) - exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*sin(d*0.5*log(a*a + b*b) + c*atan2(b, a))*atan2(b, a) ; \
+         -r*atan2(b, a) - exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*sin(d*0.5*log(a*a + b*b) + c*atan2(b, a))*0.5*log(a*a + b*b)",
+    ),
+    (
+        "adc.cpow_im",
+        "a b c d",
+        "r*(c*a + d*b)/(a*a + b*b) + exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*cos(d*0.5*log(a*a + b*b) + c*atan2(b, a))*(d*a - c*b)/(a*a + b*b) ; \
+         r*(c*b - d*a)/(a*a + b*b) + exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*cos(d*0.5*log(a*a + b*b) + c*atan2(b, a))*(d*b + c*a)/(a*a + b*b) ; \
+         r*0.5*log(a*a + b*b) + exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*cos(d*0.5*log(a*a + b*b) + c*atan2(b, a))*atan2(b, a) ; \
+         -r*atan2(b, a) + exp(c*0.5*log(a*a + b*b) - d*atan2(b, a))*cos(d*0.5*log(a*a + b*b) + c*atan2(b, a))*0.5*log(a*a + b*b)",
+    ),
     // e^(a + bi), log(a + bi), sqrt(a + bi) = u + vi (2uv = b)
     ("adc.cexp_re", "a b", "r ; -exp(a)*sin(b)"),
     ("adc.cexp_im", "a b", "r ; exp(a)*cos(b)"),
@@ -220,8 +238,8 @@ const INACTIVE_MANGLED: &[&str] = &[
 pub fn no_rule(name: &str) -> String {
     const COMPLEX_ARITHMETIC: &[&str] = &["__mulsc3", "__divsc3", "__mulxc3", "__divxc3"];
     const COMPLEX_LIBM: &[&str] = &[
-        "cpow", "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh", "casin", "cacos", "catan",
-        "cexpf", "clogf", "csqrtf", "cpowf", "cabsf", "cargf",
+        "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh", "casin", "cacos", "catan", "cexpf",
+        "clogf", "csqrtf", "cpowf", "cabsf", "cargf",
     ];
     if COMPLEX_ARITHMETIC.contains(&name) {
         format!(
@@ -233,8 +251,8 @@ pub fn no_rule(name: &str) -> String {
     } else if COMPLEX_LIBM.contains(&name) {
         format!(
             "the complex function `{name}`: adc has no rule for it yet (cabs, carg, cexp, \
-             clog and csqrt of double _Complex it has); write it with those or with real \
-             functions (exp, cos, sin, ...)"
+             clog, csqrt and cpow of double _Complex it has); write it with those or with \
+             real functions (exp, cos, sin, ...)"
         )
     } else {
         format!(
