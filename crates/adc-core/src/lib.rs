@@ -99,6 +99,8 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     reverse.type_hint = opts.type_hint.clone();
     forward.type_hint = opts.type_hint.clone();
     let mut out = Output::default();
+    // Public functions whose derivative recurses: they run on a larger stack.
+    let mut deep = Vec::new();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {
             Some(list) => signature::parse_activity(*f, list)?,
@@ -128,6 +130,9 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
                 signature::gradient_declarations(*f, &acts, &name)
             }
         };
+        if ir::stack_switch::reaches_recursion(*f) {
+            deep.push(gen.name.clone());
+        }
         out.generated.push(gen);
     }
     let lowered = enzyme::lower(m, &mut forward, &mut reverse)?;
@@ -141,6 +146,12 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     crate::ir::source_copy::remove_copies(m);
     rules::blas::internalize(m);
     out.tape_stats.extend(built?);
+    for name in &deep {
+        if let Some(w) = get_function(m, name) {
+            ir::stack_switch::wrap(m, w)?;
+        }
+    }
+    ir::stack_switch::unmark(m);
     verify(module)?;
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;

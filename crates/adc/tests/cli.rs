@@ -965,6 +965,48 @@ fn unsupported_constructs_are_refused_in_both_modes() {
     }
 }
 
+/// A recursion 400,000 levels deep under an 8 MB stack limit: the primal
+/// fits (16 bytes a level), and so do both derivatives now, which run on a
+/// stack of their own (ir/stack_switch.rs); they overflowed the stack at
+/// about 130,000 levels before. Each against a finite difference.
+#[test]
+fn deep_recursion_differentiates_as_deep_as_the_primal_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "deep_recursion.c", "");
+    let obj = both_modes_object(dir.path(), &bc, &["deep_rec"]);
+    let exe = dir.path().join("deep");
+    let o = Command::new("cc")
+        .arg(root().join("test-ir/c/deep_recursion_main.c"))
+        .arg(&obj)
+        .args(["-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    for mode in ["p", "f", "r"] {
+        let run = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -s 8192 && exec {} {mode} 400000",
+                exe.display()
+            ))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        assert!(run.status.success(), "{mode}: {:?} {text}", run.status);
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .map(|w| w.parse().unwrap())
+            .collect();
+        if mode != "p" {
+            assert!(
+                (v[0] - v[1]).abs() < 1e-6 * v[1].abs().max(1.0),
+                "{mode}: {text}"
+            );
+        }
+    }
+}
+
 /// C++: an exception caught inside the differentiated function, which then
 /// goes on, is refused in both modes, naming the call (its derivative
 /// stopped the program through std::terminate when the callee threw); a

@@ -25,6 +25,7 @@ pub mod libm_outputs;
 pub mod module_io;
 pub mod passes;
 pub mod source_copy;
+pub mod stack_switch;
 
 use llvm_sys::core::*;
 use llvm_sys::prelude::*;
