@@ -222,3 +222,17 @@ double gamma_mix(double x) { return lgamma(x) + 0.1 * tgamma(0.5 * x + 0.25) * x
 
 /* remainder, fdim and nextafter (x moved by an ulp). */
 double rem_dim(double x, double y) { return remainder(x, y) * x + fdim(x, y) * y + nextafter(x, y); }
+
+/* Found by the fuzzer: clang's SLP vectorizer pairs two fmax calls into one
+ * <2 x double> maxnum and multiplies it by <C, poison>, whose poison lane a
+ * shuffle then drops. Reverse mode multiplied that lane's zero adjoint by
+ * the poison, which reached x's derivative through the other lane. */
+double slp_poison_lane(double x, double s) {
+  double v1 = s;
+  double v2 = sin(1.09) * fmax(cos(s), s);
+  v1 += 0.5 * v2;
+  double v0 = sin(x) * s;
+  v1 = 0.8 * v1 + 0.2 * tanh((fmax(cos(v0), s) /
+                              (1.5 + (fmax(-1.40, v0) + 0.19) * (fmax(-1.40, v0) + 0.19))));
+  return v1;
+}

@@ -332,7 +332,10 @@ impl<'s> TangentBuilder<'s> {
                 Ok(Some(t))
             }
             Rule::Partials { partials, .. } => {
-                let args: Vec<Value> = ops.iter().map(|o| self.primal(*o)).collect();
+                let args: Vec<Value> = ops
+                    .iter()
+                    .map(|o| self.primal(*o).without_poison_lanes())
+                    .collect();
                 let env = ExprEnv {
                     builder: &self.b,
                     module: self.synth.module,

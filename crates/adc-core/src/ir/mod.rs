@@ -304,6 +304,38 @@ impl Value {
                 )
         })
     }
+    /// A constant vector with its poison and undef lanes made zero, else
+    /// `self`. In a partial derivative such a lane (`fmul <C, poison>`
+    /// whose second lane a shuffle drops) multiplies a zero adjoint and
+    /// would make it poison, which the other lanes of a vector adjoint then
+    /// carry into real derivatives.
+    pub fn without_poison_lanes(self) -> Value {
+        unsafe {
+            let t = self.ty();
+            if !t.is_vector() || LLVMIsConstant(self.0) == 0 {
+                return self;
+            }
+            let n = t.vector_size();
+            let mut lanes = Vec::with_capacity(n as usize);
+            let mut changed = false;
+            for i in 0..n {
+                let e = LLVMGetAggregateElement(self.0, i);
+                if e.is_null() {
+                    return self;
+                }
+                if LLVMIsUndef(e) != 0 || LLVMIsPoison(e) != 0 {
+                    changed = true;
+                    lanes.push(LLVMConstNull(t.element_type().0));
+                } else {
+                    lanes.push(e);
+                }
+            }
+            if !changed {
+                return self;
+            }
+            Value(LLVMConstVector(lanes.as_mut_ptr(), n))
+        }
+    }
     pub fn erase(self) {
         unsafe { LLVMInstructionEraseFromParent(self.0) }
     }

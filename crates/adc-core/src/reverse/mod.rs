@@ -1501,6 +1501,7 @@ impl<'s> AdjointBuilder<'s> {
                 for (j, o) in ops.iter().enumerate() {
                     args.push(if used.contains(&j) {
                         self.rev_value(Need::Primal(*o), local)?
+                            .without_poison_lanes()
                     } else {
                         o.ty().null()
                     });
