@@ -54,18 +54,25 @@ fn rounds(i: Value) -> bool {
     inner.is_instruction() && added_constant(inner) == Some(-outer) && is_magic(i.operand(1))
 }
 
-/// `adc.BASE.T` for type `t` with `arity` operands of type `t`, returning
-/// the last: defined in `m` on first use.
-fn idiom_fn(m: LLVMModuleRef, base: &str, t: Type, arity: usize) -> Function {
+/// `adc.BASE.T`, the name of adc's identity-like function `base` at type
+/// `t` (`adc.rounded.f64`, `adc.frac.v2f32`): the rule table finds its row
+/// by `adc.BASE`.
+pub(super) fn typed_name(base: &str, t: Type) -> String {
     let suffix = if t.is_vector() {
         format!("v{}{}", t.vector_size(), t.scalar().print())
     } else {
         t.print()
     };
-    let name = format!(
+    format!(
         "adc.{base}.{}",
         suffix.replace("double", "f64").replace("float", "f32")
-    );
+    )
+}
+
+/// `adc.BASE.T` for type `t` with `arity` operands of type `t`, returning
+/// the last: defined in `m` on first use.
+fn idiom_fn(m: LLVMModuleRef, base: &str, t: Type, arity: usize) -> Function {
+    let name = typed_name(base, t);
     if let Some(f) = get_function(m, &name) {
         return f;
     }

@@ -51,15 +51,7 @@ fn form(name: &str) -> Option<Form> {
 /// `adc.frac.T(x)`: modf's fraction, bit for bit: `x - trunc(x)` (exact)
 /// with the sign of `x` (so `-3.0` gives `-0.0`), and `±0` at `±inf`.
 fn frac_fn(m: LLVMModuleRef, t: Type) -> Function {
-    let suffix = if t.is_vector() {
-        format!("v{}{}", t.vector_size(), t.scalar().print())
-    } else {
-        t.print()
-    };
-    let name = format!(
-        "adc.frac.{}",
-        suffix.replace("double", "f64").replace("float", "f32")
-    );
+    let name = super::fp_idioms::typed_name("frac", t);
     if let Some(f) = get_function(m, &name) {
         return f;
     }

@@ -59,6 +59,16 @@ fn attribute_indices(n: u32) -> impl Iterator<Item = u32> {
     [u32::MAX, 0].into_iter().chain(1..=n)
 }
 
+/// The attributes of `f` at attribute index `idx`.
+fn attributes(f: Function, idx: u32) -> Vec<llvm_sys::prelude::LLVMAttributeRef> {
+    unsafe {
+        let k = LLVMGetAttributeCountAtIndex(f.raw(), idx);
+        let mut attrs = vec![std::ptr::null_mut(); k as usize];
+        LLVMGetAttributesAtIndex(f.raw(), idx, attrs.as_mut_ptr());
+        attrs
+    }
+}
+
 /// Make the public function `w` run its body on a larger stack (see the
 /// module documentation). Its name, type and attributes stay.
 pub fn wrap(m: LLVMModuleRef, w: Function) -> Result<()> {
@@ -88,10 +98,7 @@ pub fn wrap(m: LLVMModuleRef, w: Function) -> Result<()> {
     unsafe {
         LLVMSetFunctionCallConv(outer.raw(), LLVMGetFunctionCallConv(w.raw()));
         for idx in attribute_indices(n) {
-            let k = LLVMGetAttributeCountAtIndex(w.raw(), idx);
-            let mut attrs = vec![std::ptr::null_mut(); k as usize];
-            LLVMGetAttributesAtIndex(w.raw(), idx, attrs.as_mut_ptr());
-            for a in attrs {
+            for a in attributes(w, idx) {
                 LLVMAddAttributeAtIndex(outer.raw(), idx, a);
             }
         }
@@ -121,10 +128,7 @@ pub fn wrap(m: LLVMModuleRef, w: Function) -> Result<()> {
     let r = b.call(w, &args);
     unsafe {
         for idx in attribute_indices(n).skip(1) {
-            let k = LLVMGetAttributeCountAtIndex(w.raw(), idx);
-            let mut attrs = vec![std::ptr::null_mut(); k as usize];
-            LLVMGetAttributesAtIndex(w.raw(), idx, attrs.as_mut_ptr());
-            for a in attrs {
+            for a in attributes(w, idx) {
                 LLVMAddCallSiteAttribute(r.0, idx, a);
             }
         }
