@@ -512,16 +512,17 @@ impl TypeAnalysis {
         if asks.is_empty() {
             return out;
         }
-        let calls: Vec<Value> =
-            f.0.users()
-                .into_iter()
-                .filter(|c| c.called_function() == Some(f))
-                .take(8)
-                .collect();
-        for c in calls {
-            if !c.is_instruction() {
-                continue;
-            }
+        // Every use must be a call seen here: a caller left out (or the
+        // address taken) could pass memory of another kind.
+        let users = f.0.users();
+        if users.len() > 8
+            || users
+                .iter()
+                .any(|c| !c.is_instruction() || c.called_function() != Some(f))
+        {
+            return out;
+        }
+        for c in users {
             let caller = c.parent_function();
             let ta = Self::compute_depth(caller, 4);
             for (k, off) in &asks {
