@@ -236,3 +236,16 @@ double slp_poison_lane(double x, double s) {
                               (1.5 + (fmax(-1.40, v0) + 0.19) * (fmax(-1.40, v0) + 0.19))));
   return v1;
 }
+
+/* Found by the fuzzer (in Rust, whose asinh is this code): at i = 0 the
+ * argument is 0 with a zero tangent, and 1/|t| is infinite there. The
+ * derivative through that path is 0 (its tangent is 0), not 0 * inf = NaN. */
+static double asinh_by_reciprocal(double t) {
+  double at = fabs(t), it = 1.0 / at;
+  return copysign(log1p(at + at / (hypot(1.0, it) + it)), t);
+}
+double zero_tangent_pole(double x, double s) {
+  double r = s;
+  for (int i = 0; i < 3; i++) r += sin(asinh_by_reciprocal(tanh(0.1 * i / (1.5 + s * s)))) * x;
+  return r;
+}

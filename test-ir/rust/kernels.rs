@@ -205,3 +205,14 @@ pub extern "C" fn select_chain(x: f64, y: f64) -> f64 {
 pub extern "C" fn array_norm(x: &[f64; 4]) -> f64 {
     x.iter().map(|v| v * v).sum::<f64>().sqrt() + x.iter().fold(1.0, |p, v| p * v.cos())
 }
+
+/// Found by the fuzzer: std's asinh computes 1/|t|, infinite at t = 0,
+/// which i = 0 reaches with a zero tangent; the derivative there is 0.
+#[no_mangle]
+pub extern "C" fn zero_tangent_pole(x: f64, s: f64) -> f64 {
+    let mut r = s;
+    for i in 0..3 {
+        r += f64::sin(f64::asinh(f64::tanh(0.1 * (i as f64) / (1.5 + s * s)))) * x;
+    }
+    r
+}

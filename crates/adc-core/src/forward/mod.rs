@@ -19,7 +19,7 @@ use crate::error::{AdcError, Result};
 use crate::ir::clone::PrimalMap;
 use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
-use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
 use crate::rules::{lookup_callee, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
@@ -354,7 +354,7 @@ impl<'s> TangentBuilder<'s> {
                         Expr::Num(x) if *x == -1.0 => self.b.fneg(dx),
                         p => {
                             let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
-                            self.b.fmul(d, dx)
+                            partial_term(&self.b, needs_strong_zero(p, ops), d, dx)
                         }
                     };
                     acc = Some(match acc {

@@ -336,6 +336,59 @@ impl Value {
             Value(LLVMConstVector(lanes.as_mut_ptr(), n))
         }
     }
+    /// Whether some lane of this vector may be poison or undef: a lane
+    /// that an `insertelement` chain into poison never filled, a
+    /// `shufflevector` lane with an undefined mask element, or arithmetic
+    /// on such a vector (up to a few levels; loads, calls, arguments and
+    /// phis count as fully defined; calls as their vector arguments). SLP-vectorized code builds these and
+    /// later drops the undefined lanes, so a partial read from such a lane
+    /// must not reach a derivative (0 * poison is poison).
+    pub fn may_have_poison_lanes(self) -> bool {
+        fn walk(v: Value, depth: u32) -> bool {
+            if !v.ty().is_vector() || depth > 6 {
+                return false;
+            }
+            unsafe {
+                if LLVMIsUndef(v.0) != 0 || LLVMIsPoison(v.0) != 0 {
+                    return true;
+                }
+                if v.is_constant() {
+                    return v.without_poison_lanes() != v;
+                }
+            }
+            let Some(op) = v.opcode() else { return false };
+            match op {
+                LLVMOpcode::LLVMShuffleVector => {
+                    let n = unsafe { LLVMGetNumMaskElements(v.0) };
+                    let undef = unsafe { LLVMGetUndefMaskElem() };
+                    (0..n).any(|i| unsafe { LLVMGetMaskValue(v.0, i) } == undef)
+                        || walk(v.operand(0), depth + 1)
+                        || walk(v.operand(1), depth + 1)
+                }
+                LLVMOpcode::LLVMInsertElement => {
+                    // Lanes filled by the chain down to its first non-insert.
+                    let n = v.ty().vector_size();
+                    let mut filled = vec![false; n as usize];
+                    let mut base = v;
+                    while base.opcode() == Some(LLVMOpcode::LLVMInsertElement) {
+                        let idx = base.operand(2);
+                        if !idx.is_constant() {
+                            return true;
+                        }
+                        let i = unsafe { LLVMConstIntGetZExtValue(idx.0) } as usize;
+                        if let Some(f) = filled.get_mut(i) {
+                            *f = true;
+                        }
+                        base = base.operand(0);
+                    }
+                    !filled.iter().all(|f| *f) && walk(base, depth + 1)
+                }
+                LLVMOpcode::LLVMLoad | LLVMOpcode::LLVMPHI => false,
+                _ => (0..v.num_operands()).any(|i| walk(v.operand(i), depth + 1)),
+            }
+        }
+        walk(self, 0)
+    }
     pub fn erase(self) {
         unsafe { LLVMInstructionEraseFromParent(self.0) }
     }
@@ -833,4 +886,38 @@ pub fn functions(m: LLVMModuleRef) -> Vec<Function> {
 pub fn opcode_name(op: LLVMOpcode) -> String {
     let s = format!("{op:?}");
     s.trim_start_matches("LLVM").to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inkwell::context::Context;
+    use inkwell::memory_buffer::MemoryBuffer;
+
+    #[test]
+    fn poison_lanes_of_vectors_built_lane_by_lane() {
+        let ir = r#"
+define void @f(double %x, double %y, <2 x double> %v) {
+  %half = insertelement <2 x double> poison, double %x, i64 0
+  %full = insertelement <2 x double> %half, double %y, i64 1
+  %scaled = fmul <2 x double> %half, %v
+  %dup = shufflevector <2 x double> %full, <2 x double> poison, <2 x i32> <i32 1, i32 poison>
+  %swap = shufflevector <2 x double> %full, <2 x double> %v, <2 x i32> <i32 1, i32 2>
+  %arg = fadd <2 x double> %v, <double 1.0, double 2.0>
+  %lane = fmul <2 x double> %full, <double 1.0, double poison>
+  ret void
+}"#;
+        let ctx = Context::create();
+        let buf = MemoryBuffer::create_from_memory_range_copy(ir.as_bytes(), "t");
+        let m = ctx.create_module_from_ir(buf).unwrap();
+        let f = get_function(m.as_mut_ptr(), "f").unwrap();
+        let insts = f.blocks()[0].instructions();
+        let by_name = |n: &str| *insts.iter().find(|i| i.name() == n).unwrap();
+        for n in ["half", "scaled", "dup", "lane"] {
+            assert!(by_name(n).may_have_poison_lanes(), "{n}");
+        }
+        for n in ["full", "swap", "arg"] {
+            assert!(!by_name(n).may_have_poison_lanes(), "{n}");
+        }
+    }
 }

@@ -40,7 +40,7 @@ use crate::error::{AdcError, Result};
 use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
 use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
-use crate::rules::emit::{emit, ExprEnv};
+use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
 use crate::rules::runtime::{is_runtime_routine, runtime_form, RuntimeForm};
 use crate::rules::{lookup_callee, lookup_opcode, Expr, Rule};
 use crate::signature::{add_derived, params_with_twins, Activity};
@@ -1533,7 +1533,7 @@ impl<'s> AdjointBuilder<'s> {
                                 ty: inst.ty(),
                             };
                             let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
-                            self.b.fmul(d, r_bar)
+                            partial_term(&self.b, needs_strong_zero(p, &ops), d, r_bar)
                         }
                     };
                     self.accumulate(ops[i], term);

@@ -25,6 +25,35 @@ fn num(x: f64, like: Type) -> Value {
     }
 }
 
+/// Whether the term of partial `p` at an operation with these (source)
+/// operands must be zero wherever its tangent or adjoint is zero, whatever
+/// the partial evaluates to: where `p` may be infinite at finite operands
+/// (asinh's 1/|x| at x = 0 reached with a zero tangent would otherwise make
+/// the whole derivative NaN), and where it reads a vector lane that may be
+/// poison (SLP code drops such lanes later; 0 * poison is poison).
+pub fn needs_strong_zero(p: &Expr, operands: &[Value]) -> bool {
+    if p.may_be_unbounded() {
+        return true;
+    }
+    let mut used = Vec::new();
+    p.args_used(&mut used);
+    used.iter()
+        .any(|&j| operands.get(j).is_some_and(|v| v.may_have_poison_lanes()))
+}
+
+/// The term `d * t` of a partial `d` and a tangent or adjoint `t`; with
+/// `strong_zero` ([`needs_strong_zero`]) a select per lane makes it zero
+/// wherever `t` is zero.
+pub fn partial_term(b: &Builder, strong_zero: bool, d: Value, t: Value) -> Value {
+    let prod = b.fmul(d, t);
+    if !strong_zero {
+        return prod;
+    }
+    let zero = t.ty().null();
+    let is_zero = b.fcmp(LLVMRealPredicate::LLVMRealOEQ, t, zero);
+    b.select(is_zero, zero, prod)
+}
+
 /// Emit `e`; constants take the type of the value they combine with.
 pub fn emit(e: &Expr, env: &ExprEnv) -> Result<Value, String> {
     let b = env.builder;

@@ -138,6 +138,36 @@ impl Expr {
             Expr::Call(_, args) => args.iter().any(Expr::uses_result),
         }
     }
+    /// Whether the expression can be infinite or NaN where the operands and
+    /// the result are finite: a division by anything but a non-zero literal,
+    /// a logarithm, a power, a function with a pole. Such a partial times a
+    /// zero tangent (or adjoint) must be zero, not 0 * inf = NaN: 1/x at
+    /// x = 0 reached with a zero tangent is not a blown-up derivative.
+    /// (Overflow of exp, sinh and cosh is left out: there the result
+    /// overflows too.)
+    pub fn may_be_unbounded(&self) -> bool {
+        match self {
+            Expr::Num(_) | Expr::Arg(_) | Expr::Result | Expr::Cmp(..) => false,
+            Expr::Neg(a) => a.may_be_unbounded(),
+            Expr::Bin(BinOp::Div, a, b) => {
+                !matches!(**b, Expr::Num(y) if y != 0.0) || a.may_be_unbounded()
+            }
+            Expr::Bin(_, a, b) => a.may_be_unbounded() || b.may_be_unbounded(),
+            Expr::Select(_, a, b) => a.may_be_unbounded() || b.may_be_unbounded(),
+            Expr::Call(f, args) => {
+                matches!(
+                    f,
+                    MathFn::Log
+                        | MathFn::Pow
+                        | MathFn::Powi
+                        | MathFn::Y0
+                        | MathFn::Y1
+                        | MathFn::Yn
+                        | MathFn::Digamma
+                ) || args.iter().any(Expr::may_be_unbounded)
+            }
+        }
+    }
     /// Evaluate numerically in f64 (tests use this for analytic derivatives).
     pub fn eval(&self, args: &[f64], result: f64) -> f64 {
         let ev = |e: &Expr| e.eval(args, result);
@@ -486,6 +516,32 @@ mod tests {
         let e = parse("a == r ? 1 : 0", &["a", "b"]).unwrap();
         assert!(matches!(e, Expr::Select(..)));
         assert_eq!(parse("-1", &[]).unwrap(), Expr::Num(-1.0));
+    }
+
+    #[test]
+    fn unbounded_partials_are_the_ones_with_poles() {
+        let unbounded = |src: &str| parse(src, &["a", "b"]).unwrap().may_be_unbounded();
+        for src in [
+            "1/b",
+            "-r/b",
+            "1/(3*r*r)",
+            "log(a)",
+            "b == 0 ? 0 : b*pow(a, b - 1)",
+        ] {
+            assert!(unbounded(src), "{src}");
+        }
+        for src in [
+            "b",
+            "1",
+            "-1",
+            "0.5*a",
+            "a/2",
+            "1 - r*r",
+            "a < b ? 1 : 0",
+            "cos(a)*exp(b)",
+        ] {
+            assert!(!unbounded(src), "{src}");
+        }
     }
 
     #[test]
