@@ -1,6 +1,7 @@
 /* Forward/reverse-mode test kernels in C (compiled with clang -O2 -g).
  * Each is listed in ../kernels.toml with its signature and test points. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,4 +249,28 @@ double zero_tangent_pole(double x, double s) {
   double r = s;
   for (int i = 0; i < 3; i++) r += sin(asinh_by_reciprocal(tanh(0.1 * i / (1.5 + s * s)))) * x;
   return r;
+}
+
+/* A double passed through uint64_t arguments of functions that are not
+ * inlined, as Enzyme's subdoublestore does: one turns the bits back into a
+ * double, the other stores them into a double (instcombine makes that a
+ * store of the integer, tagged double by TBAA). */
+__attribute__((noinline)) double bits_scaled(uint64_t bits, uint64_t n) {
+  double v;
+  memcpy(&v, &bits, sizeof v);
+  return v * (double)n + sin(v);
+}
+__attribute__((noinline)) void bits_put(double *out, uint64_t bits, uint64_t tag) {
+  double v;
+  memcpy(&v, &bits, sizeof v);
+  out[0] = v;
+  ((uint64_t *)out)[1] = tag;
+}
+double bits_through_call(double x, double y) {
+  uint64_t bx, by;
+  memcpy(&bx, &x, sizeof bx);
+  memcpy(&by, &y, sizeof by);
+  double buf[2];
+  bits_put(buf, by, 7);
+  return bits_scaled(bx, 3) * buf[0];
 }

@@ -216,3 +216,15 @@ pub extern "C" fn zero_tangent_pole(x: f64, s: f64) -> f64 {
     }
     r
 }
+
+/// A double passed through a u64 argument of a function that is not
+/// inlined (`f64::from_bits` in the callee).
+#[inline(never)]
+fn from_bits_scaled(bits: u64, k: f64) -> f64 {
+    f64::from_bits(bits) * k + f64::from_bits(bits).sin()
+}
+
+#[no_mangle]
+pub extern "C" fn bits_through_call(x: f64, y: f64) -> f64 {
+    from_bits_scaled(x.to_bits(), y) * from_bits_scaled(y.to_bits(), 0.5)
+}

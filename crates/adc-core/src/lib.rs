@@ -213,6 +213,13 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     }
     passes::run(module, passes::PREPROCESS)?;
     rules::custom::unpin_inactive_globals(m, &pinned);
+    ir::float_params::retype(m, &|f| {
+        roots.contains(&f)
+            || rules::custom::registered(f)
+            || rules::custom::has_user_rule(f)
+            || rules::custom::is_inactive(f)
+            || rules::lookup_callee(f).is_some()
+    });
     ir::fp_idioms::mark(m);
     ir::libm_outputs::split(m, |f| {
         rules::custom::has_user_rule(f) || rules::custom::is_inactive(f)

@@ -13,47 +13,11 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)] // (LLVM handles, as in ir/)
 
 use super::types::MemoryType;
+use crate::ir::metadata::{float_named, int_operand, md_string, metadata, operands};
 use crate::ir::{Function, Type, Value};
 use indexmap::IndexMap;
-use llvm_sys::core::*;
 use llvm_sys::prelude::{LLVMContextRef, LLVMValueRef};
 use llvm_sys::LLVMOpcode;
-
-fn operands(node: LLVMValueRef) -> Vec<LLVMValueRef> {
-    unsafe {
-        let n = LLVMGetMDNodeNumOperands(node);
-        let mut ops = vec![std::ptr::null_mut(); n as usize];
-        LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
-        ops
-    }
-}
-
-fn md_string(v: LLVMValueRef) -> Option<String> {
-    if v.is_null() {
-        return None;
-    }
-    let mut len = 0u32;
-    let p = unsafe { LLVMGetMDString(v, &mut len) };
-    (!p.is_null()).then(|| unsafe {
-        String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len as usize))
-            .into_owned()
-    })
-}
-
-fn metadata(v: Value, kind: &str) -> Option<LLVMValueRef> {
-    unsafe {
-        let ctx = LLVMGetTypeContext(LLVMTypeOf(v.0));
-        let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
-        let md = LLVMGetMetadata(v.0, k);
-        (!md.is_null()).then_some(md)
-    }
-}
-
-fn int_operand(v: LLVMValueRef) -> Option<u64> {
-    unsafe {
-        (!v.is_null() && !LLVMIsAConstantInt(v).is_null()).then(|| LLVMConstIntGetZExtValue(v))
-    }
-}
 
 /// The (offset, access type name) of each field of a copy's `!tbaa.struct`.
 pub fn struct_copy_fields(copy: Value) -> Option<Vec<(u64, String)>> {
@@ -190,21 +154,6 @@ fn at_element(p: Value, base: Value, stride: u64) -> bool {
         q = q.operand(0);
     }
     false
-}
-
-/// The float types by their TBAA names (x86-64: long double is x86_fp80).
-fn float_named(name: &str, ctx: LLVMContextRef) -> Option<Type> {
-    unsafe {
-        match name {
-            "double" => Some(Type(LLVMDoubleTypeInContext(ctx))),
-            "float" => Some(Type(LLVMFloatTypeInContext(ctx))),
-            "long double" => Some(Type(LLVMX86FP80TypeInContext(ctx))),
-            "__float128" => Some(Type(LLVMFP128TypeInContext(ctx))),
-            "_Float16" => Some(Type(LLVMHalfTypeInContext(ctx))),
-            "__bf16" => Some(Type(LLVMBFloatTypeInContext(ctx))),
-            _ => None,
-        }
-    }
 }
 
 /// What fields (offset, TBAA type name) hold: `Ok` for no floats or floats

@@ -113,6 +113,27 @@ impl Builder {
             )
         })
     }
+    /// An invoke of `f` (in `f`'s calling convention) continuing at
+    /// `normal`, unwinding to `unwind`.
+    pub fn invoke(&self, f: Function, args: &[Value], normal: Block, unwind: Block) -> Value {
+        let mut a: Vec<_> = args.iter().map(|v| v.0).collect();
+        let c = Value(unsafe {
+            LLVMBuildInvoke2(
+                self.raw,
+                f.fn_type().0,
+                f.raw(),
+                a.as_mut_ptr(),
+                a.len() as u32,
+                normal.0,
+                unwind.0,
+                c"".as_ptr(),
+            )
+        });
+        unsafe {
+            llvm_sys::core::LLVMSetInstructionCallConv(c.0, LLVMGetFunctionCallConv(f.raw()))
+        };
+        c
+    }
     pub fn extract_value(&self, agg: Value, idx: u32) -> Value {
         Value(unsafe { LLVMBuildExtractValue(self.raw, agg.0, idx, c"".as_ptr()) })
     }
