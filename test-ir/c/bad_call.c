@@ -32,3 +32,13 @@ double fill_external(const double *x, int n) {
   for (int i = 0; i < n; i++) s += b.p[i] * b.p[i];
   return s;
 }
+
+/* A copy of doubles that the loads after it type: a hint for its line
+ * that says float contradicts them and is an error, not an override. */
+double typed_copy(const double *x, int n) {
+  double a[8];
+  memcpy(a, x, n * sizeof(double)); /* typed_copy: the copy */
+  double s = 0;
+  for (int i = 0; i < n; i++) s += a[i] * a[i];
+  return s;
+}

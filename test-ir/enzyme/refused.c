@@ -11,7 +11,7 @@ double __enzyme_batch(void *, ...);
 double mul2(double x, double y) { return x * y; }
 double sq(double x) { return x * x; }
 
-/* A double moved through a uint64_t: its derivative would be lost. */
+/* A double changed as a uint64_t: its derivative would be lost. */
 __attribute__((noinline)) double from_bits(unsigned long long u) {
   double d;
   memcpy(&d, &u, sizeof d);
@@ -20,7 +20,7 @@ __attribute__((noinline)) double from_bits(unsigned long long u) {
 double punned(double x) {
   unsigned long long u;
   memcpy(&u, &x, sizeof u);
-  return from_bits(u) * x;
+  return from_bits(u ^ 1) * x;
 }
 
 /* A gradient that keeps a tape (a loop with a run-time count). */

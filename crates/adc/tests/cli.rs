@@ -809,6 +809,47 @@ fn undecidable_memory_types_are_reported_not_guessed() {
     );
 }
 
+/// A hint for a source line where the analysis decided what a copy moves
+/// never overrides it: contradicting it is an error naming both, agreeing
+/// with it changes nothing.
+#[test]
+fn a_line_hint_that_contradicts_the_analysis_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.o");
+    let bc = bitcode("c", "bad_call.c", "");
+    let src = std::fs::read_to_string(root().join("test-ir/c/bad_call.c")).unwrap();
+    let line = 1 + src
+        .lines()
+        .position(|l| l.contains("typed_copy: the copy"))
+        .expect("marked line");
+    let run = |hint: &str| {
+        adc(&[
+            "grad",
+            bc.to_str().unwrap(),
+            "-f",
+            "typed_copy",
+            "--type-hint",
+            hint,
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = run(&format!("float@bad_call.c:{line}"));
+    let e = assert_clean_failure(&o, &out);
+    assert!(e.contains(&format!("bad_call.c:{line}")), "{e}");
+    assert!(
+        e.contains("the type hint says this copy moves floats"),
+        "{e}"
+    );
+    assert!(e.contains("found that it moves doubles only"), "{e}");
+    let o = run(&format!("double@bad_call.c:{line}"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(&out).unwrap();
+    // For the whole module the hint only fills gaps: no contradiction.
+    let o = run("float");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// Compile C files to bitcode against include/adc.h and link them into one module.
 fn linked_bitcode(dir: &Path, files: &[&str]) -> std::path::PathBuf {
     let include = root().join("crates/adc-runtime/include");

@@ -238,6 +238,58 @@ impl TypeHint {
     }
 }
 
+impl TypeHint {
+    /// A hint for one source line that contradicts what the analysis
+    /// decided there (`decided` is not [`MemoryType::Unknown`]): the error,
+    /// with both. A hint for a whole function or the whole module does not
+    /// contradict: it only fills the places the analysis leaves open.
+    pub fn contradiction(&self, inst: Value, decided: &MemoryType, what: &str) -> Option<String> {
+        if !matches!(self.place, Some(HintPlace::Line { .. })) {
+            return None;
+        }
+        let hinted = self.float_at(inst)?;
+        if matches!(decided, MemoryType::Unknown(_))
+            || matches!(decided, MemoryType::Float(t) if *t == hinted)
+        {
+            return None;
+        }
+        let hint = match self.float {
+            MemoryHint::Double => "double",
+            MemoryHint::Float => "float",
+        };
+        Some(format!(
+            "the type hint says {what} moves {hint}s, but the type analysis found that it moves {};              a hint only answers where the analysis finds nothing and never overrides it: drop              the hint, or check that it names the place adc asked about",
+            decided.describe()
+        ))
+    }
+}
+
+impl MemoryType {
+    /// In words, for messages.
+    pub fn describe(&self) -> String {
+        let fields = |f: &[(u64, Type)]| {
+            f.iter()
+                .map(|(o, t)| format!("{} at byte {o}", t.print()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            MemoryType::Float(t) => format!("{}s only", t.print()),
+            MemoryType::NoFloats => "no floats (only integers or pointers)".into(),
+            MemoryType::Fields(f) => format!("a struct with floats {}", fields(f)),
+            MemoryType::Strided {
+                stride, fields: f, ..
+            } => {
+                format!(
+                    "an array of {stride}-byte structs with floats {}",
+                    fields(f)
+                )
+            }
+            MemoryType::Unknown(why) => format!("something undecided ({why})"),
+        }
+    }
+}
+
 /// What a pointer's memory holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MemoryType {

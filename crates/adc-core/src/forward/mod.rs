@@ -90,7 +90,7 @@ impl ForwardSynth {
         while let Some((f, acts, g)) = self.pending.pop() {
             let sig = self.done[&(f, acts.clone())].1.clone();
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
-            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref());
+            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
             TangentBuilder::new(self, src, g, &sig)?.build()?;
         }
         Ok(())

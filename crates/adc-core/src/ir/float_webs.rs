@@ -169,25 +169,38 @@ pub(super) fn webs_of(f: Function) -> Vec<Web> {
 }
 
 /// What a web's bits are: its casts' type, else what the type analysis
-/// says of its memory, else the hint; `None` when they are not floats of
-/// the web's size (or nobody can tell).
-pub(super) fn web_type(web: &Web, types: &TypeAnalysis, hint: Option<&TypeHint>) -> Option<Type> {
-    let t = match cast_type(web) {
-        Some(t) => t,
-        None => match types.word_type(&web_pointers(web)) {
-            MemoryType::Float(t) => t,
-            MemoryType::Unknown(_) => hint?.float_at(web.members[0])?,
-            MemoryType::NoFloats | MemoryType::Fields(_) | MemoryType::Strided { .. } => {
-                return None
-            }
+/// says of its memory, else the hint; `Ok(None)` when they are not floats
+/// of the web's size (or nobody can tell), `Err` when a hint for this
+/// place contradicts what the casts or the analysis say.
+pub(super) fn web_type(
+    web: &Web,
+    types: &TypeAnalysis,
+    hint: Option<&TypeHint>,
+) -> Result<Option<Type>, (Value, String)> {
+    let found = match cast_type(web) {
+        Some(t) => MemoryType::Float(t),
+        None => types.word_type(&web_pointers(web)),
+    };
+    let at = web.members[0];
+    if let Some(e) = hint.and_then(|h| h.contradiction(at, &found, "this integer move")) {
+        return Err((at, e));
+    }
+    let t = match found {
+        MemoryType::Float(t) => t,
+        MemoryType::Unknown(_) => match hint.and_then(|h| h.float_at(at)) {
+            Some(t) => t,
+            None => return Ok(None),
         },
+        MemoryType::NoFloats | MemoryType::Fields(_) | MemoryType::Strided { .. } => {
+            return Ok(None)
+        }
     };
     let bits = match t.kind() {
         llvm_sys::LLVMTypeKind::LLVMDoubleTypeKind => 64,
         llvm_sys::LLVMTypeKind::LLVMFloatTypeKind => 32,
         _ => 0,
     };
-    (Some(bits) == word_bits(web.members[0].ty())).then_some(t)
+    Ok((Some(bits) == word_bits(at.ty())).then_some(t))
 }
 
 /// Carry as `ty` what `web` carries as an integer.

@@ -31,35 +31,42 @@ use llvm_sys::LLVMOpcode;
 pub(crate) const SUFFIX: &str = ".adc.src";
 
 /// The function whose body adc differentiates for `f`: `f` itself, or its
-/// prepared copy (see the module documentation).
-pub fn source_of(f: Function, hint: Option<&TypeHint>) -> Function {
+/// prepared copy (see the module documentation). Errs where a type hint
+/// for a place contradicts what the analysis found there.
+pub fn source_of(f: Function, hint: Option<&TypeHint>) -> crate::error::Result<Function> {
     let has_invoke = f.blocks().into_iter().any(|b| {
         b.terminator()
             .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMInvoke))
     });
-    let retypes = |g: Function| {
+    let retypes = |g: Function| -> crate::error::Result<Vec<_>> {
         let webs = float_webs::webs_of(g);
         if webs.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let types = TypeAnalysis::compute(g);
-        webs.into_iter()
-            .filter_map(|w| float_webs::web_type(&w, &types, hint).map(|t| (w, t)))
-            .collect::<Vec<_>>()
+        let mut out = Vec::new();
+        for w in webs {
+            match float_webs::web_type(&w, &types, hint) {
+                Ok(Some(t)) => out.push((w, t)),
+                Ok(None) => {}
+                Err((at, e)) => return Err(crate::error::AdcError::unsupported(at, e)),
+            }
+        }
+        Ok(out)
     };
-    if !has_invoke && retypes(f).is_empty() {
-        return f;
+    if !has_invoke && retypes(f)?.is_empty() {
+        return Ok(f);
     }
     let name = format!("{}{SUFFIX}", f.name());
     if let Some(copy) = get_function(f.module(), &name) {
-        return copy;
+        return Ok(copy);
     }
     let (copy, _) = copy_without_unwind(f, &name);
     // On the copy, whose blocks are all reachable without unwinding.
-    for (web, ty) in retypes(copy) {
+    for (web, ty) in retypes(copy)? {
         float_webs::retype_web(&web, ty);
     }
-    copy
+    Ok(copy)
 }
 
 /// The name of the function a copy was made from (for messages).

@@ -211,7 +211,7 @@ impl ReverseSynth {
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
-            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref());
+            let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
@@ -1656,10 +1656,20 @@ impl<'s> AdjointBuilder<'s> {
         self.b.position_at_end(exit);
     }
 
-    /// What a copy moves: the type analysis' answer, else the user's hint.
     /// What memory copy `copy` (from `src` to `dst`) moves: what its
     /// `!tbaa.struct` says, else the type analysis, else the hint.
     fn copy_type(&self, copy: Value, dst: Value, src: Value) -> MemoryType {
+        match (self.copy_type_found(copy, dst, src), &self.synth.type_hint) {
+            (MemoryType::Unknown(why), Some(h)) => match h.float_at(copy) {
+                Some(t) => MemoryType::Float(t),
+                None => MemoryType::Unknown(why),
+            },
+            (t, _) => t,
+        }
+    }
+
+    /// What the analyses find copy `copy` moves, without the hint.
+    fn copy_type_found(&self, copy: Value, dst: Value, src: Value) -> MemoryType {
         if let Some(t) = crate::analysis::types::tbaa_struct_type(copy) {
             return t;
         }
@@ -1677,13 +1687,7 @@ impl<'s> AdjointBuilder<'s> {
             (None, None) => {}
         }
         let types = self.types.get_or_init(|| TypeAnalysis::compute(self.src));
-        match (types.memory_type(&[dst, src]), &self.synth.type_hint) {
-            (MemoryType::Unknown(why), Some(h)) => match h.float_at(copy) {
-                Some(t) => MemoryType::Float(t),
-                None => MemoryType::Unknown(why),
-            },
-            (t, _) => t,
-        }
+        types.memory_type(&[dst, src])
     }
 
     fn type_size_exact(&self, t: Type) -> u64 {

@@ -144,6 +144,12 @@ impl AdjointBuilder<'_> {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
                 if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
                     let src = inst.operand(1);
+                    if let Some(h) = &self.synth.type_hint {
+                        let found = self.copy_type_found(inst, dst, src);
+                        if let Some(e) = h.contradiction(inst, &found, "this copy") {
+                            return Err(AdcError::unsupported(inst, e));
+                        }
+                    }
                     if let MemoryType::Unknown(why) = self.copy_type(inst, dst, src) {
                         return Err(AdcError::unsupported(
                             inst,
