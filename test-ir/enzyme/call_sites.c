@@ -91,6 +91,18 @@ double g(double x) { return x * x * sin(x); }
 double dg_rev(double x) { return __enzyme_autodiff((void *)g, x); }
 double dg_fwd(double x) { return __enzyme_fwddiff((void *)g, x, 1.0); }
 
+/* ... and of a loop whose count is known only at run time, whose gradient
+ * keeps a tape: on the stack for 3 steps, in heap blocks for 300. */
+int steps = 3;
+double looped(double x) {
+  double s = 0;
+  for (int i = 1; i <= steps; i++) s += sin(x * i) * s * 0.01 + sin(x * i) / i;
+  return s;
+}
+double dl_rev(double x) { return __enzyme_autodiff((void *)looped, x); }
+double dl_fwd(double x) { return __enzyme_fwddiff((void *)looped, x, 1.0); }
+double d2l_fr(double x) { return __enzyme_fwddiff((void *)dl_rev, x, 1.0); }
+
 static double mul3_x(double x) { return mul3(x, 2.0, 0.5); }
 static double mul3_z(double z) { return mul3(1.5, 2.0, z); }
 static double scaled_x(double x) { return scaled(true, 3, 2, x); }
@@ -167,6 +179,14 @@ int main(void) {
   check("forward over reverse", __enzyme_fwddiff((void *)dg_rev, 0.7, 1.0), g2, 1e-12);
   check("reverse over forward", __enzyme_autodiff((void *)dg_fwd, 0.7), g2, 1e-12);
   check("forward over forward", __enzyme_fwddiff((void *)dg_fwd, 0.7, 1.0), g2, 1e-12);
+  for (steps = 3; steps <= 300; steps *= 100) {
+    /* (the first derivatives agree to rounding; their central difference
+     * is the reference, and the second derivatives must agree closely) */
+    double l2 = FD1(dl_fwd, 0.7), fr = d2l_fr(0.7);
+    check("looped: forward over reverse", fr, l2, 1e-5);
+    check("looped: reverse over forward", __enzyme_autodiff((void *)dl_fwd, 0.7), fr, 1e-10);
+    check("looped: forward over forward", __enzyme_fwddiff((void *)dl_fwd, 0.7, 1.0), fr, 1e-10);
+  }
 
   /* Split mode, the tape in the caller's buffer. */
   double s[2] = {1.2, 3.4}, ds[2] = {5.6, 7.8};

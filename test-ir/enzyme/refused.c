@@ -54,7 +54,8 @@ double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 #elif CASE == 8
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
 #elif CASE == 9
-double second_order(double x) { return __enzyme_fwddiff((void *)d_looped, x, 1.0); }
+/* Reverse over reverse of a gradient that keeps a tape. */
+double second_order(double x) { return __enzyme_autodiff((void *)d_looped, x); }
 #elif CASE == 10
 /* A forward rule must return {primal, tangent} and take each float with
  * its tangent. */

@@ -119,11 +119,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         let gen = match opts.mode {
             Mode::Forward => {
                 let w = forward.public_wrapper(*f, &acts, &name)?;
-                Generated {
-                    c_prototype: signature::c_prototype(&name, w.fn_type()),
-                    c_typedef: None,
-                    name,
-                }
+                signature::forward_declarations(&name, w.fn_type())
             }
             Mode::Reverse => {
                 reverse.public_wrapper(*f, &acts, &name)?;

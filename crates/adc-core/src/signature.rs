@@ -247,6 +247,46 @@ pub fn c_prototype(name: &str, ty: Type) -> String {
     format!("{} {name}({params});", c_type(ret))
 }
 
+/// C declarations of a generated function of type `ty` (a `NAME_fwd`): its
+/// prototype, and a typedef where it returns a struct. Only structs that
+/// LLVM returns in the registers C uses for the same struct get one (two
+/// 8-byte scalars); for any other struct the header says why it has no
+/// C prototype instead of declaring a wrong one.
+pub fn forward_declarations(name: &str, ty: Type) -> crate::Generated {
+    let ret = Type(unsafe { llvm_sys::core::LLVMGetReturnType(ty.0) });
+    let mut gen = crate::Generated {
+        name: name.to_string(),
+        c_prototype: c_prototype(name, ty),
+        c_typedef: None,
+    };
+    if ret.kind() != LLVMTypeKind::LLVMStructTypeKind {
+        return gen;
+    }
+    let fields = ret.struct_fields();
+    let eight_bytes = |t: &Type| match t.kind() {
+        LLVMTypeKind::LLVMDoubleTypeKind | LLVMTypeKind::LLVMPointerTypeKind => true,
+        LLVMTypeKind::LLVMIntegerTypeKind => t.int_width() == 64,
+        _ => false,
+    };
+    if fields.len() == 2 && fields.iter().all(eight_bytes) {
+        let tname = format!("{name}_ret");
+        let body: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(" {} f{i};", c_type(*t)))
+            .collect();
+        gen.c_typedef = Some(format!("typedef struct {{{} }} {tname};", body.join("")));
+        gen.c_prototype = c_prototype(name, ty).replacen(&c_type(ret), &tname, 1);
+    } else {
+        gen.c_prototype = format!(
+            "/* {name} returns {} in registers, which no C struct matches: call it from \
+             LLVM IR, or differentiate a function that writes its results through pointers */",
+            ret.print()
+        );
+    }
+    gen
+}
+
 /// C declarations of `NAME_grad` (DESIGN.md): parameters, a shadow after
 /// each duplicated pointer, `d_ret` for a floating-point result; returns the
 /// adjoints of active scalars (one: that type; several: a struct returned by

@@ -1048,6 +1048,80 @@ fn deep_recursion_differentiates_as_deep_as_the_primal_runs() {
     }
 }
 
+/// Forward over reverse, the notes' Hessian-vector products: adc's gradient
+/// (whose tape grows from the stack chunk into heap blocks, and is cached
+/// between calls) differentiated again in forward mode, against central
+/// differences of the gradient; the header's struct return is C's. Reverse
+/// over reverse of such a gradient is refused with that advice.
+#[test]
+fn forward_over_reverse_gives_hessian_vector_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "second_order.c", "");
+    let grad = dir.path().join("grad.bc");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "chain",
+        "-f",
+        "series",
+        "-o",
+        grad.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("hvp.o");
+    let header = dir.path().join("hvp.h");
+    let o = adc(&[
+        "grad",
+        grad.to_str().unwrap(),
+        "-f",
+        "chain_grad",
+        "-f",
+        "series_grad",
+        "--mode",
+        "forward",
+        "--header",
+        header.to_str().unwrap(),
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        h.contains("typedef struct { double f0; double f1; } series_grad_fwd_ret;"),
+        "{h}"
+    );
+    assert!(h.contains("series_grad_fwd_ret series_grad_fwd("), "{h}");
+    let exe = dir.path().join("hvp");
+    let o = Command::new("cc")
+        .arg(root().join("test-ir/c/second_order_main.c"))
+        .arg(&obj)
+        .args(["-lm", "-lpthread", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("8894 checks, 0 failed"), "{out}");
+    let o = adc(&[
+        "grad",
+        grad.to_str().unwrap(),
+        "-f",
+        "chain_grad",
+        "-o",
+        dir.path().join("rr.o").to_str().unwrap(),
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("reverse mode over a gradient that keeps a tape"),
+        "{e}"
+    );
+    assert!(!dir.path().join("rr.o").exists());
+}
+
 /// C++: an exception caught inside the differentiated function, which then
 /// goes on, is refused in both modes, naming the call (its derivative
 /// stopped the program through std::terminate when the callee threw); a

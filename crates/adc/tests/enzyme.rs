@@ -97,12 +97,12 @@ fn assert_all_checked(out: &str, min: usize) {
 
 #[test]
 fn c_call_sites_at_o2() {
-    assert_all_checked(&lower_and_run("call_sites.c", "-O2"), 35);
+    assert_all_checked(&lower_and_run("call_sites.c", "-O2"), 47);
 }
 
 #[test]
 fn c_call_sites_at_o0() {
-    assert_all_checked(&lower_and_run("call_sites.c", "-O0"), 35);
+    assert_all_checked(&lower_and_run("call_sites.c", "-O0"), 47);
 }
 
 #[test]
@@ -176,7 +176,13 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
         (6, &["type punning"]),
         (7, &["too few arguments", "`mul2`"]),
         (8, &["enzyme_out", "forward mode"]),
-        (9, &["second order", "keep a tape"]),
+        (
+            9,
+            &[
+                "reverse mode over a gradient that keeps a tape",
+                "forward over reverse",
+            ],
+        ),
         (
             10,
             &[

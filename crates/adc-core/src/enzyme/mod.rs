@@ -202,8 +202,7 @@ fn second_order(err: AdcError, round: usize) -> AdcError {
             site,
             reason: format!(
                 "{reason}\n  (while differentiating a derivative adc made for an inner Enzyme \
-                 call site: second order through call sites does not yet cover gradients that \
-                 keep a tape)"
+                 call site)"
             ),
         },
         e => e,

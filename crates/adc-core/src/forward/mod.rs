@@ -11,6 +11,7 @@
 //! a thin wrapper that returns the tangent only.
 
 mod memory;
+mod tape_blocks;
 
 use crate::analysis::activity::underlying_alloca;
 use crate::analysis::activity::HeapFn;
@@ -455,6 +456,9 @@ impl<'s> TangentBuilder<'s> {
                 free_shadow(&self.b, m, inst, Side::Freed, s, &pargs);
             }
             return Ok(());
+        }
+        if crate::reverse::tape::is_block_fn(callee) {
+            return self.tape_block_call(inst, callee);
         }
         if let Some(fwd) = crate::rules::custom::forward_rule(callee) {
             if !any_varied {

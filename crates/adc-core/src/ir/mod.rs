@@ -450,6 +450,14 @@ impl Function {
     pub fn module(self) -> LLVMModuleRef {
         unsafe { LLVMGetGlobalParent(self.raw()) }
     }
+    /// Internal or private linkage: seen only inside this module.
+    pub fn is_internal(self) -> bool {
+        use llvm_sys::LLVMLinkage::*;
+        matches!(
+            unsafe { LLVMGetLinkage(self.raw()) },
+            LLVMInternalLinkage | LLVMPrivateLinkage
+        )
+    }
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.raw(), llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }

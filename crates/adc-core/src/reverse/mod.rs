@@ -209,6 +209,12 @@ impl ReverseSynth {
     pub fn finish(&mut self) -> Result<Vec<TapeStats>> {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
+            if tape::is_block_fn(f) {
+                return Err(AdcError::Usage(
+                    "reverse mode over a gradient that keeps a tape (a loop whose trip count is                      known only at run time) is not supported yet: for second derivatives                      differentiate the gradient in forward mode (forward over reverse:                      `adc grad G.bc -f F_grad --mode forward`, or `__enzyme_fwddiff` of a                      function that calls `__enzyme_autodiff`)"
+                        .into(),
+                ));
+            }
             let sig = grad_signature(f, &acts);
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
             let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;

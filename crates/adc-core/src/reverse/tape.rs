@@ -9,6 +9,38 @@ use llvm_sys::prelude::*;
 
 const TAPE_IR: &str = include_str!("tape.ll");
 
+/// The helpers that hand out and take back the tape's heap blocks (the
+/// rest are inlined pushes and pops). Forward mode over a gradient gives
+/// each block a shadow block from the same helpers (forward/tape_blocks.rs).
+const BLOCK_FNS: [&str; 2] = ["adc.tape.grow", "adc.tape.keep"];
+
+/// Which block helper `f` is, by name: `adc.tape.keep`, or `adc.tape.keep.3`
+/// where linking the helpers into a module that has them renamed one.
+fn block_fn(f: Function) -> Option<&'static str> {
+    if !f.is_internal() {
+        return None;
+    }
+    let name = f.name();
+    BLOCK_FNS.into_iter().find(|b| {
+        name.strip_prefix(b).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('.')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        })
+    })
+}
+
+/// Whether `f` is one of the tape's block helpers.
+pub fn is_block_fn(f: Function) -> bool {
+    block_fn(f).is_some()
+}
+
+/// Whether `f` is `adc.tape.grow` (the other block helper is `keep`).
+pub fn is_grow(f: Function) -> bool {
+    block_fn(f) == Some(BLOCK_FNS[0])
+}
+
 /// Bytes of the first tape chunk, on the stack of the gradient function.
 pub const FIRST_CHUNK: u64 = 512;
 

@@ -1,0 +1,22 @@
+/* Functions whose gradients keep a tape (loops with run-time trip counts),
+ * for forward over reverse: adc's gradient, differentiated again in
+ * forward mode, gives Hessian-vector products (second_order_main.c). */
+#include <math.h>
+
+/* An array function: sum of sin(x_i) x_(i+1) and a log-sum-exp. */
+double chain(const double *x, int n) {
+  double s = 0, m = 0;
+  for (int i = 0; i + 1 < n; i++) s += sin(x[i]) * x[i + 1];
+  for (int i = 0; i < n; i++) m += exp(0.1 * x[i]);
+  return s + log(m);
+}
+
+/* Two scalars: a series whose length depends on an integer argument. */
+double series(double x, double y, int terms) {
+  double s = 0, t = 1;
+  for (int k = 1; k <= terms; k++) {
+    t *= x / k;
+    s += t * cos(k * y);
+  }
+  return s * y;
+}
