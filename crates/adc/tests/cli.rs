@@ -1122,6 +1122,47 @@ fn forward_over_reverse_gives_hessian_vector_products() {
     assert!(!dir.path().join("rr.o").exists());
 }
 
+/// A function that ends by storing its result through a pointer and
+/// freeing its work array: its gradient repeats the loads of the input in
+/// the reverse sweep (the reverse sweep first puts back what the store
+/// overwrote, and the free waits), and is right even when the output
+/// points into the input; against central differences.
+#[test]
+fn final_stores_through_aliasing_outputs_are_undone_for_the_reverse_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "final_store.c", "");
+    let obj = dir.path().join("fs.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "sum_sq_into",
+        "-f",
+        "smooth_into",
+        "--stats",
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    let e = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(o.status.success(), "{e}");
+    // No load is taped: the reverse sweep repeats them.
+    assert!(e.contains("tape of `smooth_into`"), "{e}");
+    assert!(!e.contains("= load"), "{e}");
+    let exe = dir.path().join("fs");
+    let o = Command::new("cc")
+        .arg(root().join("test-ir/c/final_store_main.c"))
+        .arg(&obj)
+        .args(["-lm", "-lpthread", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("738 checks, 0 failed"), "{out}");
+}
+
 /// C++: an exception caught inside the differentiated function, which then
 /// goes on, is refused in both modes, naming the call (its derivative
 /// stopped the program through std::terminate when the callee threw); a

@@ -34,6 +34,80 @@ pub struct MemoryWrites {
     index: IndexMap<Value, usize>,
     /// Blocks reachable from a block through at least one edge.
     reach: IndexMap<Block, IndexSet<Block>>,
+    /// The [`FinalWrites`], which the reverse sweep undoes or defers.
+    pub finals: FinalWrites,
+}
+
+/// The writes that end the function: stores and frees in its only return
+/// block, followed by nothing but other such writes and the `ret`
+/// (`*err = result;` and the frees of its work arrays). In combined mode
+/// the reverse sweep starts by putting back what the stores overwrote, the
+/// frees wait until the gradient returns, and the gradient redoes the
+/// stores last; so none of them changes what a load of the forward run
+/// reads when the reverse sweep repeats it. Without that, an output pointer
+/// that might alias an input makes every load of the input a taped value
+/// (GMM's `err` and `icf`: a value per inner iteration), and a work array
+/// that is freed at the end is taped where it is read.
+#[derive(Clone, Debug, Default)]
+pub struct FinalWrites {
+    pub stores: Vec<Value>,
+    pub frees: Vec<Value>,
+}
+
+impl FinalWrites {
+    pub fn of(f: Function) -> Self {
+        let rets: Vec<Block> = f
+            .blocks()
+            .into_iter()
+            .filter(|b| {
+                b.terminator()
+                    .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMRet))
+            })
+            .collect();
+        let mut out = FinalWrites::default();
+        let [ret] = rets.as_slice() else {
+            return out;
+        };
+        for inst in ret.instructions().into_iter().rev().skip(1) {
+            let simple_store = inst.opcode() == Some(LLVMOpcode::LLVMStore)
+                && unsafe { llvm_sys::core::LLVMGetVolatile(inst.0) } == 0
+                && unsafe { llvm_sys::core::LLVMGetOrdering(inst.0) }
+                    == llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingNotAtomic;
+            if simple_store {
+                out.stores.push(inst);
+            } else if HeapFn::of(inst).is_some_and(|h| !h.allocates()) {
+                out.frees.push(inst);
+            } else if !touches_no_memory(inst) {
+                break;
+            }
+        }
+        out.stores.reverse();
+        out.frees.reverse();
+        out
+    }
+
+    fn contains(&self, w: Value) -> bool {
+        self.stores.contains(&w) || self.frees.contains(&w)
+    }
+}
+
+/// Arithmetic, conversions, address computations and calls of math
+/// functions (which write no user memory): instructions that may sit
+/// between the final writes (`out[1] = s * x0` computes after `out[0] = s`).
+fn touches_no_memory(inst: Value) -> bool {
+    use LLVMOpcode::*;
+    match inst.opcode() {
+        Some(LLVMLoad | LLVMStore | LLVMAtomicRMW | LLVMAtomicCmpXchg | LLVMFence) => false,
+        Some(LLVMInvoke | LLVMCallBr | LLVMVAArg) => false,
+        Some(LLVMCall) => inst.called_function().is_some_and(|c| {
+            c.name().starts_with("llvm.lifetime")
+                || (lookup_callee(c).is_some()
+                    && !may_write_user_memory(inst, c)
+                    && unsafe { llvm_sys::core::LLVMIsDeclaration(c.raw()) } != 0)
+        }),
+        Some(_) => true,
+        None => false,
+    }
 }
 
 impl MemoryWrites {
@@ -67,6 +141,7 @@ impl MemoryWrites {
                 }
             }
         }
+        let finals = FinalWrites::of(f);
         let mut reach = IndexMap::new();
         for &b in blocks {
             let mut seen = IndexSet::new();
@@ -83,6 +158,7 @@ impl MemoryWrites {
             writers,
             index,
             reach,
+            finals,
         }
     }
 
@@ -92,11 +168,19 @@ impl MemoryWrites {
     /// in split mode returns to its caller, which may write anything before
     /// the reverse sweep. Loads of the function's stack slots qualify (they
     /// live until it returns), loads of its heap blocks do not (they may be
-    /// freed).
+    /// freed), unless only a final free frees them. The [`FinalWrites`] do
+    /// not count: the reverse sweep undoes or defers them.
     pub fn unchanged_after(&self, load: Value) -> bool {
         let root = root_object(load.operand(0));
         let relevant = if self.private.contains(&root) {
-            if root.opcode() != Some(LLVMOpcode::LLVMAlloca) {
+            // A heap block qualifies when only a final free frees it.
+            let freed_early = root.opcode() != Some(LLVMOpcode::LLVMAlloca)
+                && self.writers.iter().any(|&(w, t)| {
+                    t == Target::Private(root)
+                        && HeapFn::of(w).is_some_and(|h| !h.allocates())
+                        && !self.finals.frees.contains(&w)
+                });
+            if freed_early {
                 return false;
             }
             Target::Private(root)
@@ -110,7 +194,7 @@ impl MemoryWrites {
         !self
             .writers
             .iter()
-            .any(|&(w, t)| t == relevant && self.runs_after(load, w))
+            .any(|&(w, t)| t == relevant && !self.finals.contains(w) && self.runs_after(load, w))
     }
 
     /// Whether `w` can execute after `a` in one run of the function.

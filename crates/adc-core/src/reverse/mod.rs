@@ -450,6 +450,13 @@ struct AdjointBuilder<'s> {
     /// With another IV's and its own start when the exit tests another IV.
     derived_last: IndexMap<Block, Vec<DerivedLast>>,
     hoist_slot: IndexMap<Need, Value>,
+    /// Combined mode: the writes that end the function
+    /// ([`crate::analysis::memory::FinalWrites`]): the reverse sweep undoes
+    /// the stores first and the gradient redoes them last; the frees wait
+    /// until the gradient returns. With, once the forward sweep made them,
+    /// each store's (address, value overwritten, value stored, alignment).
+    finals: crate::analysis::memory::FinalWrites,
+    undone: Vec<(Value, Value, Value, u32)>,
     /// Split mode: the reverse function's zero-filled twins of the shadows
     /// of the source's stack objects.
     rev_allocas: IndexMap<Need, Value>,
@@ -544,6 +551,8 @@ impl<'s> AdjointBuilder<'s> {
             hoist_store: IndexMap::new(),
             derived_last: IndexMap::new(),
             hoist_slot: IndexMap::new(),
+            finals: Default::default(),
+            undone: Vec::new(),
             rev_allocas: IndexMap::new(),
             ivs: IndexMap::new(),
             counted: IndexMap::new(),
@@ -1038,6 +1047,16 @@ impl<'s> AdjointBuilder<'s> {
                 LLVMCall if is_runtime_call(inst) && self.is_reversed(inst) => {
                     self.forward_runtime_call(inst)
                 }
+                // (the gradient frees them before it returns)
+                LLVMCall if self.finals.frees.contains(&inst) => {}
+                LLVMStore if self.finals.stores.contains(&inst) => {
+                    let (v, p) = (self.primal(inst.operand(0)), self.primal(inst.operand(1)));
+                    let old = self.b.load(v.ty(), p);
+                    old.set_alignment(inst.alignment());
+                    let c = self.clone_primal(inst);
+                    self.forward_shadow(inst, c)?;
+                    self.undone.push((p, old, v, inst.alignment()));
+                }
                 _ => {
                     let c = self.clone_primal(inst);
                     self.forward_shadow(inst, c)?;
@@ -1129,6 +1148,11 @@ impl<'s> AdjointBuilder<'s> {
                 if let Some(d) = self.d_ret {
                     self.accumulate(v, d);
                 }
+            }
+            // Memory as it was before the final stores, for the loads the
+            // reverse sweep repeats.
+            for &(p, old, _, align) in self.undone.iter().rev() {
+                self.b.store(old, p).set_alignment(align);
             }
             self.b.br(self.rmap[&bb]);
         } else {
@@ -2056,6 +2080,12 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     fn finish_gradient(&mut self) -> Result<()> {
+        for &(p, _, v, align) in &self.undone {
+            self.b.store(v, p).set_alignment(align);
+        }
+        for free in self.finals.frees.clone() {
+            self.clone_primal(free);
+        }
         if let (Some((t, fns)), None) = (&self.tape, self.aug) {
             self.b.call(fns.free, &[*t]);
         }

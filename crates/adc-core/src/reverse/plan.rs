@@ -280,6 +280,9 @@ impl AdjointBuilder<'_> {
             return Ok(());
         }
         let memory = MemoryWrites::compute(self.src, &self.cfg);
+        if self.aug.is_none() {
+            self.finals = memory.finals.clone();
+        }
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
             let mut seen = IndexSet::new();
