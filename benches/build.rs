@@ -75,7 +75,7 @@ fn parse_arg(s: &str) -> Arg {
             Some((f, k)) => (f.trim(), k.trim().parse().unwrap_or_else(|_| fail(s))),
             None => (rest, 1.0),
         };
-        if !["wave", "rand"].contains(&fill) {
+        if !["wave", "rand", "seed"].contains(&fill) {
             fail::<()>(s);
         }
         Arg::Array {
@@ -371,8 +371,8 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
                 };
                 if twin {
                     match a {
-                        Arg::Array { .. } => {
-                            let fill = if mode == Some(Mode::Forward) {
+                        Arg::Array { fill, .. } => {
+                            let fill = if mode == Some(Mode::Forward) || fill == "seed" {
                                 1.0
                             } else {
                                 0.0

@@ -67,6 +67,9 @@ pub fn fill(len: usize, kind: &str, scale: f64, rng: &mut Rand) -> Vec<f64> {
             scale
                 * match kind {
                     "wave" => (i as f64 * 0.37).sin(),
+                    // an output: its primal starts at zero, its reverse
+                    // shadow at 1 (the seed; see kernels.toml)
+                    "seed" => 0.0,
                     _ => rng.uniform(),
                 }
         })
