@@ -1,7 +1,8 @@
 /* Hessian-vector products by forward over reverse (adc's gradient of
  * second_order.c differentiated in forward mode) against central
- * differences of the gradient, for tapes on the stack and on the heap.
- * Prints "N checks, M failed". */
+ * differences of the gradient, for tapes on the stack and on the heap;
+ * and `adc grad --mode hvp`'s FN_hvp against those. Prints "N checks, M
+ * failed". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,13 @@ series_grad_ret series_grad(double x, double y, int terms, double d_ret);
 typedef struct { double f0; double f1; } series_grad_fwd_ret;
 series_grad_fwd_ret series_grad_fwd(double x, double vx, double y, double vy, int terms,
                                     double d_ret, double dd_ret);
+
+/* From `adc grad --mode hvp` only (weak: absent when the test builds the
+ * gradient and its forward derivative in two steps). */
+__attribute__((weak)) void chain_hvp(const double *x, const double *vx, double *dx, double *hv,
+                                     int n);
+__attribute__((weak)) series_grad_fwd_ret series_hvp(double x, double vx, double y, double vy,
+                                                     int terms);
 
 static int checks, failures;
 static void check(const char *what, int i, double got, double want, double tol) {
@@ -46,6 +54,15 @@ int main(void) {
       check("chain gradient", i, g[i], g0[i], 1e-14);
       check("chain H.v", i, hv[i], (gp[i] - gm[i]) / (2 * h), 1e-7);
     }
+    if (chain_hvp) {
+      double *g2 = calloc(n, sizeof *g2), *hv2 = calloc(n, sizeof *hv2);
+      chain_hvp(x, v, g2, hv2, n);
+      for (int i = 0; i < n; i++) {
+        check("chain_hvp gradient", i, g2[i], g0[i], 1e-14);
+        check("chain_hvp H.v", i, hv2[i], hv[i], 1e-14);
+      }
+      free(g2), free(hv2);
+    }
     free(x), free(v), free(xs), free(g), free(hv), free(gp), free(gm), free(g0);
   }
   for (int terms = 3; terms <= 300; terms *= 10) {
@@ -55,6 +72,11 @@ int main(void) {
     series_grad_ret m = series_grad(x - h * vx, y - h * vy, terms, 1.0);
     check("series H.v x", terms, t.f0, (p.d_a0 - m.d_a0) / (2 * h), 1e-7);
     check("series H.v y", terms, t.f1, (p.d_a1 - m.d_a1) / (2 * h), 1e-7);
+    if (series_hvp) {
+      series_grad_fwd_ret u = series_hvp(x, vx, y, vy, terms);
+      check("series_hvp x", terms, u.f0, t.f0, 1e-14);
+      check("series_hvp y", terms, u.f1, t.f1, 1e-14);
+    }
   }
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

@@ -14,6 +14,7 @@ pub mod ir;
 pub mod jit;
 pub mod reverse;
 pub mod rules;
+pub mod second_order;
 pub mod signature;
 
 use error::{AdcError, Result};

@@ -19,10 +19,13 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
     Reverse,
     Forward,
+    /// Hessian-vector products `FN_hvp` (forward over reverse; also
+    /// generates `FN_grad` and `FN_grad_fwd`)
+    Hvp,
 }
 
 #[derive(Subcommand)]
@@ -301,12 +304,16 @@ fn run(cli: Cli) -> Result<()> {
                     .collect(),
                 mode: match mode {
                     Mode::Forward => adc_core::Mode::Forward,
-                    Mode::Reverse => adc_core::Mode::Reverse,
+                    Mode::Reverse | Mode::Hvp => adc_core::Mode::Reverse,
                 },
                 optimize: !no_opt,
                 type_hint,
             };
-            let out = adc_core::differentiate(&module, &opts)?;
+            let out = if mode == Mode::Hvp {
+                adc_core::second_order::hessian_vector_products(&module, &opts)?
+            } else {
+                adc_core::differentiate(&module, &opts)?
+            };
             // Both outputs or neither.
             let header = match &header {
                 Some(h) => Some(

@@ -1105,6 +1105,45 @@ fn forward_over_reverse_gives_hessian_vector_products() {
     let out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "{out}");
     assert!(out.contains("8894 checks, 0 failed"), "{out}");
+    // One step: --mode hvp generates FN_grad, FN_grad_fwd and FN_hvp.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "chain",
+        "-f",
+        "series",
+        "--mode",
+        "hvp",
+        "--header",
+        header.to_str().unwrap(),
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        h.contains("void chain_hvp(void * a0, void * a1, void * a2, void * a3, int32_t a4);"),
+        "{h}"
+    );
+    assert!(
+        h.contains(
+            "series_hvp_ret series_hvp(double a0, double a1, double a2, double a3, int32_t a4);"
+        ),
+        "{h}"
+    );
+    let o = Command::new("cc")
+        .arg(root().join("test-ir/c/second_order_main.c"))
+        .arg(&obj)
+        .args(["-lm", "-lpthread", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("17788 checks, 0 failed"), "{out}");
     let o = adc(&[
         "grad",
         grad.to_str().unwrap(),
