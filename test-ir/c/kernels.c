@@ -274,3 +274,7 @@ double bits_through_call(double x, double y) {
   bits_put(buf, by, 7);
   return bits_scaled(bx, 3) * buf[0];
 }
+
+/* pow's partials at the edges: x = 0 (the result 0 or 1: the second pow
+ * call), y = 0 (the guard), and normal results (r/x). */
+double pow_edges(double x, double y) { return pow(x, y) + pow(x, 3.0) * y; }

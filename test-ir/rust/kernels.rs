@@ -228,3 +228,9 @@ fn from_bits_scaled(bits: u64, k: f64) -> f64 {
 pub extern "C" fn bits_through_call(x: f64, y: f64) -> f64 {
     from_bits_scaled(x.to_bits(), y) * from_bits_scaled(y.to_bits(), 0.5)
 }
+
+/// pow's partials at the edges (see kernels.c).
+#[no_mangle]
+pub extern "C" fn pow_edges(x: f64, y: f64) -> f64 {
+    x.powf(y) + x.powf(3.0) * y
+}

@@ -343,6 +343,7 @@ impl<'s> TangentBuilder<'s> {
                     args: &args,
                     result: Some(res),
                     ty: res.ty(),
+                    branches: true,
                 };
                 let mut acc: Option<Value> = None;
                 for (i, p) in partials.iter().enumerate() {

@@ -60,6 +60,7 @@ impl Builder {
     binop!(add, LLVMBuildAdd);
     binop!(sub, LLVMBuildSub);
     binop!(mul, LLVMBuildMul);
+    binop!(and, LLVMBuildAnd);
     pub fn fneg(&self, a: Value) -> Value {
         Value(unsafe { LLVMBuildFNeg(self.raw, a.0, c"".as_ptr()) })
     }

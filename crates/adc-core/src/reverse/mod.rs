@@ -1561,6 +1561,7 @@ impl<'s> AdjointBuilder<'s> {
                                 args: &args,
                                 result,
                                 ty: inst.ty(),
+                                branches: true,
                             };
                             let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
                             partial_term(&self.b, needs_strong_zero(p, &ops), d, r_bar)

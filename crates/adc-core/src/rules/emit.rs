@@ -15,6 +15,12 @@ pub struct ExprEnv<'a> {
     pub result: Option<Value>,
     /// The float type partials are computed in (the result type).
     pub ty: Type,
+    /// Whether a select whose arm calls a costly function may become a
+    /// branch, so that only the arm taken runs (the pow partial's second
+    /// pow call, needed only where the result is not a normal float). The
+    /// builders allow it: each records a source block's last block only
+    /// after emitting all of it.
+    pub branches: bool,
 }
 
 fn num(x: f64, like: Type) -> Value {
@@ -115,6 +121,32 @@ pub fn emit(e: &Expr, env: &ExprEnv) -> Result<Value, String> {
             };
             b.fcmp(p, emit(l, env)?, emit(r, env)?)
         }
+        Expr::Select(c, x, y)
+            if env.branches && !env.ty.is_vector() && (x.is_costly() || y.is_costly()) =>
+        {
+            let cond = emit(c, env)?;
+            let f = b.insert_block().function();
+            let ctx = b.context();
+            let (then, other, join) = (
+                f.append_block(ctx, "partial.then"),
+                f.append_block(ctx, "partial.else"),
+                f.append_block(ctx, "partial.join"),
+            );
+            b.cond_br(cond, then, other);
+            b.position_at_end(then);
+            let vx = emit(x, env)?;
+            let from_x = b.insert_block();
+            b.br(join);
+            b.position_at_end(other);
+            let vy = emit(y, env)?;
+            let from_y = b.insert_block();
+            b.br(join);
+            b.position_at_end(join);
+            let phi = b.phi(vx.ty(), "");
+            phi.add_incoming(vx, from_x);
+            phi.add_incoming(vy, from_y);
+            phi
+        }
         Expr::Select(c, x, y) => b.select(emit(c, env)?, emit(x, env)?, emit(y, env)?),
         Expr::Call(f, args) => {
             let vals = args
@@ -137,6 +169,21 @@ fn call_math(f: MathFn, args: &[Value], env: &ExprEnv) -> Result<Value, String> 
             } else {
                 Ok(v)
             }
+        }
+        MathFn::IsNormal => {
+            let v = fp_cast(b, args[0], ty);
+            let fabs =
+                intrinsic(env.module, "llvm.fabs", &[ty]).ok_or("this LLVM has no llvm.fabs")?;
+            let a = b.call(fabs, &[v]);
+            let (min, max) = match ty.kind() {
+                LLVMTypeKind::LLVMFloatTypeKind => (f32::MIN_POSITIVE as f64, f32::MAX as f64),
+                LLVMTypeKind::LLVMDoubleTypeKind => (f64::MIN_POSITIVE, f64::MAX),
+                // (other widths: no cheap path, the condition is false)
+                _ => return Ok(Type::i1(b.context()).const_int(0)),
+            };
+            let lo = b.fcmp(LLVMRealPredicate::LLVMRealOGE, a, ty.const_float(min));
+            let hi = b.fcmp(LLVMRealPredicate::LLVMRealOLE, a, ty.const_float(max));
+            Ok(b.and(lo, hi))
         }
         MathFn::Digamma => {
             let double = Type(unsafe { llvm_sys::core::LLVMDoubleTypeInContext(b.context()) });

@@ -54,6 +54,9 @@ pub enum MathFn {
     Yn,
     /// ψ = Γ'/Γ ([`super::special::digamma`]).
     Digamma,
+    /// Whether x is a normal float of the rule's type (neither zero, nor
+    /// subnormal, nor infinite, nor NaN): a condition.
+    IsNormal,
 }
 
 impl MathFn {
@@ -79,6 +82,7 @@ impl MathFn {
             "y1" => (MathFn::Y1, 1),
             "yn" => (MathFn::Yn, 2),
             "digamma" => (MathFn::Digamma, 1),
+            "isnormal" => (MathFn::IsNormal, 1),
             _ => return None,
         })
     }
@@ -105,6 +109,7 @@ impl MathFn {
             MathFn::Y1 => "y1",
             MathFn::Yn => "yn",
             MathFn::Digamma => "digamma",
+            MathFn::IsNormal => "isnormal",
         }
     }
 }
@@ -165,6 +170,26 @@ impl Expr {
                         | MathFn::Yn
                         | MathFn::Digamma
                 ) || args.iter().any(Expr::may_be_unbounded)
+            }
+        }
+    }
+    /// Whether evaluating the expression calls a function that costs more
+    /// than a few instructions (a select whose arm does is worth a branch).
+    pub fn is_costly(&self) -> bool {
+        match self {
+            Expr::Num(_) | Expr::Arg(_) | Expr::Result => false,
+            Expr::Neg(a) => a.is_costly(),
+            Expr::Bin(_, a, b) | Expr::Cmp(_, a, b) => a.is_costly() || b.is_costly(),
+            Expr::Select(c, a, b) => c.is_costly() || a.is_costly() || b.is_costly(),
+            Expr::Call(f, args) => {
+                !matches!(
+                    f,
+                    MathFn::Float
+                        | MathFn::Copysign
+                        | MathFn::Trunc
+                        | MathFn::Sqrt
+                        | MathFn::IsNormal
+                ) || args.iter().any(Expr::is_costly)
             }
         }
     }
@@ -232,6 +257,7 @@ impl Expr {
                     MathFn::Y1 => unsafe { libm::y1(x) },
                     MathFn::Yn => unsafe { libm::yn(x as i32, y) },
                     MathFn::Digamma => digamma(x),
+                    MathFn::IsNormal => f64::from(u8::from(x.is_normal())),
                 }
             }
         }

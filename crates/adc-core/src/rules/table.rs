@@ -25,18 +25,20 @@ const PARTIALS: &[(&str, &str, &str)] = &[
     // roots and powers
     ("llvm.sqrt sqrt sqrtf", "x", "0.5/r"),
     ("cbrt cbrtf llvm.cbrt", "x", "1/(3*r*r)"),
-    // The `== 0` guards keep x^0 at x = 0 from giving 0 * inf = NaN. (y*r/x
-    // would spare the second pow call but is 0/0 at x = 0; guarding it
-    // measured slower on poor_besselj than the second call.)
+    // The `== 0` guards keep x^0 at x = 0 from giving 0 * inf = NaN. Where
+    // the result is a normal float, x^(y-1) is r/x (x is not 0 there): the
+    // select becomes a branch (ExprEnv::branches), so the second pow call
+    // runs only at zeros, infinities, NaNs and subnormal results, where r/x
+    // would be wrong or inexact.
     (
         "llvm.pow pow powf",
         "x y",
-        "y == 0 ? 0 : y*pow(x, y - 1) ; x == 0 ? 0 : r*log(x)",
+        "y == 0 ? 0 : (isnormal(r) ? y*r/x : y*pow(x, y - 1)) ; x == 0 ? 0 : r*log(x)",
     ),
     (
         "llvm.powi",
         "x n",
-        "float(n) == 0 ? 0 : float(n)*powi(x, n - 1) ; _",
+        "float(n) == 0 ? 0 : (isnormal(r) ? float(n)*r/x : float(n)*powi(x, n - 1)) ; _",
     ),
     // At the origin (a cone's tip) 0 is a subgradient; x/r would be 0/0,
     // and NaN even where the tangent is 0 (hypot(k x, k y) at k = 0).
