@@ -986,12 +986,6 @@ impl<'s> AdjointBuilder<'s> {
         (self.tape_rev.expect("tape"), fns)
     }
 
-    fn type_size(&self, t: Type) -> u64 {
-        let td = unsafe { LLVMGetModuleDataLayout(self.synth.module) };
-        let s = unsafe { LLVMABISizeOfType(td, t.0) };
-        s.div_ceil(8) * 8
-    }
-
     fn need_type(&self, n: Need) -> Type {
         match n {
             Need::Primal(v) | Need::Shadow(v) => v.ty(),
@@ -1003,16 +997,35 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     /// Tape needs of `bb` with their byte offsets and the bundle size.
+    /// Values of 8 bytes or more come first, in slots of a multiple of 8;
+    /// then 4-, 2- and 1-byte values in slots of their own size (an `i32`
+    /// loop counter takes 4 bytes, not 8). Bundles are padded to 4 bytes,
+    /// so every field sits at a multiple of 4 or of its own size
+    /// ([`tape_alignment`]); x86 loads a double at any address at full speed
+    /// unless it straddles a cache line.
     fn tape_layout(&self, bb: Block) -> (Vec<(Need, u64)>, u64) {
+        let td = unsafe { LLVMGetModuleDataLayout(self.synth.module) };
+        let mut items: Vec<(Need, u64)> = self.needs[&bb]
+            .iter()
+            .filter(|n| self.keep[*n] == Keep::Tape)
+            .map(|n| {
+                let bytes = unsafe { LLVMABISizeOfType(td, self.need_type(*n).0) };
+                let slot = if bytes >= 8 {
+                    bytes.div_ceil(8) * 8
+                } else {
+                    bytes.next_power_of_two()
+                };
+                (*n, slot)
+            })
+            .collect();
+        items.sort_by_key(|(_, slot)| std::cmp::Reverse((*slot).min(8)));
         let mut off = 0;
-        let mut out = Vec::new();
-        for n in &self.needs[&bb] {
-            if self.keep[n] == Keep::Tape {
-                out.push((*n, off));
-                off += self.type_size(self.need_type(*n));
-            }
+        let mut out = Vec::with_capacity(items.len());
+        for (n, slot) in items {
+            out.push((n, off));
+            off += slot;
         }
-        (out, off)
+        (out, off.div_ceil(4) * 4)
     }
 
     fn forward_block(&mut self, bb: Block) -> Result<()> {
@@ -1093,7 +1106,7 @@ impl<'s> AdjointBuilder<'s> {
             for (n, off) in layout {
                 let v = self.forward_value(n)?;
                 let s = self.b.store(v, self.b.byte_gep(p, off));
-                s.set_alignment(8);
+                s.set_alignment(tape_alignment(off));
             }
             self.stats.pushed_per_block.push((bb.label(), size));
         }
@@ -1363,7 +1376,7 @@ impl<'s> AdjointBuilder<'s> {
             let p = self.b.call(fns.pop, &[t, len]);
             for (n, off) in layout {
                 let v = self.b.load(self.need_type(n), self.b.byte_gep(p, off));
-                v.set_alignment(8);
+                v.set_alignment(tape_alignment(off));
                 local.insert(n, v);
             }
         }
@@ -2117,5 +2130,15 @@ impl<'s> AdjointBuilder<'s> {
             }
         };
         Ok(())
+    }
+}
+
+/// The alignment of a tape field at byte `off` of a bundle: bundles start
+/// at multiples of 4 ([`AdjointBuilder::tape_layout`]).
+fn tape_alignment(off: u64) -> u32 {
+    if off == 0 {
+        4
+    } else {
+        4.min(1u32 << off.trailing_zeros().min(2))
     }
 }
