@@ -1015,15 +1015,7 @@ fn deep_recursion_differentiates_as_deep_as_the_primal_runs() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("c", "deep_recursion.c", "");
     let obj = both_modes_object(dir.path(), &bc, &["deep_rec"]);
-    let exe = dir.path().join("deep");
-    let o = Command::new("cc")
-        .arg(root().join("test-ir/c/deep_recursion_main.c"))
-        .arg(&obj)
-        .args(["-lm", "-o"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
+    let exe = compile_and_link(dir.path(), &[&obj], "deep_recursion_main.c", "deep");
     for mode in ["p", "f", "r"] {
         let run = Command::new("sh")
             .arg("-c")
@@ -1046,6 +1038,16 @@ fn deep_recursion_differentiates_as_deep_as_the_primal_runs() {
             );
         }
     }
+}
+
+/// Link the C driver test-ir/c/`main_c` with `obj` ([`compile_and_link`]),
+/// run it, and return its output; the driver must exit 0.
+fn run_with_driver(dir: &Path, main_c: &str, obj: &Path) -> String {
+    let exe = compile_and_link(dir, &[obj], main_c, main_c.trim_end_matches(".c"));
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{out}");
+    out
 }
 
 /// Forward over reverse, the notes' Hessian-vector products: adc's gradient
@@ -1092,18 +1094,7 @@ fn forward_over_reverse_gives_hessian_vector_products() {
         "{h}"
     );
     assert!(h.contains("series_grad_fwd_ret series_grad_fwd("), "{h}");
-    let exe = dir.path().join("hvp");
-    let o = Command::new("cc")
-        .arg(root().join("test-ir/c/second_order_main.c"))
-        .arg(&obj)
-        .args(["-lm", "-lpthread", "-o"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{out}");
+    let out = run_with_driver(dir.path(), "second_order_main.c", &obj);
     assert!(out.contains("8894 checks, 0 failed"), "{out}");
     // One step: --mode hvp generates FN_grad, FN_grad_fwd and FN_hvp.
     let o = adc(&[
@@ -1132,17 +1123,7 @@ fn forward_over_reverse_gives_hessian_vector_products() {
         ),
         "{h}"
     );
-    let o = Command::new("cc")
-        .arg(root().join("test-ir/c/second_order_main.c"))
-        .arg(&obj)
-        .args(["-lm", "-lpthread", "-o"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{out}");
+    let out = run_with_driver(dir.path(), "second_order_main.c", &obj);
     assert!(out.contains("17788 checks, 0 failed"), "{out}");
     let o = adc(&[
         "grad",
@@ -1187,18 +1168,7 @@ fn final_stores_through_aliasing_outputs_are_undone_for_the_reverse_sweep() {
     // No load is taped: the reverse sweep repeats them.
     assert!(e.contains("tape of `smooth_into`"), "{e}");
     assert!(!e.contains("= load"), "{e}");
-    let exe = dir.path().join("fs");
-    let o = Command::new("cc")
-        .arg(root().join("test-ir/c/final_store_main.c"))
-        .arg(&obj)
-        .args(["-lm", "-lpthread", "-o"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "cc: {}", stderr(&o));
-    let run = Command::new(&exe).output().unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{out}");
+    let out = run_with_driver(dir.path(), "final_store_main.c", &obj);
     assert!(out.contains("738 checks, 0 failed"), "{out}");
 }
 

@@ -258,7 +258,9 @@ impl TypeHint {
             MemoryHint::Float => "float",
         };
         Some(format!(
-            "the type hint says {what} moves {hint}s, but the type analysis found that it moves {};              a hint only answers where the analysis finds nothing and never overrides it: drop              the hint, or check that it names the place adc asked about",
+            "the type hint says {what} moves {hint}s, but the type analysis found that it moves {}; \
+             a hint only answers where the analysis finds nothing and never overrides it: drop \
+             the hint, or check that it names the place adc asked about",
             decided.describe()
         ))
     }

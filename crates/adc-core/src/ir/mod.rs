@@ -341,10 +341,11 @@ impl Value {
     /// Whether some lane of this vector may be poison or undef: a lane
     /// that an `insertelement` chain into poison never filled, a
     /// `shufflevector` lane with an undefined mask element, or arithmetic
-    /// on such a vector (up to a few levels; loads, calls, arguments and
-    /// phis count as fully defined; calls as their vector arguments). SLP-vectorized code builds these and
-    /// later drops the undefined lanes, so a partial read from such a lane
-    /// must not reach a derivative (0 * poison is poison).
+    /// on such a vector (up to a few levels; loads, arguments and phis
+    /// count as fully defined, calls as their vector arguments).
+    /// SLP-vectorized code builds these and later drops the undefined
+    /// lanes, so a partial read from such a lane must not reach a
+    /// derivative (0 * poison is poison).
     pub fn may_have_poison_lanes(self) -> bool {
         fn walk(v: Value, depth: u32) -> bool {
             if !v.ty().is_vector() || depth > 6 {

@@ -211,7 +211,11 @@ impl ReverseSynth {
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             if tape::is_block_fn(f) {
                 return Err(AdcError::Usage(
-                    "reverse mode over a gradient that keeps a tape (a loop whose trip count is                      known only at run time) is not supported yet: for second derivatives                      differentiate the gradient in forward mode (forward over reverse:                      `adc grad G.bc -f F_grad --mode forward`, or `__enzyme_fwddiff` of a                      function that calls `__enzyme_autodiff`)"
+                    "reverse mode over a gradient that keeps a tape (a loop whose trip count is \
+                     known only at run time) is not supported yet: for second derivatives \
+                     differentiate the gradient in forward mode (forward over reverse: \
+                     `adc grad G.bc -f F_grad --mode forward`, or `__enzyme_fwddiff` of a \
+                     function that calls `__enzyme_autodiff`)"
                         .into(),
                 ));
             }

@@ -36,15 +36,20 @@ fn num(x: f64, like: Type) -> Value {
 /// the partial evaluates to: where `p` may be infinite at finite operands
 /// (asinh's 1/|x| at x = 0 reached with a zero tangent would otherwise make
 /// the whole derivative NaN), and where it reads a vector lane that may be
-/// poison (SLP code drops such lanes later; 0 * poison is poison).
+/// poison (SLP code drops such lanes later; 0 * poison is poison). A
+/// constant operand does not count: the builders pass it with its poison
+/// lanes zeroed ([`Value::without_poison_lanes`]).
 pub fn needs_strong_zero(p: &Expr, operands: &[Value]) -> bool {
     if p.may_be_unbounded() {
         return true;
     }
     let mut used = Vec::new();
     p.args_used(&mut used);
-    used.iter()
-        .any(|&j| operands.get(j).is_some_and(|v| v.may_have_poison_lanes()))
+    used.iter().any(|&j| {
+        operands
+            .get(j)
+            .is_some_and(|v| !v.is_constant() && v.may_have_poison_lanes())
+    })
 }
 
 /// The term `d * t` of a partial `d` and a tangent or adjoint `t`; with
