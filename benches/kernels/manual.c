@@ -18,3 +18,4 @@ void sin_dot_manual_grad(const double *x, double *dx, int n, double d_ret) {
     dx[i + 1] += sin(x[i]) * d_ret;
   }
 }
+

@@ -210,3 +210,23 @@ double pair_copies(const double *x, int n) {
   for (int i = 0; i < n; i++) s += q[i].a * q[i].b + q[(i + 1) % n].a;
   return s;
 }
+
+/* A work array filled once per step and read by several loops after its
+ * last write (reverse mode copies it to the tape once per step and repeats
+ * those reads), with an in-place update between reads: the reads before
+ * the update saw other values and stay on the tape. The double loop reads
+ * the array n times per step. */
+double reread_work(const double *x, int n, int steps) {
+  double *w = malloc(n * sizeof *w);
+  double s = 0.0;
+  for (int t = 0; t < steps; t++) {
+    for (int i = 0; i < n; i++) w[i] = sin(x[i] * (t + 1)) + x[(i + t) % n];
+    for (int i = 0; i < n; i++) s += w[i] * x[i];
+    for (int i = 0; i < n; i++) w[i] = w[i] * w[i] - x[i];
+    for (int i = 0; i < n; i++) s += w[i] * w[(i + 1) % n];
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++) s += 0.01 * exp(0.1 * w[i]) * w[j] * x[(i + j) % n];
+  }
+  free(w);
+  return s;
+}

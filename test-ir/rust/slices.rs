@@ -175,3 +175,34 @@ pub fn max_by(x: &[f64]) -> f64 {
     let i = x.iter().position(|a| *a == m).unwrap();
     m * (i as f64 + 1.0) + x.iter().map(|a| (a - m).powi(2)).sum::<f64>()
 }
+
+/// A work array from `vec![0.0; n]` (rustc passes its pointer through an
+/// integer phi: the block, or the dangling address when n is 0), filled
+/// once per step and read by several loops, with an in-place update
+/// between the reads (test-ir/c/memory.c's `reread_work`).
+#[no_mangle]
+pub fn reread_work(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut w = vec![0.0; n];
+    let mut s = 0.0;
+    for t in 0..4 {
+        for i in 0..n {
+            w[i] = (x[i] * (t + 1) as f64).sin() + x[(i + t) % n];
+        }
+        for i in 0..n {
+            s += w[i] * x[i];
+        }
+        for i in 0..n {
+            w[i] = w[i] * w[i] - x[i];
+        }
+        for i in 0..n {
+            s += w[i] * w[(i + 1) % n];
+        }
+        for i in 0..n {
+            for j in 0..n {
+                s += 0.01 * (0.1 * w[i]).exp() * w[j] * x[(i + j) % n];
+            }
+        }
+    }
+    s
+}

@@ -22,6 +22,7 @@ extern "Rust" {
     fn chunks_sum(x: &[f64]) -> f64;
     fn retain_filter(x: &[f64]) -> f64;
     fn max_by(x: &[f64]) -> f64;
+    fn reread_work(x: &[f64]) -> f64;
 }
 
 // adc's signatures: each slice's pointer is followed by its shadow, then the
@@ -63,6 +64,8 @@ extern "C" {
     fn retain_filter_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
     fn max_by_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
     fn max_by_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
+    fn reread_work_grad(x: *const f64, dx: *mut f64, n: usize, d: f64);
+    fn reread_work_fwd(x: *const f64, tx: *const f64, n: usize) -> f64;
 }
 
 /// A Rust-ABI `fn(&[f64]) -> f64` with adc's gradient and tangent.
@@ -238,7 +241,7 @@ fn main() {
                 r
             },
         );
-        let idioms: [SliceFn; 8] = [
+        let idioms: [SliceFn; 9] = [
             ("nested_vecs", nested_vecs, nested_vecs_grad, nested_vecs_fwd),
             ("poly_struct", poly_struct, poly_struct_grad, poly_struct_fwd),
             ("logsumexp", logsumexp, logsumexp_grad, logsumexp_fwd),
@@ -247,6 +250,7 @@ fn main() {
             ("chunks_sum", chunks_sum, chunks_sum_grad, chunks_sum_fwd),
             ("retain_filter", retain_filter, retain_filter_grad, retain_filter_fwd),
             ("max_by", max_by, max_by_grad, max_by_fwd),
+            ("reread_work", reread_work, reread_work_grad, reread_work_fwd),
         ];
         for (name, f, grad, tangent) in idioms {
             c.function(

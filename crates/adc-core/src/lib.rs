@@ -209,6 +209,7 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         r?;
     }
     passes::run(module, passes::PREPROCESS)?;
+    ir::int_pointers::rebuild_phis(m);
     rules::custom::unpin_inactive_globals(m, &pinned);
     ir::float_params::retype(m, &|f| {
         roots.contains(&f)

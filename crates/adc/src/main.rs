@@ -359,6 +359,9 @@ fn print_stats(stats: &[adc_core::reverse::TapeStats]) {
                 println!("      {w}");
             }
         }
+        for shot in &s.snapshots {
+            println!("  {shot}");
+        }
         println!(
             "  values stored on the tape: {}, in stack slots: {}, recomputed: {}",
             s.taped, s.slots, s.recomputed

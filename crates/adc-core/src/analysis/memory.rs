@@ -174,13 +174,7 @@ impl MemoryWrites {
         let root = root_object(load.operand(0));
         let relevant = if self.private.contains(&root) {
             // A heap block qualifies when only a final free frees it.
-            let freed_early = root.opcode() != Some(LLVMOpcode::LLVMAlloca)
-                && self.writers.iter().any(|&(w, t)| {
-                    t == Target::Private(root)
-                        && HeapFn::of(w).is_some_and(|h| !h.allocates())
-                        && !self.finals.frees.contains(&w)
-                });
-            if freed_early {
+            if self.freed_early(root) {
                 return false;
             }
             Target::Private(root)
@@ -195,6 +189,37 @@ impl MemoryWrites {
             .writers
             .iter()
             .any(|&(w, t)| t == relevant && !self.finals.contains(w) && self.runs_after(load, w))
+    }
+
+    /// Whether `object` (an allocation of this function) is private: only
+    /// accesses through its own address can change it.
+    pub fn is_private(&self, object: Value) -> bool {
+        self.private.contains(&object)
+    }
+
+    /// Whether the heap block `object` may be freed before the function
+    /// ends (by a free that is not one of the final writes).
+    pub fn freed_early(&self, object: Value) -> bool {
+        object.opcode() != Some(LLVMOpcode::LLVMAlloca)
+            && self.writers.iter().any(|&(w, t)| {
+                t == Target::Private(object)
+                    && HeapFn::of(w).is_some_and(|h| !h.allocates())
+                    && !self.finals.frees.contains(&w)
+            })
+    }
+
+    /// The instructions that may write the private `object`, but for the
+    /// final writes.
+    pub fn writers_of(&self, object: Value) -> impl Iterator<Item = Value> + '_ {
+        self.writers
+            .iter()
+            .filter(move |&&(w, t)| t == Target::Private(object) && !self.finals.contains(w))
+            .map(|&(w, _)| w)
+    }
+
+    /// Whether `a` comes before `b` in their (common) block.
+    pub fn precedes(&self, a: Value, b: Value) -> bool {
+        self.index.get(&a) < self.index.get(&b)
     }
 
     /// Whether `w` can execute after `a` in one run of the function.

@@ -7,6 +7,7 @@ pub mod dominators;
 pub mod float_bits;
 pub mod loops;
 pub mod memory;
+pub mod snapshots;
 pub mod tbaa;
 pub mod types;
 pub mod unsupported;

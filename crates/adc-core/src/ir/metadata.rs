@@ -1,6 +1,7 @@
 //! Reading metadata attached to instructions: the nodes, strings and
 //! integers of a tag, and the access type clang's TBAA gives a load or
-//! store (analysis/tbaa.rs reads struct layouts from the same nodes).
+//! store (analysis/tbaa.rs reads struct layouts from the same nodes); and
+//! writing the alias scopes adc's own accesses carry.
 
 #![allow(clippy::not_unsafe_ptr_arg_deref)] // (LLVM handles)
 
@@ -70,4 +71,45 @@ pub fn tbaa_access_name(inst: Value) -> Option<String> {
     // tag = {base type, access type, offset}; access type = {!"name", ...}
     let access = operands(tag).get(1).copied()?;
     md_string(operands(access).first().copied()?)
+}
+
+/// A list holding one alias scope, `scope` in domain `domain` (both named
+/// by strings), for `!alias.scope` and `!noalias`.
+pub fn alias_scope_list(ctx: LLVMContextRef, domain: &str, scope: &str) -> LLVMValueRef {
+    unsafe {
+        let string = |s: &str| LLVMMDStringInContext2(ctx, s.as_ptr() as *const _, s.len());
+        let mut d = [string(domain)];
+        let domain = LLVMMDNodeInContext2(ctx, d.as_mut_ptr(), 1);
+        let mut sc = [string(scope), domain];
+        let scope = LLVMMDNodeInContext2(ctx, sc.as_mut_ptr(), 2);
+        let mut list = [scope];
+        LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, list.as_mut_ptr(), 1))
+    }
+}
+
+fn kind_id(v: Value, kind: &str) -> u32 {
+    unsafe {
+        let ctx = LLVMGetTypeContext(LLVMTypeOf(v.0));
+        LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32)
+    }
+}
+
+/// Attach the scopes of `list` (an [`alias_scope_list`]) to instruction
+/// `v` under `kind` ("alias.scope" or "noalias"), after those it has.
+pub fn add_scopes(v: Value, kind: &str, list: LLVMValueRef) {
+    unsafe {
+        let ctx = LLVMGetTypeContext(LLVMTypeOf(v.0));
+        let node = match metadata(v, kind) {
+            None => list,
+            Some(old) => {
+                let mut ops: Vec<_> = operands(old)
+                    .into_iter()
+                    .chain(operands(list))
+                    .map(|o| LLVMValueAsMetadata(o))
+                    .collect();
+                LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), ops.len()))
+            }
+        };
+        LLVMSetMetadata(v.0, kind_id(v, kind), node);
+    }
 }

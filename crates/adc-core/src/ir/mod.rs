@@ -22,6 +22,7 @@ pub mod fp_idioms;
 pub mod globals;
 pub mod heap;
 pub mod inline_asm;
+pub mod int_pointers;
 pub mod libm_outputs;
 pub mod metadata;
 pub mod module_io;
@@ -340,57 +341,90 @@ impl Value {
     }
     /// Whether some lane of this vector may be poison or undef: a lane
     /// that an `insertelement` chain into poison never filled, a
-    /// `shufflevector` lane with an undefined mask element, or arithmetic
-    /// on such a vector (up to a few levels; loads, arguments and phis
-    /// count as fully defined, calls as their vector arguments).
-    /// SLP-vectorized code builds these and later drops the undefined
-    /// lanes, so a partial read from such a lane must not reach a
-    /// derivative (0 * poison is poison).
+    /// `shufflevector` lane with an undefined mask element or taken from
+    /// such a lane, or arithmetic on such a lane (up to a few levels; loads,
+    /// arguments and phis count as fully defined, calls as their vector
+    /// arguments). Lane by lane: a splat (`shufflevector (insertelement
+    /// poison, x, 0), poison, zeroinitializer`) has none. SLP-vectorized
+    /// code builds these and later drops the undefined lanes, so a partial
+    /// read from such a lane must not reach a derivative (0 * poison is
+    /// poison).
     pub fn may_have_poison_lanes(self) -> bool {
-        fn walk(v: Value, depth: u32) -> bool {
-            if !v.ty().is_vector() || depth > 6 {
-                return false;
+        fn lanes(v: Value, depth: u32) -> Vec<bool> {
+            let n = v.ty().vector_size() as usize;
+            if depth > 6 {
+                return vec![false; n];
             }
             unsafe {
                 if LLVMIsUndef(v.0) != 0 || LLVMIsPoison(v.0) != 0 {
-                    return true;
+                    return vec![true; n];
                 }
                 if v.is_constant() {
-                    return v.without_poison_lanes() != v;
+                    return (0..n)
+                        .map(|i| {
+                            let e = LLVMGetAggregateElement(v.0, i as u32);
+                            e.is_null() || LLVMIsUndef(e) != 0 || LLVMIsPoison(e) != 0
+                        })
+                        .collect();
                 }
             }
-            let Some(op) = v.opcode() else { return false };
+            let Some(op) = v.opcode() else {
+                return vec![false; n];
+            };
             match op {
                 LLVMOpcode::LLVMShuffleVector => {
-                    let n = unsafe { LLVMGetNumMaskElements(v.0) };
+                    let a = lanes(v.operand(0), depth + 1);
+                    let b = lanes(v.operand(1), depth + 1);
                     let undef = unsafe { LLVMGetUndefMaskElem() };
-                    (0..n).any(|i| unsafe { LLVMGetMaskValue(v.0, i) } == undef)
-                        || walk(v.operand(0), depth + 1)
-                        || walk(v.operand(1), depth + 1)
+                    (0..n)
+                        .map(|i| {
+                            let m = unsafe { LLVMGetMaskValue(v.0, i as u32) };
+                            if m == undef {
+                                return true;
+                            }
+                            let m = m as usize;
+                            if m < a.len() {
+                                a[m]
+                            } else {
+                                b.get(m - a.len()).copied().unwrap_or(true)
+                            }
+                        })
+                        .collect()
                 }
                 LLVMOpcode::LLVMInsertElement => {
-                    // Lanes filled by the chain down to its first non-insert.
-                    let n = v.ty().vector_size();
-                    let mut filled = vec![false; n as usize];
-                    let mut base = v;
-                    while base.opcode() == Some(LLVMOpcode::LLVMInsertElement) {
-                        let idx = base.operand(2);
-                        if !idx.is_constant() {
-                            return true;
-                        }
-                        let i = unsafe { LLVMConstIntGetZExtValue(idx.0) } as usize;
-                        if let Some(f) = filled.get_mut(i) {
-                            *f = true;
-                        }
-                        base = base.operand(0);
+                    let idx = v.operand(2);
+                    let mut l = lanes(v.operand(0), depth + 1);
+                    if !idx.is_constant() {
+                        return vec![true; n];
                     }
-                    !filled.iter().all(|f| *f) && walk(base, depth + 1)
+                    let i = unsafe { LLVMConstIntGetZExtValue(idx.0) } as usize;
+                    let x = v.operand(1);
+                    let undefined = unsafe { LLVMIsUndef(x.0) != 0 || LLVMIsPoison(x.0) != 0 };
+                    if let Some(f) = l.get_mut(i) {
+                        *f = undefined;
+                    }
+                    l
                 }
-                LLVMOpcode::LLVMLoad | LLVMOpcode::LLVMPHI => false,
-                _ => (0..v.num_operands()).any(|i| walk(v.operand(i), depth + 1)),
+                LLVMOpcode::LLVMLoad | LLVMOpcode::LLVMPHI => vec![false; n],
+                _ => {
+                    let mut out = vec![false; n];
+                    for k in 0..v.num_operands() {
+                        let o = v.operand(k);
+                        if !o.ty().is_vector() {
+                            continue;
+                        }
+                        let l = lanes(o, depth + 1);
+                        if l.len() == n {
+                            out.iter_mut().zip(&l).for_each(|(a, b)| *a |= *b);
+                        } else if l.iter().any(|b| *b) {
+                            return vec![true; n];
+                        }
+                    }
+                    out
+                }
             }
         }
-        walk(self, 0)
+        self.ty().is_vector() && lanes(self, 0).iter().any(|b| *b)
     }
     pub fn erase(self) {
         unsafe { LLVMInstructionEraseFromParent(self.0) }
@@ -916,6 +950,11 @@ define void @f(double %x, double %y, <2 x double> %v) {
   %swap = shufflevector <2 x double> %full, <2 x double> %v, <2 x i32> <i32 1, i32 2>
   %arg = fadd <2 x double> %v, <double 1.0, double 2.0>
   %lane = fmul <2 x double> %full, <double 1.0, double poison>
+  %splat = shufflevector <2 x double> %half, <2 x double> poison, <2 x i32> zeroinitializer
+  %spread = fmul <2 x double> %splat, %v
+  %hi = shufflevector <2 x double> %half, <2 x double> poison, <2 x i32> <i32 0, i32 1>
+  %picked = shufflevector <2 x double> %v, <2 x double> %half, <2 x i32> <i32 2, i32 1>
+  %lost = shufflevector <2 x double> %v, <2 x double> %half, <2 x i32> <i32 0, i32 3>
   ret void
 }"#;
         let ctx = Context::create();
@@ -924,10 +963,10 @@ define void @f(double %x, double %y, <2 x double> %v) {
         let f = get_function(m.as_mut_ptr(), "f").unwrap();
         let insts = f.blocks()[0].instructions();
         let by_name = |n: &str| *insts.iter().find(|i| i.name() == n).unwrap();
-        for n in ["half", "scaled", "dup", "lane"] {
+        for n in ["half", "scaled", "dup", "lane", "hi", "lost"] {
             assert!(by_name(n).may_have_poison_lanes(), "{n}");
         }
-        for n in ["full", "swap", "arg"] {
+        for n in ["full", "swap", "arg", "splat", "spread", "picked"] {
             assert!(!by_name(n).may_have_poison_lanes(), "{n}");
         }
     }

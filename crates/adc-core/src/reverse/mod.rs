@@ -30,6 +30,7 @@
 mod atomics;
 mod custom_call;
 mod plan;
+mod snapshot;
 pub mod tape;
 
 use crate::analysis::activity::{underlying_alloca, HeapFn};
@@ -120,6 +121,8 @@ pub struct TapeStats {
     pub taped: usize,
     /// Values recomputed in the reverse sweep instead of stored.
     pub recomputed: usize,
+    /// Work arrays copied to the tape once per loop iteration, one line each.
+    pub snapshots: Vec<String>,
 }
 
 impl ReverseSynth {
@@ -460,6 +463,12 @@ struct AdjointBuilder<'s> {
     /// until the gradient returns. With, once the forward sweep made them,
     /// each store's (address, value overwritten, value stored, alignment).
     finals: crate::analysis::memory::FinalWrites,
+    /// Combined mode: work arrays copied to the tape at the end of each
+    /// iteration of a loop and back before its reverse (see
+    /// [`crate::analysis::snapshots`]).
+    snapshots: crate::analysis::snapshots::IterationSnapshots,
+    /// Per snapshot: the stack slot with its copy's address on the tape.
+    snapshot_at: Vec<Value>,
     undone: Vec<(Value, Value, Value, u32)>,
     /// Split mode: the reverse function's zero-filled twins of the shadows
     /// of the source's stack objects.
@@ -556,6 +565,8 @@ impl<'s> AdjointBuilder<'s> {
             derived_last: IndexMap::new(),
             hoist_slot: IndexMap::new(),
             finals: Default::default(),
+            snapshots: Default::default(),
+            snapshot_at: Vec::new(),
             undone: Vec::new(),
             rev_allocas: IndexMap::new(),
             ivs: IndexMap::new(),
@@ -656,6 +667,10 @@ impl<'s> AdjointBuilder<'s> {
                     self.rev_value(Need::Primal(o), local)?
                 };
                 c.set_operand(i, m);
+            }
+            if let (false, Some(i)) = (shadow, self.snapshots.covering(v)) {
+                let a = self.in_snapshot(i, c.operand(0), c);
+                c.set_operand(0, a);
             }
             self.b.insert(c);
             local.insert(n, c);
@@ -790,6 +805,7 @@ impl<'s> AdjointBuilder<'s> {
             .values()
             .filter(|k| **k == Keep::Recompute)
             .count();
+        self.stats.snapshots = self.snapshots.iter().map(|s| s.describe()).collect();
         let ctx = self.synth.ctx;
         let split = self.aug.is_some();
         self.split_calls = self.cfg.reverse_post_order().iter().any(|bb| {
@@ -857,7 +873,10 @@ impl<'s> AdjointBuilder<'s> {
             let tr = rest.next().expect("tape parameter");
             self.tape = Some((tf, fns));
             self.tape_rev = Some(tr);
-        } else if self.keep.values().any(|k| *k == Keep::Tape) || self.split_calls {
+        } else if self.keep.values().any(|k| *k == Keep::Tape)
+            || self.split_calls
+            || !self.snapshots.is_empty()
+        {
             // The tape, if any block keeps values on it or a callee will.
             let fns = self.synth.tape_fns()?;
             let chunk_ty =
@@ -901,6 +920,7 @@ impl<'s> AdjointBuilder<'s> {
                 self.rev_allocas.insert(n, twin);
             }
         }
+        self.snapshot_slots();
         let mut hoisted: Vec<Need> = self.hoisted.values().flatten().copied().collect();
         hoisted.dedup();
         for n in hoisted {
@@ -932,6 +952,7 @@ impl<'s> AdjointBuilder<'s> {
         } else {
             self.ab.br(self.pm.blocks[&self.entry_bb]);
         }
+        self.mark_reverse_writes();
         Ok(self.stats)
     }
 
@@ -1100,6 +1121,7 @@ impl<'s> AdjointBuilder<'s> {
             let v = self.forward_value(n)?;
             self.b.store(v, self.slot[&n]);
         }
+        self.push_snapshots(bb);
         let (layout, size) = self.tape_layout(bb);
         if size > 0 {
             let (t, fns) = self.tape.as_ref().expect("tape");
@@ -1390,6 +1412,7 @@ impl<'s> AdjointBuilder<'s> {
                 local.insert(n, v);
             }
         }
+        self.pop_snapshots(bb, &mut local)?;
         // Loop-invariant values: an exit stores what it popped for the loop
         // it leaves; the loop's blocks read them back.
         for n in self.hoist_store.get(&bb).cloned().unwrap_or_default() {

@@ -282,6 +282,7 @@ impl AdjointBuilder<'_> {
         let memory = MemoryWrites::compute(self.src, &self.cfg);
         if self.aug.is_none() {
             self.finals = memory.finals.clone();
+            self.plan_snapshots(&memory)?;
         }
         for &bb in self.cfg.reverse_post_order() {
             let mut list: Vec<Need> = Vec::new();
@@ -361,6 +362,39 @@ impl AdjointBuilder<'_> {
         self.plan_induction_variables();
         self.plan_counted_loops();
         self.plan_shared_pushes();
+        Ok(())
+    }
+
+    /// The work arrays worth a snapshot per loop iteration: among the loads
+    /// whose values the reverse sweep needs and cannot repeat from memory
+    /// as it is at the end of the forward run.
+    fn plan_snapshots(&mut self, memory: &MemoryWrites) -> Result<()> {
+        let mut needed: Vec<Value> = Vec::new();
+        for &bb in self.cfg.reverse_post_order() {
+            for inst in bb.instructions() {
+                if !self.is_reversed(inst) {
+                    continue;
+                }
+                for n in self.needs_of(inst)? {
+                    if let Need::Primal(v) = n {
+                        if v.opcode() == Some(LLVMOpcode::LLVMLoad)
+                            && !memory.unchanged_after(v)
+                            && !needed.contains(&v)
+                        {
+                            needed.push(v);
+                        }
+                    }
+                }
+            }
+        }
+        self.snapshots =
+            crate::analysis::snapshots::IterationSnapshots::compute(&self.loops, memory, &needed);
+        // Every reverse block of the loop needs the array's address (to
+        // find a load's offset) and the latch its size: both used directly.
+        let entry = self.entry_bb;
+        let direct = move |v: Value| !v.is_instruction() || v.parent_block() == entry;
+        self.snapshots
+            .retain(|s| direct(s.object) && direct(s.count));
         Ok(())
     }
 
@@ -1344,7 +1378,7 @@ impl AdjointBuilder<'_> {
                 let ok = is_cheap_pure(op)
                     || (op == LLVMOpcode::LLVMLoad
                         && self.aug.is_none()
-                        && memory.unchanged_after(v));
+                        && (memory.unchanged_after(v) || self.snapshots.covers(v)));
                 ok.then(|| v.operands().filter(not_direct).map(Need::Primal).collect())
             }
             // Split mode: a stack object's shadow died with the augmented
