@@ -1219,6 +1219,31 @@ fn gmm_work_arrays_are_snapshotted_once_per_iteration() {
     assert!(out.contains("2610 checks, 0 failed"), "{out}");
 }
 
+/// ADBench's LSTM objective (two layers updating their state in place, a
+/// log-softmax loss per character): adc's gradient and forward derivative
+/// against central differences, and the gradient against the hand-written
+/// one the benchmark measures, with small sizes and the benchmark's b = 14.
+#[test]
+fn lstm_gradient_matches_differences_and_the_hand_written_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "lstm.c", "");
+    let act = ["--activity", "const,const,const,dup,dup,const,const,dup"];
+    let fwd = grad_to(
+        dir.path(),
+        &bc,
+        &["lstm_objective"],
+        "fwd.bc",
+        &[&["--mode", "forward"][..], &act[..]].concat(),
+    );
+    let obj = grad_to(dir.path(), &fwd, &["lstm_objective"], "both.o", &act);
+    let manual = root().join("benches/kernels/lstm_manual.c");
+    let exe = compile_and_link(dir.path(), &[&obj, &manual], "lstm_main.c", "lstm");
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("724 checks, 0 failed"), "{out}");
+}
+
 /// C++: an exception caught inside the differentiated function, which then
 /// goes on, is refused in both modes, naming the call (its derivative
 /// stopped the program through std::terminate when the callee threw); a
