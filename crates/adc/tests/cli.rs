@@ -1526,6 +1526,20 @@ fn rust_slices_and_vectors_in_both_modes() {
     ];
     let obj = both_modes_object(dir.path(), &bc, &fns);
     let exe = rust_driver(dir.path(), "slices_main.rs", &obj);
+    // reread_work's Vec is copied once per step (its free at the end is
+    // conditional: the gradient frees it at the end if the function did).
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "reread_work",
+        "--stats",
+        "-o",
+        dir.path().join("reread.o").to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(e.contains("__rust_alloc_zeroed` block"), "{e}");
     // Under memcheck: the shadow buffers move with the vectors' buffers,
     // and the caller's shadow vector must get its own buffer back.
     let run = Command::new("valgrind")

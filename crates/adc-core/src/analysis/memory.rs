@@ -52,6 +52,11 @@ pub struct MemoryWrites {
 pub struct FinalWrites {
     pub stores: Vec<Value>,
     pub frees: Vec<Value>,
+    /// Frees in a block whose only successor is the return block, which
+    /// not every run takes (Rust's drop of a Vec frees only a block it
+    /// allocated: `if cap != 0`): the forward sweep records that it got
+    /// there, and the gradient frees at the end if it did.
+    pub guarded_frees: Vec<Value>,
 }
 
 impl FinalWrites {
@@ -83,11 +88,30 @@ impl FinalWrites {
         }
         out.stores.reverse();
         out.frees.reverse();
+        for b in f.blocks() {
+            let only_to_ret = b.successors() == [*ret] && b != *ret;
+            if !only_to_ret {
+                continue;
+            }
+            let insts = b.instructions();
+            let (_, body) = insts.split_last().expect("terminator");
+            let frees: Vec<Value> = body
+                .iter()
+                .copied()
+                .filter(|i| HeapFn::of(*i).is_some_and(|h| !h.allocates()))
+                .collect();
+            if body
+                .iter()
+                .all(|i| frees.contains(i) || touches_no_memory(*i))
+            {
+                out.guarded_frees.extend(frees);
+            }
+        }
         out
     }
 
     fn contains(&self, w: Value) -> bool {
-        self.stores.contains(&w) || self.frees.contains(&w)
+        self.stores.contains(&w) || self.frees.contains(&w) || self.guarded_frees.contains(&w)
     }
 }
 
@@ -119,7 +143,8 @@ impl MemoryWrites {
             for (i, inst) in b.instructions().into_iter().enumerate() {
                 index.insert(inst, i);
                 let object = inst.opcode() == Some(LLVMOpcode::LLVMAlloca)
-                    || HeapFn::of(inst).is_some_and(HeapFn::allocates);
+                    || HeapFn::of(inst).is_some_and(HeapFn::allocates)
+                    || guarded_allocation(inst).is_some();
                 if object && !address_escapes(inst) {
                     private.insert(inst);
                 }
@@ -191,6 +216,15 @@ impl MemoryWrites {
             .any(|&(w, t)| t == relevant && !self.finals.contains(w) && self.runs_after(load, w))
     }
 
+    /// The heap call behind a heap object (itself, or the allocation a
+    /// [`guarded_allocation`] phi stands for).
+    pub fn allocation(&self, object: Value) -> Option<Value> {
+        if HeapFn::of(object).is_some_and(HeapFn::allocates) {
+            return Some(object);
+        }
+        guarded_allocation(object)
+    }
+
     /// Whether `object` (an allocation of this function) is private: only
     /// accesses through its own address can change it.
     pub fn is_private(&self, object: Value) -> bool {
@@ -204,7 +238,7 @@ impl MemoryWrites {
             && self.writers.iter().any(|&(w, t)| {
                 t == Target::Private(object)
                     && HeapFn::of(w).is_some_and(|h| !h.allocates())
-                    && !self.finals.frees.contains(&w)
+                    && !self.finals.contains(w)
             })
     }
 
@@ -228,6 +262,38 @@ impl MemoryWrites {
         (ba == bw && self.index.get(&w) > self.index.get(&a))
             || self.reach.get(&ba).is_some_and(|r| r.contains(&bw))
     }
+}
+
+/// A heap block or, where the program allocates nothing, a constant
+/// address: rustc's `vec![0.0; n]` allocates only for n > 0 and otherwise
+/// points at the dangling address 8, `phi ptr [%block, ...], [inttoptr (i64
+/// 8), ...]` (see `ir/int_pointers.rs`). The phi is the object; the
+/// allocation call, which the program only tests against null besides, is
+/// returned.
+pub fn guarded_allocation(phi: Value) -> Option<Value> {
+    if phi.opcode() != Some(LLVMOpcode::LLVMPHI) || !phi.ty().is_pointer() {
+        return None;
+    }
+    let mut call: Option<Value> = None;
+    for i in 0..phi.count_incoming() {
+        let (v, _) = phi.incoming(i);
+        if v.is_constant() {
+            continue;
+        }
+        let fresh = HeapFn::of(v).is_some_and(|h| h.allocates() && !h.reallocates());
+        if !fresh || call.is_some_and(|c| c != v) {
+            return None;
+        }
+        call = Some(v);
+    }
+    let c = call?;
+    let tested = |u: &Value| {
+        u.opcode() == Some(LLVMOpcode::LLVMICmp) && u.operands().any(|o| o.is_constant())
+    };
+    c.users()
+        .iter()
+        .all(|u| *u == phi || tested(u))
+        .then_some(c)
 }
 
 /// Whether an object's address (a stack slot, a heap block, a global) is

@@ -12,7 +12,8 @@
 //! iteration, repeats the reads from the copy (at the same offsets).
 //!
 //! Only blocks whose size the program computes at run time (malloc with a
-//! variable size, a variable-length array) are candidates: such a block is
+//! variable size, a variable-length array, a Rust `vec![0.0; n]`) are
+//! candidates: such a block is
 //! sized to what the program uses, while a fixed buffer (`double xc[64]`
 //! for d <= 64) may be far larger than the part an iteration reads. And
 //! only when the reads are worth it: each pass over the array in a loop
@@ -34,8 +35,11 @@ use llvm_sys::LLVMOpcode;
 /// One work array copied at the end of every iteration of one loop.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
-    /// The allocation: a heap call or a variable-length alloca.
+    /// The array: a heap call, a variable-length alloca, or a phi of a heap
+    /// call and a dangling address (see [`MemoryWrites::allocation`]).
     pub object: Value,
+    /// Its heap call, if on the heap.
+    pub allocation: Option<Value>,
     /// The loop: its header and its latch (its only exiting block).
     pub header: Block,
     pub latch: Block,
@@ -49,11 +53,12 @@ pub struct Snapshot {
 impl Snapshot {
     /// One line for `--stats`.
     pub fn describe(&self) -> String {
-        let what = match self.object.called_function() {
+        let at = self.allocation.unwrap_or(self.object);
+        let what = match at.called_function() {
             Some(f) => format!("the `{}` block {}", f.name(), short(self.object)),
             None => format!("the stack array {}", short(self.object)),
         };
-        let place = crate::ir::debug_loc::SourceLoc::of(self.object)
+        let place = crate::ir::debug_loc::SourceLoc::of(at)
             .map(|l| {
                 format!(
                     " ({}:{})",
@@ -111,7 +116,7 @@ impl IterationSnapshots {
             if !memory.is_private(object) || memory.freed_early(object) {
                 continue;
             }
-            if object_size(object).is_none() {
+            if object_size(object, memory).is_none() {
                 continue;
             }
             let b = load.parent_block();
@@ -175,13 +180,14 @@ impl IterationSnapshots {
             if weight.values().sum::<u32>() < 2 {
                 continue;
             }
-            let (count, scale) = object_size(object).expect("checked above");
+            let (count, scale) = object_size(object, memory).expect("checked above");
             let latch = loops.simple_loop(header).expect("simple loop").latch;
             let loads: Vec<Value> = loads.into_iter().map(|(l, _, _)| l).collect();
             out.covered
                 .extend(loads.iter().map(|l| (*l, out.list.len())));
             out.list.push(Snapshot {
                 object,
+                allocation: memory.allocation(object),
                 header,
                 latch,
                 count,
@@ -207,7 +213,7 @@ impl IterationSnapshots {
     }
 
     /// Keep only the snapshots `keep` accepts.
-    pub fn retain(&mut self, keep: impl Fn(&Snapshot) -> bool) {
+    pub fn retain(&mut self, keep: impl FnMut(&Snapshot) -> bool) {
         self.list.retain(keep);
         self.covered = self
             .list
@@ -236,9 +242,9 @@ impl IterationSnapshots {
 }
 
 /// Whether a snapshot of `object` at the end of each iteration of `l` holds
-/// what `load` read: the object lives across the loop, every iteration
-/// ends at the latch (the only block that leaves the loop), and nothing
-/// writes the object after the load before the iteration ends.
+/// what `load` read: the object lives across the loop, an iteration that
+/// runs the load ends at the latch, and nothing writes the object after
+/// the load before the iteration ends.
 fn qualifies(l: &SimpleLoop, object: Value, load: Value, memory: &MemoryWrites) -> bool {
     if l.body.contains(&object.parent_block()) {
         return false;
@@ -247,14 +253,6 @@ fn qualifies(l: &SimpleLoop, object: Value, load: Value, memory: &MemoryWrites) 
     // repeats the load only there).
     let inside = |u: &Value| u.is_instruction() && l.body.contains(&u.parent_block());
     if !load.users().iter().all(inside) {
-        return false;
-    }
-    let exits_only_at_latch = l
-        .body
-        .iter()
-        .filter(|b| **b != l.latch)
-        .all(|b| b.successors().iter().all(|s| l.body.contains(s)));
-    if !exits_only_at_latch {
         return false;
     }
     // Blocks the iteration can still run after the load's block.
@@ -269,6 +267,27 @@ fn qualifies(l: &SimpleLoop, object: Value, load: Value, memory: &MemoryWrites) 
         if l.body.contains(&b) && later.insert(b) {
             work.extend(b.successors().into_iter().filter(|s| *s != l.header));
         }
+    }
+    // An iteration that runs the load ends at the latch (where the copy is
+    // taken): no other block that leaves the loop comes after the load. (A
+    // block that ends the program, as a failed bounds check does, may be
+    // left to: such a run never gets to the reverse sweep.)
+    let ends = |b: &Block| {
+        b.terminator()
+            .is_some_and(|t| t.opcode() == Some(LLVMOpcode::LLVMUnreachable))
+    };
+    let leaves = |b: &Block| {
+        b.successors()
+            .iter()
+            .any(|s| !l.body.contains(s) && !ends(s))
+    };
+    let ends_at_latch = l
+        .body
+        .iter()
+        .filter(|b| **b != l.latch && leaves(b))
+        .all(|b| *b != start && !later.contains(b));
+    if !ends_at_latch {
+        return false;
     }
     !memory.writers_of(object).any(|w| {
         let wb = w.parent_block();
@@ -314,15 +333,16 @@ fn continues(m1: &SimpleLoop, m2: &SimpleLoop) -> bool {
 
 /// A block's size as `count * scale` bytes, when the program computes it
 /// at run time.
-fn object_size(object: Value) -> Option<(Value, u64)> {
+fn object_size(object: Value, memory: &MemoryWrites) -> Option<(Value, u64)> {
     let (count, scale) = if object.opcode() == Some(LLVMOpcode::LLVMAlloca) {
         let f = object.parent_function();
         let td = unsafe { llvm_sys::target::LLVMGetModuleDataLayout(f.module()) };
         let bytes = unsafe { llvm_sys::target::LLVMABISizeOfType(td, object.allocated_type().0) };
         (object.operand(0), bytes)
     } else {
-        let args = object.call_args();
-        match HeapFn::of(object)? {
+        let call = memory.allocation(object)?;
+        let args = call.call_args();
+        match HeapFn::of(call)? {
             HeapFn::Malloc | HeapFn::RustAlloc => (args[0], 1),
             HeapFn::AlignedAlloc { size_first } => (args[usize::from(!size_first)], 1),
             HeapFn::Calloc => (args[0], args[1].const_u64()?),

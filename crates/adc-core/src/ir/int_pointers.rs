@@ -37,6 +37,8 @@ pub fn rebuild_phis(m: LLVMModuleRef) {
         if f.is_declaration() {
             continue;
         }
+        // (Collected first: the rewrite erases instructions.)
+        let mut found = Vec::new();
         for bb in f.blocks() {
             for inst in bb.instructions() {
                 if inst.opcode() != Some(LLVMOpcode::LLVMIntToPtr) {
@@ -53,14 +55,32 @@ pub fn rebuild_phis(m: LLVMModuleRef) {
                         as_pointer(v, ptr).map(|p| (p, from))
                     })
                     .collect();
-                let Some(incoming) = incoming else { continue };
-                b.position_before(phi);
-                let p = b.phi(ptr, &format!("{}.ptr", phi.name()));
-                for (v, from) in incoming {
-                    p.add_incoming(v, from);
+                if let Some(incoming) = incoming {
+                    found.push((inst, phi, incoming));
                 }
-                inst.replace_all_uses_with(p);
-                inst.erase();
+            }
+        }
+        for (inst, phi, incoming) in found {
+            b.position_before(phi);
+            let p = b.phi(inst.ty(), &format!("{}.ptr", phi.name()));
+            for (v, from) in incoming {
+                p.add_incoming(v, from);
+            }
+            inst.replace_all_uses_with(p);
+            inst.erase();
+            // The integer phi and its ptrtoints, now dead: other analyses
+            // see the allocation used by the pointer phi only.
+            if phi.users().is_empty() {
+                let ints: Vec<Value> = (0..phi.count_incoming())
+                    .map(|i| phi.incoming(i).0)
+                    .filter(|v| v.is_instruction())
+                    .collect();
+                phi.erase();
+                for v in ints {
+                    if v.users().is_empty() {
+                        v.erase();
+                    }
+                }
             }
         }
     }

@@ -469,6 +469,10 @@ struct AdjointBuilder<'s> {
     snapshots: crate::analysis::snapshots::IterationSnapshots,
     /// Per snapshot: the stack slot with its copy's address on the tape.
     snapshot_at: Vec<Value>,
+    /// Per guarded final free (see [`crate::analysis::memory::FinalWrites`]):
+    /// a flag the forward sweep sets where it would have freed, and slots
+    /// for the call's arguments.
+    guarded_frees: IndexMap<Value, (Value, Vec<Value>)>,
     undone: Vec<(Value, Value, Value, u32)>,
     /// Split mode: the reverse function's zero-filled twins of the shadows
     /// of the source's stack objects.
@@ -567,6 +571,7 @@ impl<'s> AdjointBuilder<'s> {
             finals: Default::default(),
             snapshots: Default::default(),
             snapshot_at: Vec::new(),
+            guarded_frees: IndexMap::new(),
             undone: Vec::new(),
             rev_allocas: IndexMap::new(),
             ivs: IndexMap::new(),
@@ -921,6 +926,17 @@ impl<'s> AdjointBuilder<'s> {
             }
         }
         self.snapshot_slots();
+        for free in self.finals.guarded_frees.clone() {
+            let flag = self.ab.alloca(Type::i1(ctx));
+            flag.set_name("freed");
+            self.ab.store(Type::i1(ctx).const_int(0), flag);
+            let slots = free
+                .call_args()
+                .iter()
+                .map(|a| self.ab.alloca(a.ty()))
+                .collect();
+            self.guarded_frees.insert(free, (flag, slots));
+        }
         let mut hoisted: Vec<Need> = self.hoisted.values().flatten().copied().collect();
         hoisted.dedup();
         for n in hoisted {
@@ -1087,6 +1103,13 @@ impl<'s> AdjointBuilder<'s> {
                 }
                 // (the gradient frees them before it returns)
                 LLVMCall if self.finals.frees.contains(&inst) => {}
+                LLVMCall if self.guarded_frees.contains_key(&inst) => {
+                    let (flag, slots) = self.guarded_frees[&inst].clone();
+                    for (a, s) in inst.call_args().into_iter().zip(slots) {
+                        self.b.store(self.primal(a), s);
+                    }
+                    self.b.store(Type::i1(ctx).const_int(1), flag);
+                }
                 LLVMStore if self.finals.stores.contains(&inst) => {
                     let (v, p) = (self.primal(inst.operand(0)), self.primal(inst.operand(1)));
                     let old = self.b.load(v.ty(), p);
@@ -2126,6 +2149,26 @@ impl<'s> AdjointBuilder<'s> {
         }
         for free in self.finals.frees.clone() {
             self.clone_primal(free);
+        }
+        let ctx = self.synth.ctx;
+        for (free, (flag, slots)) in self.guarded_frees.clone() {
+            let callee = free.called_function().expect("heap call");
+            let (yes, done) = (
+                self.dst.append_block(ctx, "adc.free"),
+                self.dst.append_block(ctx, "adc.freed"),
+            );
+            let f = self.b.load(Type::i1(ctx), flag);
+            self.b.cond_br(f, yes, done);
+            self.b.position_at_end(yes);
+            let args: Vec<Value> = free
+                .call_args()
+                .iter()
+                .zip(&slots)
+                .map(|(a, s)| self.b.load(a.ty(), *s))
+                .collect();
+            self.b.call(callee, &args);
+            self.b.br(done);
+            self.b.position_at_end(done);
         }
         if let (Some((t, fns)), None) = (&self.tape, self.aug) {
             self.b.call(fns.free, &[*t]);

@@ -390,11 +390,21 @@ impl AdjointBuilder<'_> {
         self.snapshots =
             crate::analysis::snapshots::IterationSnapshots::compute(&self.loops, memory, &needed);
         // Every reverse block of the loop needs the array's address (to
-        // find a load's offset) and the latch its size: both used directly.
-        let entry = self.entry_bb;
-        let direct = move |v: Value| !v.is_instruction() || v.parent_block() == entry;
-        self.snapshots
-            .retain(|s| direct(s.object) && direct(s.count));
+        // find a load's offset) and the latch its size: both used as the
+        // forward sweep computed them, which needs their blocks to
+        // dominate every return (the reverse sweep starts at one).
+        let rets = Self::return_blocks(self.cfg.reverse_post_order());
+        let doms = &self.doms;
+        let direct = |v: Value| {
+            !v.is_instruction() || rets.iter().all(|r| doms.dominates(v.parent_block(), *r))
+        };
+        let keep: Vec<bool> = self
+            .snapshots
+            .iter()
+            .map(|s| direct(s.object) && direct(s.count))
+            .collect();
+        let mut k = keep.into_iter();
+        self.snapshots.retain(|_| k.next().unwrap_or(false));
         Ok(())
     }
 
