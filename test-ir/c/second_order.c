@@ -20,3 +20,14 @@ double series(double x, double y, int terms) {
   }
   return s * y;
 }
+
+/* Rosenbrock's function of four scalars: its Hessian in closed form is
+ * d2/dxi2 = 1200 xi^2 - 400 x(i+1) + 2 (+ 200 for i > 0), d2/dxi dx(i+1)
+ * = -400 xi (adc check --hessian, three or more inputs: the gradient is
+ * returned through a hidden pointer). */
+double rosenbrock4(double a, double b, double c, double d) {
+  double x[4] = {a, b, c, d}, s = 0;
+  for (int i = 0; i < 3; i++)
+    s += 100 * (x[i + 1] - x[i] * x[i]) * (x[i + 1] - x[i] * x[i]) + (1 - x[i]) * (1 - x[i]);
+  return s;
+}

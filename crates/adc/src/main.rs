@@ -47,7 +47,8 @@ enum Command {
         type_hint: Option<adc_core::reverse::TypeHint>,
     },
     /// Compare a function's forward and reverse derivatives (adc's, or the
-    /// module's own FN_fwd / FN_grad) with central finite differences.
+    /// module's own FN_fwd / FN_grad) with central finite differences;
+    /// with --hessian, its second derivatives (FN_hvp).
     Check {
         /// Input module (.bc or .ll).
         input: PathBuf,
@@ -68,6 +69,11 @@ enum Command {
         /// Largest relative error accepted.
         #[arg(long, default_value_t = 1e-6)]
         tol: f64,
+        /// Check the Hessian instead: every entry from Hessian-vector
+        /// products (forward over reverse, or the module's own FN_hvp)
+        /// against second-derivative and mixed central differences.
+        #[arg(long)]
+        hessian: bool,
         /// What memory copies move where adc cannot tell from the code:
         /// `double` or `float`, at one place with `double@FUNCTION` or
         /// `double@FILE:LINE` (as adc's refusal names it). It never
@@ -199,6 +205,7 @@ fn run(cli: Cli) -> Result<()> {
             range,
             order,
             tol,
+            hessian,
             type_hint,
         } => {
             let parse_list = |s: &str| -> Result<Vec<f64>> {
@@ -223,17 +230,19 @@ fn run(cli: Cli) -> Result<()> {
             };
             let ctx = Context::create();
             let module = module_io::load(&ctx, &input)?;
-            let report = adc_core::check::check(
-                &module,
-                &adc_core::check::CheckOptions {
-                    function,
-                    points: explicit,
-                    random,
-                    stencil_points: order,
-                    tol,
-                    type_hint,
-                },
-            )?;
+            let opts = adc_core::check::CheckOptions {
+                function,
+                points: explicit,
+                random,
+                stencil_points: order,
+                tol,
+                type_hint,
+            };
+            let report = if hessian {
+                adc_core::check::hessian::check_hessian(&module, &opts)?
+            } else {
+                adc_core::check::check(&module, &opts)?
+            };
             print!("{}", report.table);
             if !report.passed {
                 anyhow::bail!(

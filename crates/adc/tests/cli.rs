@@ -593,6 +593,75 @@ fn info_explains_activity() {
     assert!(stderr(&o).contains("`nope` is not defined"));
 }
 
+/// `adc check --hessian`: every Hessian entry from forward over reverse
+/// against nested central differences, with one, two and four inputs (the
+/// last returns the gradient through a hidden pointer): Rosenbrock's
+/// against its closed form, poor_besselj's second derivative against
+/// Bessel's equation z^2 J'' + z J' + (z^2 - nu^2) J = 0.
+#[test]
+fn check_verifies_hessians_by_forward_over_reverse() {
+    let entry = |table: &str, at: &str, e: &str| -> f64 {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(at) && l.split_whitespace().any(|w| w == e))
+            .unwrap_or_else(|| panic!("no {e} at {at}: {table}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let i = fields.iter().position(|w| *w == e).unwrap();
+        fields[i + 1].parse().unwrap()
+    };
+    let run = |src: &str, f: &str, at: &str| -> String {
+        let bc = bitcode("c", src, "");
+        let o = adc(&[
+            "check",
+            bc.to_str().unwrap(),
+            "-f",
+            f,
+            "--at",
+            at,
+            "--hessian",
+        ]);
+        let table = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(o.status.success(), "{table}\n{}", stderr(&o));
+        assert!(table.contains("PASS: worst relative error"), "{table}");
+        assert!(table.contains("(forward over reverse)"), "{table}");
+        table
+    };
+    let t = run("second_order.c", "rosenbrock4", "0.5,-0.3,1.2,0.8");
+    let at = "(0.5, -0.3, 1.2, 0.8)";
+    let x = [0.5, -0.3, 1.2, 0.8];
+    for i in 0..4 {
+        let mut want = 1200.0 * x[i] * x[i] + 2.0 + if i > 0 { 200.0 } else { 0.0 };
+        if i < 3 {
+            want -= 400.0 * x[i + 1];
+        } else {
+            want = 200.0;
+        }
+        let got = entry(&t, at, &format!("x{i},x{i}"));
+        assert!((got - want).abs() < 1e-9, "H{i}{i} {got} {want}");
+        if i < 3 {
+            let got = entry(&t, at, &format!("x{},x{i}", i + 1));
+            assert!((got + 400.0 * x[i]).abs() < 1e-9, "H{i}{} {got}", i + 1);
+        }
+    }
+    assert!((entry(&t, at, "x3,x0")).abs() < 1e-12, "{t}");
+    let t = run("kernels.c", "arith", "-1.2,0.4");
+    assert!(t.contains("x1,x0") && t.contains("x0,x1"), "{t}");
+    // J_2 at z = 0.5: J'' from Bessel's equation with J and J' from the
+    // series (J' = (J_1 - J_3) / 2).
+    let t = run("besselj.c", "poor_besselj", "2,0.5");
+    let fact = |n: i32| (1..=n).map(f64::from).product::<f64>();
+    let j = |nu: i32, z: f64| -> f64 {
+        (0..20)
+            .map(|k| (-1f64).powi(k) * (z / 2.0).powi(2 * k + nu) / (fact(k) * fact(k + nu)))
+            .sum()
+    };
+    let (z, nu) = (0.5, 2.0);
+    let d1 = 0.5 * (j(1, z) - j(3, z));
+    let d2 = -(z * d1 + (z * z - nu * nu) * j(2, z)) / (z * z);
+    let got = entry(&t, "(2, 0.5)", "x1,x1");
+    assert!((got - d2).abs() < 1e-12, "{got} {d2}");
+}
+
 #[test]
 fn check_passes_on_correct_derivatives() {
     let bc = bitcode("c", "besselj.c", "");

@@ -4,7 +4,10 @@
 //! (`FN_grad`) derivatives are the module's own when it defines them (so a
 //! hand-written derivative can be checked too) and adc's otherwise. At each
 //! point every float input is perturbed with a central stencil from adc-fd;
-//! integer inputs are held constant.
+//! integer inputs are held constant. `--hessian` checks second derivatives
+//! instead ([`hessian`]).
+
+pub mod hessian;
 
 use crate::error::{AdcError, Result};
 use crate::ir::{get_function, Function};
@@ -38,13 +41,13 @@ pub struct CheckReport {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Int,
     F64,
     F32,
 }
 
-fn kinds(f: Function) -> Result<Vec<Kind>> {
+pub(crate) fn kinds(f: Function) -> Result<Vec<Kind>> {
     f.params()
         .iter()
         .map(|p| {
@@ -79,7 +82,7 @@ impl Rng {
     }
 }
 
-fn args(kinds: &[Kind], x: &[f64]) -> CallArgs {
+pub(crate) fn args(kinds: &[Kind], x: &[f64]) -> CallArgs {
     let mut a = CallArgs::default();
     for (k, v) in kinds.iter().zip(x) {
         match k {
@@ -95,16 +98,7 @@ fn args(kinds: &[Kind], x: &[f64]) -> CallArgs {
 pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
     let m = module.as_mut_ptr();
     let name = &opts.function;
-    let f = get_function(m, name)
-        .filter(|f| !f.is_declaration())
-        .ok_or_else(|| AdcError::UnknownFunction {
-            name: name.clone(),
-            defined: crate::ir::functions(m)
-                .into_iter()
-                .filter(|f| !f.is_declaration())
-                .map(|f| f.name())
-                .collect(),
-        })?;
+    let f = defined(module, name)?;
     let kinds = kinds(f)?;
     let ret = f.return_type();
     if !ret.is_float_scalar() {
@@ -125,49 +119,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
             "--order must be an odd number of points from 3 to 15".into(),
         ));
     }
-    // Points.
-    let mut points = opts.points.clone();
-    for p in &points {
-        if p.len() != kinds.len() {
-            return Err(AdcError::Usage(format!(
-                "a point for `{name}` needs {} values (one per parameter), got {}",
-                kinds.len(),
-                p.len()
-            )));
-        }
-    }
-    if let Some((n, lo, hi)) = opts.random {
-        if kinds.contains(&Kind::Int) && points.is_empty() {
-            return Err(AdcError::Usage(format!(
-                "`{name}` has integer parameters: give their values with --at (floats there are ignored for --points)"
-            )));
-        }
-        let base = points
-            .first()
-            .cloned()
-            .unwrap_or_else(|| vec![0.0; kinds.len()]);
-        let mut rng = Rng(0x9E3779B97F4A7C15);
-        for _ in 0..n {
-            points.push(
-                kinds
-                    .iter()
-                    .zip(&base)
-                    .map(|(k, b)| {
-                        if *k == Kind::Int {
-                            *b
-                        } else {
-                            rng.uniform(lo, hi)
-                        }
-                    })
-                    .collect(),
-            );
-        }
-    }
-    if points.is_empty() {
-        return Err(AdcError::Usage(
-            "give at least one point: --at or --points".into(),
-        ));
-    }
+    let points = points(opts, &kinds)?;
     // Derivatives: the module's own, else adc's.
     let acts: Vec<Activity> = kinds
         .iter()
@@ -343,4 +295,67 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
         passed,
         worst,
     })
+}
+
+/// The points to check at: the explicit ones, then the random ones.
+pub(crate) fn points(opts: &CheckOptions, kinds: &[Kind]) -> Result<Vec<Vec<f64>>> {
+    let name = &opts.function;
+    let mut points = opts.points.clone();
+    for p in &points {
+        if p.len() != kinds.len() {
+            return Err(AdcError::Usage(format!(
+                "a point for `{name}` needs {} values (one per parameter), got {}",
+                kinds.len(),
+                p.len()
+            )));
+        }
+    }
+    if let Some((n, lo, hi)) = opts.random {
+        if kinds.contains(&Kind::Int) && points.is_empty() {
+            return Err(AdcError::Usage(format!(
+                "`{name}` has integer parameters: give their values with --at (floats there are ignored for --points)"
+            )));
+        }
+        let base = points
+            .first()
+            .cloned()
+            .unwrap_or_else(|| vec![0.0; kinds.len()]);
+        let mut rng = Rng(0x9E3779B97F4A7C15);
+        for _ in 0..n {
+            points.push(
+                kinds
+                    .iter()
+                    .zip(&base)
+                    .map(|(k, b)| {
+                        if *k == Kind::Int {
+                            *b
+                        } else {
+                            rng.uniform(lo, hi)
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    if points.is_empty() {
+        return Err(AdcError::Usage(
+            "give at least one point: --at or --points".into(),
+        ));
+    }
+    Ok(points)
+}
+
+/// The function named `name`, defined in the module.
+pub(crate) fn defined(module: &Module, name: &str) -> Result<Function> {
+    let m = module.as_mut_ptr();
+    get_function(m, name)
+        .filter(|f| !f.is_declaration())
+        .ok_or_else(|| AdcError::UnknownFunction {
+            name: name.to_string(),
+            defined: crate::ir::functions(m)
+                .into_iter()
+                .filter(|f| !f.is_declaration())
+                .map(|f| f.name())
+                .collect(),
+        })
 }
