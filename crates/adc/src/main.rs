@@ -8,10 +8,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `adc --version`: adc's version and the LLVM it reads and writes.
+fn long_version() -> &'static str {
+    let v = format!(
+        "{} (LLVM {})",
+        env!("CARGO_PKG_VERSION"),
+        module_io::llvm_version()
+    );
+    Box::leak(v.into_boxed_str())
+}
+
 #[derive(Parser)]
 #[command(
     name = "adc",
-    version,
+    version = long_version(),
     about = "Automatic differentiation of LLVM IR (C, C++, Rust)"
 )]
 struct Cli {

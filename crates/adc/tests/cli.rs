@@ -662,6 +662,16 @@ fn check_verifies_hessians_by_forward_over_reverse() {
     assert!((got - d2).abs() < 1e-12, "{got} {d2}");
 }
 
+/// `adc --version` names adc's version and the LLVM it reads and writes.
+#[test]
+fn version_names_adc_and_llvm() {
+    let o = adc(&["--version"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = format!("adc {} (LLVM 23.", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&want), "{text}");
+}
+
 #[test]
 fn check_passes_on_correct_derivatives() {
     let bc = bitcode("c", "besselj.c", "");
@@ -1608,7 +1618,10 @@ fn rust_slices_and_vectors_in_both_modes() {
     ]);
     let e = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(e.contains("__rust_alloc_zeroed` block"), "{e}");
+    assert!(
+        e.contains("snapshot of the `__rust_alloc_zeroed` block"),
+        "{e}"
+    );
     // Under memcheck: the shadow buffers move with the vectors' buffers,
     // and the caller's shadow vector must get its own buffer back.
     let run = Command::new("valgrind")

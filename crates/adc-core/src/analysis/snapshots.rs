@@ -55,7 +55,11 @@ impl Snapshot {
     pub fn describe(&self) -> String {
         let at = self.allocation.unwrap_or(self.object);
         let what = match at.called_function() {
-            Some(f) => format!("the `{}` block {}", f.name(), short(self.object)),
+            Some(f) => {
+                let name = f.name();
+                let plain = crate::ir::heap::rust_shim_name(&name).unwrap_or(&name);
+                format!("the `{plain}` block {}", short(self.object))
+            }
             None => format!("the stack array {}", short(self.object)),
         };
         let place = crate::ir::debug_loc::SourceLoc::of(at)

@@ -53,7 +53,7 @@ pub const DEALLOCATOR_ATTR: &str = "adc.deallocator";
 /// mangles them (v0 mangling ends in the identifier, prefixed with its
 /// length and, as it starts with `_`, a separating `_`:
 /// `_RNvCs..._7___rustc12___rust_alloc`).
-fn rust_shim_name(name: &str) -> Option<&'static str> {
+pub(crate) fn rust_shim_name(name: &str) -> Option<&'static str> {
     const SHIM: [&str; 4] = [
         "__rust_alloc",
         "__rust_alloc_zeroed",

@@ -245,3 +245,10 @@ pub fn link_ir(m: llvm_sys::prelude::LLVMModuleRef, text: &str, what: &str) -> R
     }
     Ok(())
 }
+
+/// The version of the LLVM adc is linked with (`major.minor.patch`).
+pub fn llvm_version() -> String {
+    let (mut major, mut minor, mut patch) = (0u32, 0u32, 0u32);
+    unsafe { llvm_sys::core::LLVMGetVersion(&mut major, &mut minor, &mut patch) };
+    format!("{major}.{minor}.{patch}")
+}
