@@ -26,8 +26,14 @@ pub struct Stencil {
     pub exact: Vec<Rational>,
     /// The coefficients rounded once to f64.
     pub coefs: Vec<f64>,
-    /// Leading truncation coefficient `sum_j a_j g_j^p / p!` (error ~ this * f^(p) h^(p-q)).
+    /// Leading truncation coefficient `sum_j a_j g_j^k / k!` (error ~ this *
+    /// f^(k) h^(k-q)), for the first power `k >= p` whose moment does not
+    /// vanish.
     pub truncation: f64,
+    /// That power `k`: `p`, or `p + 1` for a central stencil of an even
+    /// derivative on an odd number of points (its `p`-th moment vanishes by
+    /// symmetry, so it is one order more accurate than its size says).
+    pub leading: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,18 +78,29 @@ impl Stencil {
             .collect::<Result<_, FdError>>()?;
         let exact = rational::solve(&mut m).ok_or(FdError::Overflow)?;
         let coefs = exact.iter().map(Rational::to_f64).collect();
-        let truncation = grid
-            .iter()
-            .zip(&exact)
-            .map(|(&gj, a)| a.to_f64() * (gj as f64).powi(p as i32))
-            .sum::<f64>()
-            / factorial(p) as f64;
+        // The first moment past the exact ones that does not vanish
+        // (exactly, in rationals).
+        let moment = |k: usize| -> Option<Rational> {
+            grid.iter()
+                .zip(&exact)
+                .try_fold(Rational::zero(), |acc, (&gj, a)| {
+                    acc.checked_add(a.checked_mul(Rational::from_int(gj).powi(k as u32)?)?)
+                })
+        };
+        let leading = if moment(p).ok_or(FdError::Overflow)?.is_zero() {
+            p + 1
+        } else {
+            p
+        };
+        let truncation =
+            moment(leading).ok_or(FdError::Overflow)?.to_f64() / factorial(leading) as f64;
         Ok(Stencil {
             grid: grid.to_vec(),
             q,
             exact,
             coefs,
             truncation,
+            leading,
         })
     }
 
@@ -137,7 +154,7 @@ impl Stencil {
     /// Richardson extrapolation: combine the estimates at `h` and `h/2`,
     /// cancelling the leading error term `~ h^(p-q)`.
     pub fn richardson(&self, f: &mut dyn FnMut(f64) -> f64, x: f64, h: f64) -> f64 {
-        let k = (self.order() - self.q) as i32;
+        let k = (self.leading - self.q) as i32;
         let a = self.apply_with_step(f, x, h);
         let b = self.apply_with_step(f, x, h / 2.0);
         let w = 2f64.powi(k);

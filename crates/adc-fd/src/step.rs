@@ -1,7 +1,8 @@
 //! Step-size selection.
 //!
 //! The error of a stencil with step `h` has two parts: truncation
-//! `|c_p| M_p h^(p-q)` (with `c_p` the stencil's leading truncation
+//! `|c_p| M_p h^(p-q)` (with `p` the stencil's leading power, its size or
+//! one more, and `c_p` its leading truncation
 //! coefficient and `M_p` a bound on `|f^(p)|` near `x`) and rounding
 //! `eps M_0 sum_j |a_j| / h^q` (each `f` value is off by about `eps |f|`).
 //! Setting the derivative of their sum to zero gives
@@ -14,7 +15,7 @@ use super::Stencil;
 
 /// A step for `st` at `x`, balancing truncation against rounding.
 pub fn choose(st: &Stencil, f: &mut dyn FnMut(f64) -> f64, x: f64) -> f64 {
-    let p = st.order();
+    let p = st.leading;
     let q = st.q;
     let eps = f64::EPSILON;
     let scale = x.abs().max(1.0);

@@ -163,3 +163,20 @@ proptest! {
         prop_assert!((est - d).abs() <= 1e-9 * (1.0 + d.abs()) * 10f64.powi(q as i32), "est {} exact {}", est, d);
     }
 }
+
+/// A central stencil of an even derivative on an odd number of points is
+/// one order more accurate than its size (its p-th moment vanishes): the
+/// step chooser must use the next moment, not a zero one (which made the
+/// step the largest allowed and the 7-point second derivative of
+/// (x y - x/y + 3)(x - y)/(1 + y^2) at x = -1.2, y = 0.4 3% off).
+#[test]
+fn even_derivatives_on_central_stencils_use_the_next_moment() {
+    let s = adc_fd::Stencil::central(7, 2).unwrap();
+    assert_eq!(s.leading, 8);
+    assert!(s.truncation.abs() > 1e-6, "{}", s.truncation);
+    assert_eq!(adc_fd::Stencil::central(7, 1).unwrap().leading, 7);
+    let mut f = |y: f64| (-1.2 * y + 1.2 / y + 3.0) * (-1.2 - y) / (1.0 + y * y);
+    let d2 = s.apply(&mut f, 0.4);
+    let exact = -40.827_627_208_987_64;
+    assert!((d2 - exact).abs() < 1e-6 * exact.abs(), "{d2} vs {exact}");
+}
