@@ -1119,10 +1119,10 @@ fn deep_recursion_differentiates_as_deep_as_the_primal_runs() {
     }
 }
 
-/// Link the C driver test-ir/c/`main_c` with `obj` ([`compile_and_link`]),
+/// Link the C driver test-ir/c/`main_c` with `objects` ([`compile_and_link`]),
 /// run it, and return its output; the driver must exit 0.
-fn run_with_driver(dir: &Path, main_c: &str, obj: &Path) -> String {
-    let exe = compile_and_link(dir, &[obj], main_c, main_c.trim_end_matches(".c"));
+fn run_with_driver(dir: &Path, main_c: &str, objects: &[&Path]) -> String {
+    let exe = compile_and_link(dir, objects, main_c, main_c.trim_end_matches(".c"));
     let run = Command::new(&exe).output().unwrap();
     let out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "{out}");
@@ -1173,7 +1173,7 @@ fn forward_over_reverse_gives_hessian_vector_products() {
         "{h}"
     );
     assert!(h.contains("series_grad_fwd_ret series_grad_fwd("), "{h}");
-    let out = run_with_driver(dir.path(), "second_order_main.c", &obj);
+    let out = run_with_driver(dir.path(), "second_order_main.c", &[&obj]);
     assert!(out.contains("8894 checks, 0 failed"), "{out}");
     // One step: --mode hvp generates FN_grad, FN_grad_fwd and FN_hvp.
     let o = adc(&[
@@ -1202,7 +1202,7 @@ fn forward_over_reverse_gives_hessian_vector_products() {
         ),
         "{h}"
     );
-    let out = run_with_driver(dir.path(), "second_order_main.c", &obj);
+    let out = run_with_driver(dir.path(), "second_order_main.c", &[&obj]);
     assert!(out.contains("17788 checks, 0 failed"), "{out}");
     let o = adc(&[
         "grad",
@@ -1247,7 +1247,7 @@ fn final_stores_through_aliasing_outputs_are_undone_for_the_reverse_sweep() {
     // No load is taped: the reverse sweep repeats them.
     assert!(e.contains("tape of `smooth_into`"), "{e}");
     assert!(!e.contains("= load"), "{e}");
-    let out = run_with_driver(dir.path(), "final_store_main.c", &obj);
+    let out = run_with_driver(dir.path(), "final_store_main.c", &[&obj]);
     assert!(out.contains("738 checks, 0 failed"), "{out}");
 }
 
@@ -1291,10 +1291,7 @@ fn gmm_work_arrays_are_snapshotted_once_per_iteration() {
         "{e}"
     );
     let manual = root().join("benches/kernels/gmm_manual.c");
-    let exe = compile_and_link(dir.path(), &[&obj, &manual], "gmm_heap_main.c", "gmm");
-    let run = Command::new(&exe).output().unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{out}");
+    let out = run_with_driver(dir.path(), "gmm_heap_main.c", &[&obj, &manual]);
     assert!(out.contains("2610 checks, 0 failed"), "{out}");
 }
 
@@ -1316,10 +1313,7 @@ fn lstm_gradient_matches_differences_and_the_hand_written_one() {
     );
     let obj = grad_to(dir.path(), &fwd, &["lstm_objective"], "both.o", &act);
     let manual = root().join("benches/kernels/lstm_manual.c");
-    let exe = compile_and_link(dir.path(), &[&obj, &manual], "lstm_main.c", "lstm");
-    let run = Command::new(&exe).output().unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
-    assert!(run.status.success(), "{out}");
+    let out = run_with_driver(dir.path(), "lstm_main.c", &[&obj, &manual]);
     assert!(out.contains("724 checks, 0 failed"), "{out}");
 }
 

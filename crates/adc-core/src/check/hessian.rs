@@ -8,7 +8,9 @@
 //! partial). The Hessian's symmetry is reported as well: the products
 //! H e_i and H e_j give H_ji and H_ij independently.
 
-use super::{args, defined, kinds, points, CheckOptions, CheckReport, Kind};
+use super::{
+    args, check_order, defined, kinds, point_label, points, CheckOptions, CheckReport, Kind,
+};
 use crate::error::{AdcError, Result};
 use crate::ir::get_function;
 use crate::jit::{CallArgs, Jit};
@@ -38,11 +40,7 @@ pub fn check_hessian(module: &Module, opts: &CheckOptions) -> Result<CheckReport
             kinds.len() - n
         )));
     }
-    if !(3..=15).contains(&opts.stencil_points) || opts.stencil_points.is_multiple_of(2) {
-        return Err(AdcError::Usage(
-            "--order must be an odd number of points from 3 to 15".into(),
-        ));
-    }
+    check_order(opts.stencil_points)?;
     let points = points(opts, &kinds)?;
     let hvp_name = format!("{name}_hvp");
     let origin = if get_function(m, &hvp_name).is_some_and(|g| !g.is_declaration()) {
@@ -99,13 +97,7 @@ pub fn check_hessian(module: &Module, opts: &CheckOptions) -> Result<CheckReport
         let columns: Vec<Vec<f64>> = (0..n)
             .map(|c| unsafe { product(hvp, &kinds, x, c, n) })
             .collect();
-        let point = format!(
-            "({})",
-            x.iter()
-                .map(|v| format!("{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let point = point_label(x);
         for (c, col) in columns.iter().enumerate() {
             for (r, h) in col.iter().enumerate() {
                 let (i, j) = (active[r], active[c]);

@@ -114,11 +114,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
             "adc check calls functions of up to 6 integer and 7 float parameters; `{name}` has more"
         )));
     }
-    if !(3..=15).contains(&opts.stencil_points) || opts.stencil_points.is_multiple_of(2) {
-        return Err(AdcError::Usage(
-            "--order must be an odd number of points from 3 to 15".into(),
-        ));
-    }
+    check_order(opts.stencil_points)?;
     let points = points(opts, &kinds)?;
     // Derivatives: the module's own, else adc's.
     let acts: Vec<Activity> = kinds
@@ -227,13 +223,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
                 }
             }
         };
-        let point = format!(
-            "({})",
-            x.iter()
-                .map(|v| format!("{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let point = point_label(x);
         let mut k = 0;
         for (i, kind) in kinds.iter().enumerate() {
             if *kind == Kind::Int {
@@ -358,4 +348,20 @@ pub(crate) fn defined(module: &Module, name: &str) -> Result<Function> {
                 .map(|f| f.name())
                 .collect(),
         })
+}
+
+/// `(x0, x1, ...)`, the point column of the tables.
+pub(crate) fn point_label(x: &[f64]) -> String {
+    let parts: Vec<String> = x.iter().map(|v| format!("{v}")).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// `--order`: an odd number of stencil points from 3 to 15.
+pub(crate) fn check_order(points: usize) -> Result<()> {
+    if !(3..=15).contains(&points) || points.is_multiple_of(2) {
+        return Err(AdcError::Usage(
+            "--order must be an odd number of points from 3 to 15".into(),
+        ));
+    }
+    Ok(())
 }
