@@ -18,6 +18,7 @@ use crate::analysis::activity::HeapFn;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::PrimalMap;
+use crate::ir::constant_tables::{points_nowhere, table_shadow, TableShadow};
 use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -204,7 +205,7 @@ impl<'s> TangentBuilder<'s> {
             }
             self.block_end.insert(bb, self.b.insert_block());
         }
-        self.complete_phis();
+        self.complete_phis()?;
         Ok(())
     }
 
@@ -222,6 +223,29 @@ impl<'s> TangentBuilder<'s> {
 
     fn tangent_or_zero(&self, v: Value) -> Value {
         self.tangent(v).unwrap_or_else(|| v.ty().null())
+    }
+
+    /// The tangent of pointer `v` where a varied pointer (a phi or a
+    /// select) takes it: its own, the zero shadow of the constant table it
+    /// points into, or itself when it points nowhere (null, a dangling
+    /// address). Anything else is refused: the tangent sweep would read
+    /// through null.
+    fn pointer_tangent(&self, v: Value, user: Value) -> Result<Value> {
+        if let Some(t) = self.tangent(v) {
+            return Ok(t);
+        }
+        if let Some(t) = table_shadow(&self.b, v, self.primal(v), TableShadow::Zero) {
+            return Ok(t);
+        }
+        if points_nowhere(v) {
+            return Ok(v);
+        }
+        Err(AdcError::unsupported(
+            user,
+            "this pointer may point to active memory or to memory that has no shadow \
+             (it is not an input, a heap or stack object of the function, or a constant \
+             table); pass the memory as a duplicated argument or keep the two apart",
+        ))
     }
 
     /// Clone `inst` into `dst` at the builder, operands remapped.
@@ -327,7 +351,13 @@ impl<'s> TangentBuilder<'s> {
                 // The same operation with data operands replaced by tangents.
                 let t = res.clone_detached();
                 for &i in data.iter() {
-                    t.set_operand(i, self.tangent_or_zero(ops[i as usize]));
+                    let o = ops[i as usize];
+                    let dt = if o.ty().is_pointer() {
+                        self.pointer_tangent(o, inst)?
+                    } else {
+                        self.tangent_or_zero(o)
+                    };
+                    t.set_operand(i, dt);
                 }
                 self.b.insert(t);
                 Ok(Some(t))
@@ -571,7 +601,7 @@ impl<'s> TangentBuilder<'s> {
         Ok(())
     }
 
-    fn complete_phis(&mut self) {
+    fn complete_phis(&mut self) -> Result<()> {
         for phi in std::mem::take(&mut self.phis) {
             let np = self.pm.values[&phi];
             let nt = self.tmap.get(&phi).copied();
@@ -582,10 +612,20 @@ impl<'s> TangentBuilder<'s> {
                 };
                 np.add_incoming(self.primal(v), nb);
                 if let Some(nt) = nt {
-                    nt.add_incoming(self.tangent_or_zero(v), nb);
+                    let t = if v.ty().is_pointer() {
+                        match nb.terminator() {
+                            Some(t) => self.b.position_before(t),
+                            None => self.b.position_at_end(nb),
+                        }
+                        self.pointer_tangent(v, phi)?
+                    } else {
+                        self.tangent_or_zero(v)
+                    };
+                    nt.add_incoming(t, nb);
                 }
             }
         }
+        Ok(())
     }
 
     fn copy_alignment(from: Value, to: Value) {

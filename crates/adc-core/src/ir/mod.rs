@@ -12,6 +12,7 @@
 pub mod atomics;
 pub mod builder;
 pub mod clone;
+pub mod constant_tables;
 pub mod constants;
 pub mod debug_loc;
 pub mod devirtualize;

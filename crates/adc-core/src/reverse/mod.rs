@@ -39,6 +39,7 @@ use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
+use crate::ir::constant_tables::{points_nowhere, table_shadow, TableShadow};
 use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -610,6 +611,29 @@ impl<'s> AdjointBuilder<'s> {
         self.pm.clone_at(&self.b, inst)
     }
 
+    /// The forward-sweep shadow of pointer `v` where a varied pointer (a
+    /// phi, a select, a duplicated call argument) takes it: its own shadow,
+    /// the sink of the constant table it points into, or null for a null or
+    /// undefined pointer. Anything else is refused: a pointer with no shadow
+    /// mixed with active ones would have the reverse sweep write through null.
+    fn pointer_shadow(&self, v: Value, user: Value) -> Result<Value> {
+        if let Some(s) = self.smap.get(&v) {
+            return Ok(*s);
+        }
+        if let Some(s) = table_shadow(&self.b, v, self.primal(v), TableShadow::Sink) {
+            return Ok(s);
+        }
+        if points_nowhere(v) {
+            return Ok(v);
+        }
+        Err(AdcError::unsupported(
+            user,
+            "this pointer may point to active memory or to memory that has no shadow \
+             (it is not an input, a heap or stack object of the function, or a constant \
+             table); pass the memory as a duplicated argument or keep the two apart",
+        ))
+    }
+
     /// The forward-sweep value behind a need.
     fn forward_value(&self, n: Need) -> Result<Value> {
         let found = match n {
@@ -959,7 +983,7 @@ impl<'s> AdjointBuilder<'s> {
         for bb in &rpo {
             self.forward_block(*bb)?;
         }
-        self.complete_forward_phis();
+        self.complete_forward_phis()?;
         for bb in &rpo {
             self.reverse_block(*bb)?;
         }
@@ -1080,6 +1104,9 @@ impl<'s> AdjointBuilder<'s> {
         let insts = bb.instructions();
         let (term, body) = insts.split_last().expect("block has a terminator");
         for &inst in body {
+            if inst.opcode() == Some(LLVMCall) && self.forward_split_call(inst)?.is_some() {
+                continue;
+            }
             match inst.opcode().expect("instruction") {
                 LLVMPHI => {
                     let p = self.b.phi(inst.ty(), &inst.name());
@@ -1094,7 +1121,6 @@ impl<'s> AdjointBuilder<'s> {
                 // The reverse sweep may load a stack slot again after the
                 // forward run ended its lifetime; it lives to the return.
                 LLVMCall if self.aug.is_none() && is_lifetime_marker(inst) => {}
-                LLVMCall if self.forward_split_call(inst).is_some() => {}
                 LLVMCall if is_custom_call(inst) && self.is_reversed(inst) => {
                     self.forward_custom_call(inst)?
                 }
@@ -1313,10 +1339,7 @@ impl<'s> AdjointBuilder<'s> {
                 let s = c.clone_detached();
                 for i in [1, 2] {
                     let o = inst.operand(i);
-                    s.set_operand(
-                        i,
-                        self.smap.get(&o).copied().unwrap_or_else(|| self.primal(o)),
-                    );
+                    s.set_operand(i, self.pointer_shadow(o, inst)?);
                 }
                 self.b.insert(s);
                 self.smap.insert(inst, s);
@@ -1385,7 +1408,7 @@ impl<'s> AdjointBuilder<'s> {
         }
     }
 
-    fn complete_forward_phis(&mut self) {
+    fn complete_forward_phis(&mut self) -> Result<()> {
         for phi in std::mem::take(&mut self.phis) {
             let np = self.pm.values[&phi];
             for i in 0..phi.count_incoming() {
@@ -1399,7 +1422,11 @@ impl<'s> AdjointBuilder<'s> {
             for i in 0..phi.count_incoming() {
                 let (v, bb) = phi.incoming(i);
                 if let Some(&end) = self.block_end.get(&bb) {
-                    let sv = self.smap.get(&v).copied().unwrap_or_else(|| v.ty().null());
+                    match end.terminator() {
+                        Some(t) => self.b.position_before(t),
+                        None => self.b.position_at_end(end),
+                    }
+                    let sv = self.pointer_shadow(v, phi)?;
                     s.add_incoming(sv, end);
                 }
             }
@@ -1412,6 +1439,7 @@ impl<'s> AdjointBuilder<'s> {
                 p.add_incoming(Type::i32(ctx).const_int(i as i64), self.block_end[&pred]);
             }
         }
+        Ok(())
     }
 
     fn reverse_block(&mut self, bb: Block) -> Result<()> {
@@ -1919,19 +1947,23 @@ impl<'s> AdjointBuilder<'s> {
 
     /// Forward sweep of a module call in split mode: the augmented primal,
     /// which leaves what its adjoint needs on our tape.
-    fn forward_split_call(&mut self, inst: Value) -> Option<Value> {
-        let callee = inst.called_function()?;
+    fn forward_split_call(&mut self, inst: Value) -> Result<Option<Value>> {
+        let Some(callee) = inst.called_function() else {
+            return Ok(None);
+        };
         if !(self.is_reversed(inst) && self.is_module_call(inst)) {
-            return None;
+            return Ok(None);
         }
         let acts = self.call_activities(inst);
-        let pair = self.synth.split_of(callee, &acts)?;
+        let Some(pair) = self.synth.split_of(callee, &acts) else {
+            return Ok(None);
+        };
         let (t, _) = self.tape.expect("tape for split calls");
         let mut args = Vec::new();
         for (a, act) in inst.call_args().iter().zip(&acts) {
             args.push(self.primal(*a));
             if *act == Activity::Dup {
-                args.push(self.smap.get(a).copied().unwrap_or_else(|| a.ty().null()));
+                args.push(self.pointer_shadow(*a, inst)?);
             }
         }
         args.push(t);
@@ -1940,12 +1972,12 @@ impl<'s> AdjointBuilder<'s> {
             let primal = self.b.extract_value(r, 0);
             self.smap.insert(inst, self.b.extract_value(r, 1));
             self.pm.values.insert(inst, primal);
-            return Some(primal);
+            return Ok(Some(primal));
         }
         if !inst.ty().is_void() {
             self.pm.values.insert(inst, r);
         }
-        Some(r)
+        Ok(Some(r))
     }
 
     /// Forward sweep of an adc-runtime routine: its `_aug` form, whose tape

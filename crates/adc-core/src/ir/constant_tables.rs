@@ -1,0 +1,127 @@
+//! Shadows for pointers into constant tables. A `static const double k[6]`
+//! carries no derivative, so its address has no shadow. But optimized code
+//! mixes such addresses with active ones: InstCombine turns
+//! `c ? x[i] : k[j]` into one load through `select c, &x[i], &k[j]` (or a
+//! phi of the two), and a helper called with `x` at one call site may get
+//! `k` at another. That pointer needs a shadow on both paths: a zero
+//! shadow for the table makes its tangent 0 in forward mode, and gives the
+//! reverse sweep somewhere harmless to add the adjoint of a value read from
+//! the table (the adjoint of a constant is discarded).
+//!
+//! Forward mode reads `NAME.adc.zero` (zero, never written: a tangent sweep
+//! writes shadow memory only where the primal writes, and the primal does not
+//! write a constant). Reverse mode writes `NAME.adc.sink`, thread-local so
+//! that gradients running in several threads do not race on it; nothing reads
+//! it back as a value.
+use super::{Builder, Type, Value};
+use llvm_sys::core::*;
+use llvm_sys::LLVMOpcode;
+
+/// Tables larger than this get no shadow (the address stays without one and
+/// the derivative is refused where it would be used).
+pub const MAX_TABLE_BYTES: u64 = 1 << 20;
+
+/// Which shadow of a constant table a derivative uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableShadow {
+    /// Forward mode: tangents read from it are zero.
+    Zero,
+    /// Reverse mode: adjoints accumulated into it are discarded.
+    Sink,
+}
+
+/// The object `p` is an address in, through address arithmetic in
+/// instructions and constant expressions (and, for constants, `inttoptr`).
+fn base(mut p: Value) -> Value {
+    for _ in 0..64 {
+        let op = if p.is_instruction() {
+            p.opcode()
+        } else if unsafe { !LLVMIsAConstantExpr(p.0).is_null() } {
+            Some(unsafe { LLVMGetConstOpcode(p.0) })
+        } else {
+            None
+        };
+        match op {
+            Some(LLVMOpcode::LLVMGetElementPtr)
+            | Some(LLVMOpcode::LLVMBitCast)
+            | Some(LLVMOpcode::LLVMAddrSpaceCast) => p = p.operand(0),
+            Some(LLVMOpcode::LLVMIntToPtr) if !p.is_instruction() => p = p.operand(0),
+            _ => break,
+        }
+    }
+    p
+}
+
+/// The constant global `p` points into, when that global holds no
+/// pointers and is at most [`MAX_TABLE_BYTES`].
+pub fn constant_table(p: Value) -> Option<Value> {
+    let p = base(p);
+    let global = unsafe { !LLVMIsAGlobalVariable(p.0).is_null() && LLVMIsGlobalConstant(p.0) != 0 };
+    if !global {
+        return None;
+    }
+    let ty = Type(unsafe { LLVMGlobalGetValueType(p.0) });
+    let m = unsafe { LLVMGetGlobalParent(p.0) };
+    let td = unsafe { llvm_sys::target::LLVMGetModuleDataLayout(m) };
+    let bytes = unsafe { llvm_sys::target::LLVMABISizeOfType(td, ty.0) };
+    (!ty.contains_pointer() && bytes <= MAX_TABLE_BYTES).then_some(p)
+}
+
+/// Whether constant `p` points at no memory a derivative could touch: null,
+/// undefined, a constant integer address (Rust's dangling `NonNull` of an
+/// empty `Vec`) or a function. Such a pointer is its own shadow.
+pub fn points_nowhere(p: Value) -> bool {
+    if !p.is_constant() {
+        return false;
+    }
+    let b = base(p);
+    unsafe {
+        LLVMIsNull(b.0) != 0
+            || LLVMIsUndef(b.0) != 0
+            || LLVMIsPoison(b.0) != 0
+            || !LLVMIsAConstantInt(b.0).is_null()
+            || !LLVMIsAFunction(b.0).is_null()
+    }
+}
+
+/// The shadow global of constant table `g`, created on first use.
+pub fn table_shadow_global(g: Value, kind: TableShadow) -> Value {
+    let m = unsafe { LLVMGetGlobalParent(g.0) };
+    let suffix = match kind {
+        TableShadow::Zero => "zero",
+        TableShadow::Sink => "sink",
+    };
+    let name = std::ffi::CString::new(format!("{}.adc.{suffix}", g.name())).unwrap();
+    unsafe {
+        let existing = LLVMGetNamedGlobal(m, name.as_ptr());
+        if !existing.is_null() {
+            return Value(existing);
+        }
+        let ty = LLVMGlobalGetValueType(g.0);
+        let s = LLVMAddGlobal(m, ty, name.as_ptr());
+        // Zero-initialized and writable, so it costs no file space.
+        LLVMSetInitializer(s, LLVMConstNull(ty));
+        LLVMSetLinkage(s, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
+        LLVMSetAlignment(s, LLVMGetAlignment(g.0).max(8));
+        if kind == TableShadow::Sink {
+            LLVMSetThreadLocal(s, 1);
+        }
+        Value(s)
+    }
+}
+
+/// The shadow of `orig` (a value of the function being differentiated) when
+/// it points into a constant table: `primal` (its value in the derivative)
+/// moved from the table to the table's shadow, built at the builder.
+pub fn table_shadow(b: &Builder, orig: Value, primal: Value, kind: TableShadow) -> Option<Value> {
+    if !orig.ty().is_pointer() {
+        return None;
+    }
+    let g = constant_table(orig)?;
+    let shadow = table_shadow_global(g, kind);
+    let i64t = Type::i64(b.context());
+    let at = b.cast(LLVMOpcode::LLVMPtrToInt, primal, i64t);
+    let base = b.cast(LLVMOpcode::LLVMPtrToInt, g, i64t);
+    let offset = b.sub(at, base);
+    Some(b.gep(Type::i8(b.context()), shadow, offset))
+}
