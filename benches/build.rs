@@ -246,6 +246,7 @@ impl Build {
                 targets,
                 mode,
                 optimize: true,
+                width: 1,
                 type_hint: None,
             };
             let out =

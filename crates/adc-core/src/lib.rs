@@ -16,6 +16,7 @@ pub mod reverse;
 pub mod rules;
 pub mod second_order;
 pub mod signature;
+pub mod vector;
 
 use error::{AdcError, Result};
 use inkwell::module::Module;
@@ -47,6 +48,8 @@ pub struct Options {
     pub mode: Mode,
     /// Run the O2 cleanup on the result (on by default; off helps debugging).
     pub optimize: bool,
+    /// Vector mode (forward only): tangents per call, `FN_fwdN` for N > 1.
+    pub width: u32,
     /// `--type-hint`: what copies hold when the type analysis cannot tell.
     pub type_hint: Option<reverse::TypeHint>,
 }
@@ -102,14 +105,21 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     let mut out = Output::default();
     // Public functions whose derivative recurses: they run on a larger stack.
     let mut deep = Vec::new();
+    if opts.width == 0 || (opts.width > 1 && opts.mode != Mode::Forward) {
+        return Err(AdcError::Usage(
+            "--width takes a number of tangents of at least 1, in forward mode".into(),
+        ));
+    }
+    let mut vectors = Vec::new();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {
             Some(list) => signature::parse_activity(*f, list)?,
             None => signature::default_activity(*f),
         };
         let suffix = match opts.mode {
-            Mode::Forward => "_fwd",
-            Mode::Reverse => "_grad",
+            Mode::Forward if opts.width > 1 => format!("_fwd{}", opts.width),
+            Mode::Forward => "_fwd".into(),
+            Mode::Reverse => "_grad".into(),
         };
         let name = format!("{}{suffix}", t.name);
         if get_function(m, &name).is_some() {
@@ -118,6 +128,12 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             )));
         }
         let gen = match opts.mode {
+            Mode::Forward if opts.width > 1 => {
+                // Built once the tangent functions have bodies (below).
+                forward.tangent_of(*f, &acts);
+                vectors.push((*f, acts.clone(), name.clone()));
+                continue;
+            }
             Mode::Forward => {
                 let w = forward.public_wrapper(*f, &acts, &name)?;
                 signature::forward_declarations(&name, w.fn_type())
@@ -132,10 +148,28 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         }
         out.generated.push(gen);
     }
-    let lowered = enzyme::lower(m, &mut forward, &mut reverse)?;
+    let mut batchers = vector::Batchers::default();
+    let lowered = enzyme::lower(m, &mut forward, &mut reverse, &mut batchers)?;
     out.lowered_call_sites = lowered.sites;
     out.tape_stats = lowered.tape_stats;
     if let Err(e) = forward.finish() {
+        crate::ir::source_copy::remove_copies(m);
+        return Err(e);
+    }
+    let batched = (|| {
+        for (f, acts, name) in &vectors {
+            let batcher = batchers.width(m, ctx, opts.width);
+            let w = vector::public_wrapper(&mut forward, batcher, *f, acts, name)?;
+            out.generated.push(signature::vector_declarations(
+                name,
+                w.fn_type(),
+                opts.width,
+            ));
+        }
+        // (Batching declares no new tangent functions: callees have theirs.)
+        batchers.finish(&vector::tangent_functions(&forward))
+    })();
+    if let Err(e) = batched {
         crate::ir::source_copy::remove_copies(m);
         return Err(e);
     }
@@ -149,6 +183,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         }
     }
     ir::stack_switch::unmark(m);
+    ir::metadata::strip_lane_objects(m);
     verify(module)?;
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;

@@ -334,3 +334,16 @@ pub fn gradient_declarations(f: Function, acts: &[Activity], name: &str) -> crat
         c_typedef: typedef,
     }
 }
+
+/// C declarations of vector mode's `NAME_fwdN` (returns void; the tangents
+/// of a floating-point result go to its last parameter, `width` of them).
+pub fn vector_declarations(name: &str, ty: Type, width: u32) -> crate::Generated {
+    crate::Generated {
+        name: name.to_string(),
+        c_prototype: format!(
+            "/* {width} tangents per call: each parameter is followed by {width} tangents */\n{}",
+            c_prototype(name, ty)
+        ),
+        c_typedef: None,
+    }
+}

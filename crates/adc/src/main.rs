@@ -127,6 +127,12 @@ enum Command {
         /// Skip the O2 cleanup of the result.
         #[arg(long)]
         no_opt: bool,
+        /// Vector mode (with --mode forward): N tangents per call in `FN_fwdN`,
+        /// each parameter followed by its N tangents (or shadow pointers),
+        /// the N tangents of a floating-point result written to a last
+        /// pointer parameter `d_ret`
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        width: u32,
         /// Print the tape layout: bytes per block execution, slots, direct uses.
         #[arg(long)]
         stats: bool,
@@ -197,6 +203,7 @@ fn run(cli: Cli) -> Result<()> {
                 targets: vec![],
                 mode: adc_core::Mode::Reverse,
                 optimize: true,
+                width: 1,
                 type_hint,
             };
             let out = adc_core::differentiate(&module, &opts)?;
@@ -283,6 +290,7 @@ fn run(cli: Cli) -> Result<()> {
             header,
             output,
             no_opt,
+            width,
             stats,
             type_hint,
         } => {
@@ -326,6 +334,7 @@ fn run(cli: Cli) -> Result<()> {
                     Mode::Reverse | Mode::Hvp => adc_core::Mode::Reverse,
                 },
                 optimize: !no_opt,
+                width,
                 type_hint,
             };
             let out = if mode == Mode::Hvp {

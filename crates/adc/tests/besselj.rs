@@ -21,6 +21,7 @@ fn check(lang: &str, file: &str, mode: adc_core::Mode) {
         }],
         mode,
         optimize: true,
+        width: 1,
         type_hint: None,
     };
     let out = adc_core::differentiate(&module, &opts).unwrap();
@@ -112,6 +113,7 @@ fn finite_differences_converge_at_their_order_on_besselj() {
         }],
         mode: adc_core::Mode::Forward,
         optimize: true,
+        width: 1,
         type_hint: None,
     };
     adc_core::differentiate(&module, &opts).unwrap();

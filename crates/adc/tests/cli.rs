@@ -1756,3 +1756,53 @@ fn wide_integers_keep_their_c_type_in_the_header() {
         "{header}"
     );
 }
+
+/// Vector mode (`--width 4`): FN_fwd4 carries four tangents through loops,
+/// a duplicated output, a heap work array (a shadow per lane), a stack
+/// array and a callee (its own batched form); every lane equals the scalar
+/// FN_fwd bit for bit and a central difference. The header says what the
+/// parameters are; reverse mode with a width is a usage error.
+#[test]
+fn vector_mode_carries_four_tangents_per_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "vector_mode.c", "");
+    let fns = ["series", "smooth", "work", "stack_and_call"];
+    let mut args = vec!["grad", bc.to_str().unwrap()];
+    for f in &fns {
+        args.extend(["-f", f]);
+    }
+    let scalar = dir.path().join("scalar.bc");
+    let mut a = args.clone();
+    a.extend(["--mode", "forward", "-o", scalar.to_str().unwrap()]);
+    let o = adc(&a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("v4.o");
+    let header = dir.path().join("v4.h");
+    let mut a = args.clone();
+    a[1] = scalar.to_str().unwrap();
+    a.extend([
+        "--mode",
+        "forward",
+        "--width",
+        "4",
+        "--header",
+        header.to_str().unwrap(),
+    ]);
+    a.extend(["-o", obj.to_str().unwrap()]);
+    let o = adc(&a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        h.contains("void series_fwd4(void * a0, void * a1, void * a2, void * a3, void * a4, int32_t a5, void * a6);"),
+        "{h}"
+    );
+    let out = run_with_driver(dir.path(), "vector_mode_main.c", &[&obj]);
+    assert!(out.contains("1600 checks, 0 failed"), "{out}");
+    let rev = dir.path().join("r.o");
+    let mut a = args.clone();
+    a.extend(["--width", "4", "-o", rev.to_str().unwrap()]);
+    let o = adc(&a);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--width"), "{}", stderr(&o));
+    assert!(!rev.exists());
+}

@@ -163,6 +163,85 @@ fn invoke(
     unsafe { call(addr, &a, ret_f32) }
 }
 
+/// The widest vector mode (3, else 2) whose `FN_fwdN` takes its arguments
+/// in registers (what the harness can call), if any.
+fn vector_width(sig: &[(String, Ty)]) -> Option<u32> {
+    [3u32, 2].into_iter().find(|&w| {
+        let w = w as usize;
+        let mut ints = 1; // d_ret
+        let mut floats = 0;
+        for (_, t) in sig {
+            match t {
+                Ty::I32 => ints += 1,
+                Ty::F64 | Ty::F32 => floats += 1 + w,
+                Ty::Array(_) => ints += 1 + w,
+            }
+        }
+        ints <= 6 && floats <= 8
+    })
+}
+
+/// Call `FN_fwdN` (vector mode) with lane k seeded along `seeds[k]` (lanes
+/// past the seeds get zero tangents); the N tangents of the result.
+fn invoke_vector(
+    addr: usize,
+    sig: &[(String, Ty)],
+    pt: &Point,
+    seeds: &[(usize, usize)],
+    width: usize,
+    ret_f32: bool,
+) -> Vec<f64> {
+    let mut arrays = pt.arrays.clone();
+    let mut shadows: Vec<Vec<Vec<f64>>> = (0..width)
+        .map(|_| pt.arrays.iter().map(|a| vec![0.0; a.len()]).collect())
+        .collect();
+    for (k, &(si, se)) in seeds.iter().enumerate() {
+        if let Ty::Array(_) = sig[si].1 {
+            shadows[k][si][se] = 1.0;
+        }
+    }
+    let seed = |k: usize, i: usize| {
+        if seeds.get(k).is_some_and(|s| s.0 == i) {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let mut a = CallArgs::default();
+    for (i, (_, t)) in sig.iter().enumerate() {
+        match t {
+            Ty::I32 => a.int(pt.scalars[i] as i64),
+            Ty::F64 => {
+                a.f64(pt.scalars[i]);
+                (0..width).for_each(|k| a.f64(seed(k, i)));
+            }
+            Ty::F32 => {
+                a.f32(pt.scalars[i] as f32);
+                (0..width).for_each(|k| a.f32(seed(k, i) as f32));
+            }
+            Ty::Array(_) => {
+                a.ptr(arrays[i].as_mut_ptr());
+                for lane in shadows.iter_mut() {
+                    a.ptr(lane[i].as_mut_ptr());
+                }
+            }
+        }
+    }
+    let mut out64 = vec![0.0f64; width];
+    let mut out32 = vec![0.0f32; width];
+    if ret_f32 {
+        a.ptr(out32.as_mut_ptr());
+    } else {
+        a.ptr(out64.as_mut_ptr());
+    }
+    unsafe { call(addr, &a, ret_f32) };
+    if ret_f32 {
+        out32.iter().map(|x| *x as f64).collect()
+    } else {
+        out64
+    }
+}
+
 /// The reverse-mode gradient at `pt`: one entry per coordinate.
 fn gradient(addr: usize, sig: &[(String, Ty)], pt: &Point, ret_f32: bool) -> Vec<f64> {
     let mut arrays = pt.arrays.clone();
@@ -222,6 +301,7 @@ fn run_kernel(
     file: &str,
     flags: &str,
     mode: adc_core::Mode,
+    width: u32,
 ) -> Result<(), Failed> {
     let sig = parse_sig(&k.sig);
     let is_f32 = sig.iter().any(|(_, t)| *t == Ty::F32);
@@ -241,7 +321,12 @@ fn run_kernel(
     if mode == adc_core::Mode::Reverse {
         modes.push(mode);
     }
-    for m in modes {
+    let mut widths = vec![1; modes.len()];
+    if width > 1 {
+        modes.push(adc_core::Mode::Forward);
+        widths.push(width);
+    }
+    for (m, w) in modes.into_iter().zip(widths) {
         let opts = adc_core::Options {
             targets: vec![adc_core::Target {
                 name: k.name.clone(),
@@ -249,6 +334,7 @@ fn run_kernel(
             }],
             mode: m,
             optimize: true,
+            width: w,
             type_hint: None,
         };
         adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
@@ -269,8 +355,43 @@ fn run_kernel(
     } else {
         None
     };
-    let st = Stencil::central(7, 1)?;
     let mut report = vec![];
+    if width > 1 {
+        // Vector mode: every lane bit for bit as the scalar forward call.
+        let dfw = jit.address(&format!("{}_fwd{width}", k.name))?;
+        let coords = coordinates(&sig);
+        for row in &k.points {
+            let pt = split_point(&sig, row);
+            for chunk in coords.chunks(width as usize) {
+                let lanes = invoke_vector(dfw, &sig, &pt, chunk, width as usize, is_f32);
+                for (lane, &(pi, e)) in chunk.iter().enumerate() {
+                    let scalar = invoke(df, &sig, &pt, Some((pi, e)), is_f32);
+                    if lanes[lane].to_bits() != scalar.to_bits() {
+                        report.push(format!(
+                            "  at {row:?}, d/d{}[{e}]: lane {lane} of {}_fwd{width} {:.17e}, {}_fwd {scalar:.17e}",
+                            names[pi], k.name, lanes[lane], k.name
+                        ));
+                    }
+                }
+                for (lane, t) in lanes.iter().enumerate().skip(chunk.len()) {
+                    if *t != 0.0 {
+                        report.push(format!("  at {row:?}: unseeded lane {lane} gives {t:.17e}"));
+                    }
+                }
+            }
+        }
+        return if report.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} ({lang}): vector mode mismatch\n{}",
+                k.name,
+                report.join("\n")
+            )
+            .into())
+        };
+    }
+    let st = Stencil::central(7, 1)?;
     for row in &k.points {
         let pt = split_point(&sig, row);
         let rev = grad.map(|addr| gradient(addr, &sig, &pt, is_f32));
@@ -362,14 +483,19 @@ fn main() {
             let flags = spec.c_flags.get(&file).cloned().unwrap_or_default();
             let k = k.clone();
             let lang = lang.to_string();
-            for (label, mode) in [
-                ("forward", adc_core::Mode::Forward),
-                ("reverse", adc_core::Mode::Reverse),
-            ] {
+            let sig = parse_sig(&k.sig);
+            let mut runs = vec![
+                ("forward".to_string(), adc_core::Mode::Forward, 1),
+                ("reverse".to_string(), adc_core::Mode::Reverse, 1),
+            ];
+            if let Some(w) = vector_width(&sig) {
+                runs.push((format!("vector{w}"), adc_core::Mode::Forward, w));
+            }
+            for (label, mode, width) in runs {
                 let (k, lang, file, flags) = (k.clone(), lang.clone(), file.clone(), flags.clone());
                 trials.push(Trial::test(
                     format!("{label}::{lang}::{}", k.name),
-                    move || run_kernel(&k, &lang, &file, &flags, mode),
+                    move || run_kernel(&k, &lang, &file, &flags, mode, width),
                 ));
             }
         }

@@ -40,6 +40,7 @@ fn main() -> Result<()> {
             }],
             mode,
             optimize: true,
+            width: 1,
             type_hint: None,
         };
         adc_core::differentiate(&module, &opts)?;

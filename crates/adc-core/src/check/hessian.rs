@@ -59,6 +59,7 @@ pub fn check_hessian(module: &Module, opts: &CheckOptions) -> Result<CheckReport
                 }],
                 mode: Mode::Reverse,
                 optimize: true,
+                width: 1,
                 type_hint: opts.type_hint.clone(),
             },
         )?;

@@ -153,6 +153,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
                 }],
                 mode,
                 optimize: true,
+                width: 1,
                 type_hint: opts.type_hint.clone(),
             },
         )?;

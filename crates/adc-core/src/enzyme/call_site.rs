@@ -52,12 +52,13 @@ pub fn marker_name(v: Value) -> Option<String> {
 }
 
 /// One parameter of the differentiated function as the call site gives it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Param {
     pub activity: Activity,
     pub value: Value,
-    /// The shadow (pointers) or tangent (forward-mode floats).
-    pub shadow: Option<Value>,
+    /// The shadow (pointers) or tangent (forward-mode floats): one per
+    /// lane with `enzyme_width`.
+    pub shadows: Vec<Value>,
 }
 
 /// How the caller wants the result of the function treated.
@@ -82,6 +83,8 @@ pub struct Options {
     pub tape: Option<Tape>,
     /// The trailing seed of the result (`__enzyme_reverse`).
     pub seed: Option<Value>,
+    /// `enzyme_width N`: N tangents per duplicated argument (vector mode).
+    pub width: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -107,7 +110,6 @@ pub struct CallSite {
 /// Markers Enzyme documents that adc does not implement, with the feature
 /// they belong to (so the error can say what to use instead).
 const UNIMPLEMENTED: &[(&str, &str)] = &[
-    ("enzyme_width", "vector mode (several directions at once)"),
     ("enzyme_dupv", "vector mode (batched shadows)"),
     ("enzyme_dupnoneedv", "vector mode (batched shadows)"),
     ("enzyme_scalar", "vector mode (__enzyme_batch)"),
@@ -321,6 +323,7 @@ impl CallSite {
             allocated: None,
             tape: None,
             seed: None,
+            width: 1,
         };
         let params = target.params();
         let mut out = Vec::new();
@@ -363,6 +366,27 @@ impl CallSite {
                             )
                         })?;
                         options.allocated = Some(size);
+                        i += 1;
+                    }
+                    "enzyme_width" => {
+                        let n = args
+                            .get(i)
+                            .and_then(|v| v.const_u64())
+                            .filter(|n| (1..=64).contains(n));
+                        let n = n.ok_or_else(|| {
+                            AdcError::unsupported(
+                                call,
+                                "enzyme_width must be followed by a constant number of \
+                                 tangents, 1 to 64, before the arguments",
+                            )
+                        })?;
+                        if !out.is_empty() {
+                            return Err(AdcError::unsupported(
+                                call,
+                                "enzyme_width must come before the arguments",
+                            ));
+                        }
+                        options.width = n as u32;
                         i += 1;
                     }
                     "enzyme_tape" => {
@@ -416,21 +440,30 @@ impl CallSite {
                     ),
                 ));
             }
-            let shadow = if takes_shadow {
+            let mut shadows = Vec::new();
+            for lane in 0..if takes_shadow { options.width } else { 0 } {
                 let s = args.get(i).copied().ok_or_else(|| {
                     AdcError::unsupported(
                         call,
                         format!(
-                            "{what} is duplicated but the call gives no {} after it",
-                            if t.is_float() { "tangent" } else { "shadow" }
+                            "{what} is duplicated but the call gives {} {} after it{}",
+                            if lane == 0 {
+                                "no".to_string()
+                            } else {
+                                format!("only {lane}")
+                            },
+                            if t.is_float() { "tangent" } else { "shadow" },
+                            if options.width > 1 {
+                                format!(" (enzyme_width {} asks for that many)", options.width)
+                            } else {
+                                String::new()
+                            }
                         ),
                     )
                 })?;
                 i += 1;
-                Some(convert(&b, call, s, t, &format!("the shadow of {what}"))?)
-            } else {
-                None
-            };
+                shadows.push(convert(&b, call, s, t, &format!("the shadow of {what}"))?);
+            }
             // A float with a tangent is what adc calls an active float.
             let activity = if forward && t.is_float() && takes_shadow {
                 Activity::Active
@@ -440,7 +473,7 @@ impl CallSite {
             out.push(Param {
                 activity,
                 value,
-                shadow,
+                shadows,
             });
         }
         if out.len() < params.len() {

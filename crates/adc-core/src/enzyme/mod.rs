@@ -120,7 +120,12 @@ pub struct Lowered {
 /// differentiated by another call site) is lowered inside out: the inner
 /// sites first, their derivatives built, then the sites that differentiate
 /// them, which now see ordinary code.
-pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<Lowered> {
+pub fn lower(
+    m: LLVMModuleRef,
+    fwd: &mut ForwardSynth,
+    rev: &mut ReverseSynth,
+    batchers: &mut crate::vector::Batchers,
+) -> Result<Lowered> {
     refuse_unknown_registrations(m)?;
     replace_virtual_shadows(m)?;
     let mut todo = call_sites(m)?;
@@ -148,7 +153,7 @@ pub fn lower(m: LLVMModuleRef, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -
         // tape of __enzyme_augmentfwd), which replacing that call rewrites.
         for (call, e) in ready {
             let site = CallSite::read(call, e)?;
-            lower_one(&site, fwd, rev).map_err(|err| second_order(err, round))?;
+            lower_one(&site, fwd, rev, batchers).map_err(|err| second_order(err, round))?;
             out.sites += 1;
         }
         // Build what this round asked for: the next round differentiates it,
@@ -266,7 +271,10 @@ fn derivative_args(site: &CallSite, twin: impl Fn(Activity) -> bool) -> Vec<Valu
     for p in &site.params {
         a.push(p.value);
         if twin(p.activity) {
-            a.push(p.shadow.unwrap_or_else(|| p.value.ty().null()));
+            match p.shadows.as_slice() {
+                [] => a.push(p.value.ty().null()),
+                lanes => a.extend(lanes),
+            }
         }
     }
     a
@@ -276,7 +284,12 @@ fn is_dup(a: Activity) -> bool {
     matches!(a, Activity::Dup | Activity::DupNoNeed)
 }
 
-fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) -> Result<()> {
+fn lower_one(
+    site: &CallSite,
+    fwd: &mut ForwardSynth,
+    rev: &mut ReverseSynth,
+    batchers: &mut crate::vector::Batchers,
+) -> Result<()> {
     let call = site.call;
     let target = site.target;
     let acts = site.activities();
@@ -305,12 +318,54 @@ fn lower_one(site: &CallSite, fwd: &mut ForwardSynth, rev: &mut ReverseSynth) ->
             (None, ReturnActivity::Default) => fit::ones(b, ret),
         }
     };
+    let width = site.options.width;
+    if width > 1 && site.entry != Entry::Forward {
+        return Err(AdcError::unsupported(
+            call,
+            "enzyme_width: adc has vector mode in forward mode (__enzyme_fwddiff) only; \
+             call the reverse-mode derivative once per direction",
+        ));
+    }
     let results: Vec<Value> = match site.entry {
+        Entry::Forward if width > 1 => {
+            if site
+                .params
+                .iter()
+                .any(|p| p.activity == Activity::Active && p.shadows.is_empty())
+            {
+                return Err(AdcError::unsupported(
+                    call,
+                    "a parameter marked enzyme_out in forward mode: pass it enzyme_dup with its \
+                     tangents, or enzyme_const",
+                ));
+            }
+            let m = target.module();
+            crate::vector::clear_lane_shadows(&b, target, width);
+            let batcher = batchers.width(m, ctx, width);
+            let (g, info) = crate::vector::batched_tangent(fwd, batcher, target, &acts);
+            let r = b.call(g, &derivative_args(site, Activity::has_shadow));
+            let lanes = |b: &Builder| -> Vec<Value> {
+                let t = b.extract_value(r, 1);
+                (0..width)
+                    .flat_map(|k| fit::leaves(b, b.extract_value(t, k)))
+                    .collect()
+            };
+            match (info.paired, site.options.primal_return) {
+                (true, true) if site.options.ret == ReturnActivity::Const => {
+                    vec![b.extract_value(r, 0)]
+                }
+                (true, true) => [fit::leaves(&b, b.extract_value(r, 0)), lanes(&b)].concat(),
+                (true, false) if site.options.ret == ReturnActivity::Const => Vec::new(),
+                (true, false) => lanes(&b),
+                (false, true) if !ret.is_void() => vec![r],
+                (false, _) => Vec::new(),
+            }
+        }
         Entry::Forward => {
             if let Some(p) = site
                 .params
                 .iter()
-                .position(|p| p.activity == Activity::Active && p.shadow.is_none())
+                .position(|p| p.activity == Activity::Active && p.shadows.is_empty())
             {
                 return Err(AdcError::unsupported(
                     call,

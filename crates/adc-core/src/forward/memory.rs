@@ -22,6 +22,7 @@ impl TangentBuilder<'_> {
             LLVMAlloca => {
                 if self.activity.is_varied(inst) {
                     let shadow = zeroed_shadow_alloca(&self.b, inst, c);
+                    crate::ir::metadata::mark_lane_object(shadow);
                     self.tmap.insert(inst, shadow);
                 }
             }

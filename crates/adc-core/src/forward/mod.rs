@@ -98,6 +98,23 @@ impl ForwardSynth {
         Ok(())
     }
 
+    /// Every tangent function declared so far: the function, its
+    /// activities, the tangent function and its signature.
+    pub fn declared(&self) -> Vec<(Function, Vec<Activity>, Function, TangentSignature)> {
+        self.done
+            .iter()
+            .map(|((f, acts), (g, sig))| (*f, acts.clone(), *g, sig.clone()))
+            .collect()
+    }
+
+    pub fn module(&self) -> LLVMModuleRef {
+        self.module
+    }
+
+    pub fn context(&self) -> LLVMContextRef {
+        self.ctx
+    }
+
     /// The public `NAME_fwd(params, tangents...) -> tangent` wrapper.
     pub fn public_wrapper(
         &mut self,
@@ -473,12 +490,14 @@ impl<'s> TangentBuilder<'s> {
                 let old = self.tangent(args[0]);
                 let null = args[0].ty().null();
                 let s = realloc_shadow(&self.b, m, inst, old.unwrap_or(null), &pargs);
+                crate::ir::metadata::mark_lane_object(s);
                 if let Some(old) = old {
                     free_shadow(&self.b, m, inst, Side::Freed, old, &pargs);
                 }
                 self.tmap.insert(inst, s);
             } else if kind.allocates() && self.activity.is_varied(inst) {
                 let s = zeroed_shadow(&self.b, m, inst, &pargs);
+                crate::ir::metadata::mark_lane_object(s);
                 self.tmap.insert(inst, s);
             } else if let (false, Some(s)) =
                 (kind.allocates(), self.tangent(args[kind.freed_arg()]))

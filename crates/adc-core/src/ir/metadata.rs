@@ -113,3 +113,44 @@ pub fn add_scopes(v: Value, kind: &str, list: LLVMValueRef) {
         LLVMSetMetadata(v.0, kind_id(v, kind), node);
     }
 }
+
+/// Metadata kind that forward mode puts on the shadow objects it allocates
+/// (a stack object's or an allocation's shadow): vector mode gives each
+/// lane its own.
+pub const LANE_OBJECT: &str = "adc.lane_object";
+
+/// Mark `inst` as a shadow object (see [`LANE_OBJECT`]).
+pub fn mark_lane_object(inst: super::Value) {
+    if !inst.is_instruction() {
+        return;
+    }
+    unsafe {
+        let ctx = LLVMGetTypeContext(LLVMTypeOf(inst.0));
+        let kind = LLVMGetMDKindIDInContext(ctx, c"adc.lane_object".as_ptr(), 15);
+        let node = LLVMMDNodeInContext2(ctx, std::ptr::null_mut(), 0);
+        LLVMSetMetadata(inst.0, kind, LLVMMetadataAsValue(ctx, node));
+    }
+}
+
+/// Whether forward mode marked `inst` as a shadow object.
+pub fn is_lane_object(inst: super::Value) -> bool {
+    metadata(inst, LANE_OBJECT).is_some()
+}
+
+/// Remove the [`LANE_OBJECT`] marks from module `m` (they only guide vector
+/// mode while adc runs).
+pub fn strip_lane_objects(m: llvm_sys::prelude::LLVMModuleRef) {
+    unsafe {
+        let ctx = LLVMGetModuleContext(m);
+        let kind = LLVMGetMDKindIDInContext(ctx, c"adc.lane_object".as_ptr(), 15);
+        for f in super::functions(m) {
+            for b in f.blocks() {
+                for i in b.instructions() {
+                    if !LLVMGetMetadata(i.0, kind).is_null() {
+                        LLVMSetMetadata(i.0, kind, std::ptr::null_mut());
+                    }
+                }
+            }
+        }
+    }
+}

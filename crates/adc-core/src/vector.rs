@@ -1,0 +1,689 @@
+//! Vector mode: one tangent function that carries N tangents at once.
+//!
+//! A tangent function (forward mode) is the primal's code plus tangent code
+//! beside it. The tangent code is linear in the seeds, and the primal part
+//! never reads it, so N directions can share one primal run: [`Batcher`]
+//! copies a finished tangent function once, keeping every instruction that
+//! does not depend on a tangent (the primal, and the partial derivatives
+//! rules compute from it) once, and everything that does N times, lane k
+//! reading lane k of its operands. LLVM's SLP vectorizer then packs the
+//! lanes. Which instructions are tangent code is a data-flow question: the
+//! lane parameters (the twins), and the shadow objects forward mode
+//! allocates (marked by `ir::metadata::mark_lane_object`), and everything
+//! computed from them.
+//!
+//! What the copy cannot split into lanes is refused with the instruction
+//! named: a branch on a tangent, a tangent stored into primal memory, or a
+//! call whose lanes could not simply be repeated (a user's rule, an
+//! adc-runtime routine, a global's shadow shared by the call tree).
+//! Calls of other tangent functions call their own batched form, with N
+//! twins per duplicated parameter; tangent functions are batched once per
+//! width and cached.
+
+use crate::analysis::ControlFlowGraph;
+use crate::error::{AdcError, Result};
+use crate::forward::{ForwardSynth, TangentSignature};
+use crate::ir::{add_function, Builder, Function, Type, Value};
+use crate::signature::Activity;
+use indexmap::{IndexMap, IndexSet};
+use llvm_sys::core::*;
+use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
+use llvm_sys::LLVMOpcode;
+
+use crate::ir::metadata::is_lane_object;
+
+/// Library calls that only read: each lane may ask its own shadow.
+const SIZE_QUERIES: &[&str] = &["malloc_usable_size", "malloc_size", "_msize"];
+
+/// A tangent function as [`Batcher`] sees it.
+#[derive(Clone, Debug)]
+pub struct TangentFn {
+    /// Per parameter of the tangent function: whether it is a twin (a
+    /// tangent or shadow pointer), which becomes N parameters.
+    pub lanes: Vec<bool>,
+    /// It returns `{primal, tangent}`; the batched form `{primal, [N x tangent]}`.
+    pub paired: bool,
+}
+
+impl TangentFn {
+    /// How the tangent function of `f` under `acts` takes its twins.
+    pub fn of(f: Function, acts: &[Activity], sig: &TangentSignature) -> TangentFn {
+        let mut lanes = Vec::new();
+        for (_, a) in f.params().iter().zip(acts) {
+            lanes.push(false);
+            if a.has_shadow() {
+                lanes.push(true);
+            }
+        }
+        TangentFn {
+            lanes,
+            paired: sig.paired_return,
+        }
+    }
+}
+
+/// Every tangent function `fwd` declared, as batchers see them.
+pub fn tangent_functions(fwd: &ForwardSynth) -> IndexMap<Function, TangentFn> {
+    fwd.declared()
+        .into_iter()
+        .map(|(f, acts, g, sig)| (g, TangentFn::of(f, &acts, &sig)))
+        .collect()
+}
+
+/// The batched tangent function of `f` under `acts` at `batcher`'s width.
+pub fn batched_tangent(
+    fwd: &mut ForwardSynth,
+    batcher: &mut Batcher,
+    f: Function,
+    acts: &[Activity],
+) -> (Function, TangentFn) {
+    let (g, sig) = fwd.tangent_of(f, acts);
+    let info = TangentFn::of(f, acts, &sig);
+    (batcher.batched(g, &info), info)
+}
+
+/// The public `NAME_fwdN` of vector mode: each parameter followed by its
+/// `width` tangents (shadow pointers for duplicated ones), and for a
+/// floating-point result a trailing `d_ret` pointer that receives the
+/// `width` tangents of the result, lane after lane.
+pub fn public_wrapper(
+    fwd: &mut ForwardSynth,
+    batcher: &mut Batcher,
+    f: Function,
+    acts: &[Activity],
+    name: &str,
+) -> Result<Function> {
+    let ret = f.return_type();
+    if ret.contains_pointer() {
+        return Err(AdcError::Usage(format!(
+            "vector mode (--width) of `{}`: it returns a pointer, whose shadows have no \
+             place in `{name}`; return the result through a pointer parameter",
+            f.name()
+        )));
+    }
+    let (gw, info) = batched_tangent(fwd, batcher, f, acts);
+    let ctx = fwd.context();
+    let mut ptys = gw.fn_type().params();
+    if info.paired {
+        ptys.push(Type::ptr(ctx));
+    }
+    let w = add_function(fwd.module(), name, Type::function(Type::void(ctx), &ptys));
+    let b = Builder::new(ctx);
+    b.position_at_end(w.append_block(ctx, "entry"));
+    clear_lane_shadows(&b, f, batcher.width);
+    let ps = w.params();
+    let call = b.call(gw, &ps[..gw.fn_type().params().len()]);
+    if info.paired {
+        let d_ret = *ps.last().expect("d_ret");
+        d_ret.set_name("d_ret");
+        let lanes = b.extract_value(call, 1);
+        let i64t = Type::i64(ctx);
+        for k in 0..batcher.width {
+            let t = b.extract_value(lanes, k);
+            b.store(t, b.gep(ret, d_ret, i64t.const_int(k as i64)));
+        }
+    }
+    b.ret_void();
+    Ok(w)
+}
+
+/// One [`Batcher`] per width asked for (by `--width` or Enzyme call sites).
+#[derive(Default)]
+pub struct Batchers {
+    by_width: IndexMap<u32, Batcher>,
+}
+
+impl Batchers {
+    /// The batcher of `width`.
+    pub fn width(
+        &mut self,
+        module: LLVMModuleRef,
+        ctx: LLVMContextRef,
+        width: u32,
+    ) -> &mut Batcher {
+        self.by_width
+            .entry(width)
+            .or_insert_with(|| Batcher::new(module, ctx, width, IndexMap::new()))
+    }
+
+    /// Build every batched function, given all tangent functions of the
+    /// module (their bodies built).
+    pub fn finish(&mut self, known: &IndexMap<Function, TangentFn>) -> Result<()> {
+        for b in self.by_width.values_mut() {
+            b.learn(known);
+            b.finish()?;
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_width.is_empty()
+    }
+}
+
+/// Batches tangent functions to a width, caching each.
+pub struct Batcher {
+    module: LLVMModuleRef,
+    ctx: LLVMContextRef,
+    width: u32,
+    known: IndexMap<Function, TangentFn>,
+    /// Users' forward rules (`{primal, tangent}` from each argument and its
+    /// tangent), called once per lane.
+    rules: IndexSet<Function>,
+    done: IndexMap<Function, Function>,
+    pending: Vec<(Function, Function)>,
+}
+
+impl Batcher {
+    /// `known`: every tangent function of the module (callees included).
+    pub fn new(
+        module: LLVMModuleRef,
+        ctx: LLVMContextRef,
+        width: u32,
+        known: IndexMap<Function, TangentFn>,
+    ) -> Self {
+        let rules = crate::ir::functions(module)
+            .into_iter()
+            .filter_map(crate::rules::custom::forward_rule)
+            .collect();
+        Batcher {
+            module,
+            ctx,
+            width,
+            known,
+            rules,
+            done: IndexMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Tangent functions this batcher may meet, by what they take.
+    pub fn learn(&mut self, known: &IndexMap<Function, TangentFn>) {
+        for (g, info) in known {
+            self.known.insert(*g, info.clone());
+        }
+    }
+
+    /// The batched form of tangent function `g` (described by `info`),
+    /// declared now; bodies are built by [`Batcher::finish`].
+    pub fn batched(&mut self, g: Function, info: &TangentFn) -> Function {
+        if let Some(b) = self.done.get(&g) {
+            return *b;
+        }
+        self.known.insert(g, info.clone());
+        let info = info.clone();
+        let n = self.width as usize;
+        let mut ptys = Vec::new();
+        for (t, lane) in g.fn_type().params().into_iter().zip(&info.lanes) {
+            ptys.extend(std::iter::repeat_n(t, if *lane { n } else { 1 }));
+        }
+        let ret = g.return_type();
+        let rty = if info.paired {
+            let r = ret.struct_fields()[0];
+            Type::struct_of(self.ctx, &[r, self.lanes_of(r)])
+        } else {
+            ret
+        };
+        let name = format!("{}.w{}", g.name(), self.width);
+        let w = add_function(self.module, &name, Type::function(rty, &ptys));
+        w.set_internal();
+        self.done.insert(g, w);
+        self.pending.push((g, w));
+        w
+    }
+
+    /// `[N x t]`: one value per lane.
+    pub fn lanes_of(&self, t: Type) -> Type {
+        Type(unsafe { LLVMArrayType2(t.0, self.width as u64) })
+    }
+
+    /// Build the bodies of every batched function declared so far.
+    pub fn finish(&mut self) -> Result<()> {
+        while let Some((g, w)) = self.pending.pop() {
+            LaneCopy::new(self, g, w).build()?;
+        }
+        Ok(())
+    }
+}
+
+/// One batched copy being built.
+struct LaneCopy<'b> {
+    batcher: &'b mut Batcher,
+    src: Function,
+    dst: Function,
+    b: Builder,
+    /// Instructions and parameters of `src` that carry tangents.
+    tainted: IndexSet<Value>,
+    /// `src` value -> its copy: one entry (shared) or one per lane.
+    map: IndexMap<Value, Vec<Value>>,
+    blocks: IndexMap<crate::ir::Block, crate::ir::Block>,
+    /// Batched calls of other tangent functions, by the call in `src`.
+    calls: IndexMap<Value, Value>,
+    phis: Vec<Value>,
+}
+
+impl<'b> LaneCopy<'b> {
+    fn new(batcher: &'b mut Batcher, src: Function, dst: Function) -> Self {
+        let b = Builder::new(batcher.ctx);
+        LaneCopy {
+            batcher,
+            src,
+            dst,
+            b,
+            tainted: IndexSet::new(),
+            map: IndexMap::new(),
+            blocks: IndexMap::new(),
+            calls: IndexMap::new(),
+            phis: Vec::new(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.batcher.width as usize
+    }
+
+    /// Whether `inst` is the primal half of the result of a paired tangent
+    /// call or of a user's forward rule (`extractvalue %call, 0`, or
+    /// element 0 of a `<2 x float>`): lane-independent.
+    fn primal_of_call(&self, inst: Value) -> bool {
+        let first = match inst.opcode() {
+            Some(LLVMOpcode::LLVMExtractValue) => (unsafe { *LLVMGetIndices(inst.0) }) == 0,
+            Some(LLVMOpcode::LLVMExtractElement) => inst.operand(1).const_u64() == Some(0),
+            _ => false,
+        };
+        let call = inst.operand(0);
+        first
+            && (self.tangent_call(call).is_some_and(|t| t.paired) || self.rule_call(call).is_some())
+    }
+
+    /// The user's forward rule `inst` calls, if it does.
+    fn rule_call(&self, inst: Value) -> Option<Function> {
+        if inst.opcode() != Some(LLVMOpcode::LLVMCall) {
+            return None;
+        }
+        inst.called_function()
+            .filter(|f| self.batcher.rules.contains(f))
+    }
+
+    fn tangent_call(&self, inst: Value) -> Option<&TangentFn> {
+        if inst.opcode() != Some(LLVMOpcode::LLVMCall) {
+            return None;
+        }
+        self.batcher.known.get(&inst.called_function()?)
+    }
+
+    /// The tangent code of `src`, by propagation from the lane parameters
+    /// and the shadow objects to a fixed point (loops carry it round).
+    fn find_tangent_code(&mut self) {
+        let lanes = self.batcher.known[&self.src].lanes.clone();
+        for (p, lane) in self.src.params().into_iter().zip(lanes) {
+            if lane {
+                self.tainted.insert(p);
+            }
+        }
+        let insts: Vec<Value> = self
+            .src
+            .blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .collect();
+        loop {
+            let before = self.tainted.len();
+            for &i in &insts {
+                if self.tainted.contains(&i) || self.primal_of_call(i) {
+                    continue;
+                }
+                let lane_operand = |o: Value| self.tainted.contains(&o) || is_lane_address(o);
+                // (A tangent function's call is batched even without twins
+                // passed: it may read a global's shadow, which has lanes.)
+                let seed = is_lane_object(i) || self.tangent_call(i).is_some();
+                if seed || i.operands().any(lane_operand) {
+                    self.tainted.insert(i);
+                }
+            }
+            if self.tainted.len() == before {
+                break;
+            }
+        }
+    }
+
+    /// Whether `v` differs between lanes.
+    fn is_lane_value(&self, v: Value) -> bool {
+        self.tainted.contains(&v) || is_lane_address(v)
+    }
+
+    /// Lane `k` of `v`'s copy (constants and shared values for every lane).
+    fn lane(&self, v: Value, k: usize) -> Value {
+        if unsafe { LLVMValueIsBasicBlock(v.0) } != 0 {
+            let bb = crate::ir::Block(unsafe { LLVMValueAsBasicBlock(v.0) });
+            return self.blocks.get(&bb).map(|b| b.as_value()).unwrap_or(v);
+        }
+        match self.map.get(&v) {
+            Some(c) if c.len() == 1 => c[0],
+            Some(c) => c[k],
+            None => lane_address(v, k).unwrap_or(v),
+        }
+    }
+
+    fn copy_lane(&mut self, inst: Value, k: usize) -> Value {
+        let c = inst.clone_detached();
+        for i in 0..c.num_operands() {
+            c.set_operand(i, self.lane(inst.operand(i), k));
+        }
+        self.b.insert(c);
+        let name = inst.name();
+        if !name.is_empty() {
+            c.set_name(&if k > 0 { format!("{name}.l{k}") } else { name });
+        }
+        c
+    }
+
+    fn build(mut self) -> Result<()> {
+        if let Some(i) = self.nested_shadow_address() {
+            return Err(refuse(
+                i,
+                "an address inside a global's shadow that vector mode cannot move to a lane",
+            ));
+        }
+        self.find_tangent_code();
+        let n = self.width();
+        let mut dparams = self.dst.params().into_iter();
+        let lanes = self.batcher.known[&self.src].lanes.clone();
+        for (p, lane) in self.src.params().into_iter().zip(lanes) {
+            let count = if lane { n } else { 1 };
+            let copies: Vec<Value> = (0..count)
+                .map(|k| {
+                    let q = dparams.next().expect("batched signature");
+                    let name = p.name();
+                    q.set_name(&if lane { format!("{name}.l{k}") } else { name });
+                    q
+                })
+                .collect();
+            self.map.insert(p, copies);
+        }
+        let cfg = ControlFlowGraph::compute(self.src);
+        let rpo = cfg.reverse_post_order().to_vec();
+        for bb in &rpo {
+            let nb = self.dst.append_block(self.batcher.ctx, &bb.name());
+            self.blocks.insert(*bb, nb);
+        }
+        for bb in &rpo {
+            self.b.position_at_end(self.blocks[bb]);
+            for inst in bb.instructions() {
+                self.visit(inst)?;
+            }
+        }
+        for phi in std::mem::take(&mut self.phis) {
+            let copies = self.map[&phi].clone();
+            for i in 0..phi.count_incoming() {
+                let (v, bb) = phi.incoming(i);
+                let Some(&nb) = self.blocks.get(&bb) else {
+                    continue;
+                };
+                for (k, c) in copies.iter().enumerate() {
+                    c.add_incoming(self.lane(v, k), nb);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An instruction whose operand is a constant address in a global's
+    /// shadow other than the global or one GEP on it (what [`lane_address`]
+    /// moves to a lane).
+    fn nested_shadow_address(&self) -> Option<Value> {
+        self.src
+            .blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .find(|i| {
+                i.operands()
+                    .any(|o| mentions_shadow(o) && !is_lane_address(o))
+            })
+    }
+
+    fn visit(&mut self, inst: Value) -> Result<()> {
+        use LLVMOpcode::*;
+        let n = self.width();
+        let op = inst.opcode().expect("instruction");
+        if op == LLVMPHI {
+            let count = if self.tainted.contains(&inst) { n } else { 1 };
+            let copies: Vec<Value> = (0..count)
+                .map(|k| {
+                    let name = if count > 1 {
+                        format!("{}.l{k}", inst.name())
+                    } else {
+                        inst.name()
+                    };
+                    self.b.phi(inst.ty(), &name)
+                })
+                .collect();
+            self.map.insert(inst, copies);
+            self.phis.push(inst);
+            return Ok(());
+        }
+        if op == LLVMRet {
+            return self.visit_ret(inst);
+        }
+        if self.primal_of_call(inst) {
+            // The primal half: of the batched call, or of lane 0's call.
+            let c = match self.calls.get(&inst.operand(0)) {
+                Some(&call) => self.b.extract_value(call, 0),
+                None => self.copy_lane(inst, 0),
+            };
+            self.map.insert(inst, vec![c]);
+            return Ok(());
+        }
+        if !self.tainted.contains(&inst) {
+            let c = self.copy_lane(inst, 0);
+            self.map.insert(inst, vec![c]);
+            return Ok(());
+        }
+        match op {
+            LLVMCondBr | LLVMSwitch | LLVMIndirectBr | LLVMInvoke | LLVMCallBr => {
+                Err(refuse(inst, "control flow that depends on a tangent"))
+            }
+            LLVMExtractValue if self.calls.contains_key(&inst.operand(0)) => {
+                let call = self.calls[&inst.operand(0)];
+                let t = self.b.extract_value(call, 1);
+                let lanes = (0..n as u32).map(|k| self.b.extract_value(t, k)).collect();
+                self.map.insert(inst, lanes);
+                Ok(())
+            }
+            LLVMStore if !self.is_lane_value(inst.operand(1)) => Err(refuse(
+                inst,
+                "a tangent stored into memory that all lanes share",
+            )),
+            LLVMCall => self.visit_call(inst),
+            _ => {
+                let lanes = (0..n).map(|k| self.copy_lane(inst, k)).collect();
+                self.map.insert(inst, lanes);
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_call(&mut self, inst: Value) -> Result<()> {
+        let n = self.width();
+        let Some(callee) = inst.called_function() else {
+            return Err(refuse(inst, "an indirect call in tangent code"));
+        };
+        if let Some(info) = self.batcher.known.get(&callee).cloned() {
+            let w = self.batcher.batched(callee, &info);
+            let mut args = Vec::new();
+            for (a, lane) in inst.call_args().into_iter().zip(&info.lanes) {
+                if *lane {
+                    args.extend((0..n).map(|k| self.lane(a, k)));
+                } else if self.tainted.contains(&a) {
+                    return Err(refuse(
+                        inst,
+                        "a tangent passed where a callee takes a primal",
+                    ));
+                } else {
+                    args.push(self.lane(a, 0));
+                }
+            }
+            let c = self.b.call(w, &args);
+            self.calls.insert(inst, c);
+            self.map.insert(inst, vec![c]);
+            return Ok(());
+        }
+        let name = callee.name();
+        if self.rule_call(inst).is_some() {
+            // A user's rule computes from values only: once per lane.
+            if inst.call_args().iter().any(|a| a.ty().contains_pointer()) {
+                return Err(refuse(
+                    inst,
+                    format!("the forward rule `{name}` takes pointers, and vector mode calls a rule once per lane"),
+                ));
+            }
+            let lanes = (0..n).map(|k| self.copy_lane(inst, k)).collect();
+            self.map.insert(inst, lanes);
+            return Ok(());
+        }
+        let repeatable = if callee.is_declaration() {
+            callee.is_intrinsic()
+                || crate::rules::lookup_callee(callee).is_some()
+                || crate::ir::heap::HeapFn::of(inst).is_some()
+                || SIZE_QUERIES.contains(&name.as_str())
+        } else {
+            false
+        };
+        if !repeatable {
+            return Err(refuse(
+                inst,
+                format!(
+                    "a call of `{name}` in tangent code, which vector mode cannot repeat per lane"
+                ),
+            ));
+        }
+        let writes_shared = (name.starts_with("llvm.memcpy")
+            || name.starts_with("llvm.memmove")
+            || name.starts_with("llvm.memset"))
+            && !self.is_lane_value(inst.operand(0));
+        if writes_shared {
+            return Err(refuse(
+                inst,
+                "a tangent copied into memory that all lanes share",
+            ));
+        }
+        let lanes = (0..n).map(|k| self.copy_lane(inst, k)).collect();
+        self.map.insert(inst, lanes);
+        Ok(())
+    }
+
+    fn visit_ret(&mut self, inst: Value) -> Result<()> {
+        let info = self.batcher.known[&self.src].clone();
+        if inst.num_operands() == 0 {
+            self.b.ret_void();
+            return Ok(());
+        }
+        let v = inst.operand(0);
+        if !info.paired {
+            if self.tainted.contains(&v) {
+                return Err(refuse(inst, "a tangent returned where the primal is"));
+            }
+            self.b.ret(self.lane(v, 0));
+            return Ok(());
+        }
+        let rty = self.dst.return_type();
+        let lanes_ty = rty.struct_fields()[1];
+        let primal = self.b.extract_value(self.lane(v, 0), 0);
+        let mut tangents = lanes_ty.null();
+        for k in 0..self.width() {
+            let t = self.b.extract_value(self.lane(v, k), 1);
+            tangents = self.b.insert_value(tangents, t, k as u32);
+        }
+        let agg = self.b.insert_value(rty.null(), primal, 0);
+        self.b.ret(self.b.insert_value(agg, tangents, 1));
+        Ok(())
+    }
+}
+
+fn is_constant_expr(v: Value) -> bool {
+    unsafe { !LLVMIsAConstantExpr(v.0).is_null() }
+}
+
+fn is_shadow_global(v: Value) -> bool {
+    let global = unsafe { !LLVMIsAGlobalVariable(v.0).is_null() };
+    global && v.name().ends_with(".adc.shadow")
+}
+
+/// Lane `k` of a global's shadow (`NAME.adc.shadow`): the shadow itself for
+/// lane 0, `NAME.adc.shadow.lK` for the others, shared by every batched
+/// function of the call tree as the shadow is by the tangent functions.
+pub fn lane_global(shadow: Value, k: usize) -> Value {
+    if k == 0 {
+        return shadow;
+    }
+    let m = unsafe { LLVMGetGlobalParent(shadow.0) };
+    let name = std::ffi::CString::new(format!("{}.l{k}", shadow.name())).unwrap();
+    unsafe {
+        let found = LLVMGetNamedGlobal(m, name.as_ptr());
+        if !found.is_null() {
+            return Value(found);
+        }
+        let ty = LLVMGlobalGetValueType(shadow.0);
+        let g = LLVMAddGlobal(m, ty, name.as_ptr());
+        LLVMSetInitializer(g, LLVMConstNull(ty));
+        LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
+        LLVMSetAlignment(g, LLVMGetAlignment(shadow.0));
+        Value(g)
+    }
+}
+
+/// A global's shadow or a constant GEP on one: what [`lane_address`] moves.
+fn is_lane_address(v: Value) -> bool {
+    is_shadow_global(v)
+        || (is_constant_expr(v)
+            && unsafe { LLVMGetConstOpcode(v.0) } == LLVMOpcode::LLVMGetElementPtr
+            && is_shadow_global(v.operand(0)))
+}
+
+/// Whether constant `v` refers to a global's shadow, at any depth.
+fn mentions_shadow(v: Value) -> bool {
+    is_shadow_global(v)
+        || (is_constant_expr(v) && (0..v.num_operands()).any(|i| mentions_shadow(v.operand(i))))
+}
+
+/// `v` moved to lane `k` when it is a global's shadow or a constant GEP on
+/// one; `None` for anything else.
+fn lane_address(v: Value, k: usize) -> Option<Value> {
+    if !is_lane_address(v) {
+        return None;
+    }
+    if is_shadow_global(v) {
+        return Some(lane_global(v, k));
+    }
+    let base = lane_global(v.operand(0), k);
+    let mut idx: Vec<_> = (1..v.num_operands()).map(|i| v.operand(i).0).collect();
+    Some(Value(unsafe {
+        LLVMConstGEP2(
+            LLVMGetGEPSourceElementType(v.0),
+            base.0,
+            idx.as_mut_ptr(),
+            idx.len() as u32,
+        )
+    }))
+}
+
+/// Clear every lane's shadow of the globals `f` shadows: what entering a
+/// batched derivative from outside does first.
+pub fn clear_lane_shadows(b: &Builder, f: Function, width: u32) {
+    for g in crate::ir::globals::shadowed_globals(f) {
+        let shadow = crate::ir::globals::shadow_global(g);
+        for k in 0..width as usize {
+            crate::ir::globals::clear_shadow(b, g, lane_global(shadow, k));
+        }
+    }
+}
+
+fn refuse(inst: Value, what: impl Into<String>) -> AdcError {
+    AdcError::unsupported(
+        inst,
+        format!(
+            "vector mode (--width): {}; differentiate this function with width 1",
+            what.into()
+        ),
+    )
+}

@@ -1,0 +1,91 @@
+/* Enzyme's vector forward mode, written as code for Enzyme is written:
+ * `__enzyme_fwddiff(f, enzyme_width, N, ...)` with N tangents after each
+ * duplicated argument, the N tangents of the result returned as a struct
+ * (in registers for two doubles, through a hidden pointer for four), with
+ * and without the primal result, duplicated pointers with N shadows, and a
+ * function whose tangents live in a global's shadow. Each lane is checked
+ * against a central difference along its direction. */
+#include <math.h>
+#include <stdio.h>
+
+extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_primal_return;
+
+typedef struct { double d0, d1; } two;
+typedef struct { double d0, d1, d2, d3; } four;
+typedef struct { double primal, d0, d1; } primal_two;
+two __enzyme_fwddiff_two(void *, ...);
+four __enzyme_fwddiff_four(void *, ...);
+primal_two __enzyme_fwddiff_primal(void *, ...);
+void __enzyme_fwddiff_void(void *, ...);
+
+static int checks, failures;
+static void check(const char *what, int lane, double got, double want) {
+  checks++;
+  if (!(fabs(got - want) <= 1e-6 * fmax(1.0, fabs(want)))) {
+    failures++;
+    printf("%s lane %d: %.17g, want %.17g\n", what, lane, got, want);
+  }
+}
+
+double fun(double x, double y) { return x * y + 1.0 / x + sin(x * y); }
+
+double sumsq(const double *v, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += v[i] * v[i] * cos(v[i]);
+  return s;
+}
+
+void scale(const double *v, double *out, double a, int n) {
+  for (int i = 0; i < n; i++) out[i] = a * exp(v[i]);
+}
+
+static double acc;
+__attribute__((noinline)) static void add(double x) { acc = acc * 0.5 + x * x; }
+double through_global(double x) {
+  acc = 0.0;
+  for (int i = 0; i < 3; i++) add(sin(x + i));
+  return acc;
+}
+
+int main(void) {
+  const double h = 1e-6;
+  for (int t = 0; t < 5; t++) {
+    double x = 0.4 + 0.3 * t, y = 1.1 - 0.2 * t;
+    two g = __enzyme_fwddiff_two((void *)fun, enzyme_width, 2, x, 1.0, 0.0, y, 0.0, 1.0);
+    check("fun dx", 0, g.d0, (fun(x + h, y) - fun(x - h, y)) / (2 * h));
+    check("fun dy", 1, g.d1, (fun(x, y + h) - fun(x, y - h)) / (2 * h));
+    primal_two p = __enzyme_fwddiff_primal((void *)fun, enzyme_width, 2, enzyme_primal_return,
+                                           x, 1.0, 0.5, y, 0.0, 1.0);
+    check("fun primal", 0, p.primal, fun(x, y));
+    check("fun dx", 0, p.d0, (fun(x + h, y) - fun(x - h, y)) / (2 * h));
+    check("fun d(0.5,1)", 1, p.d1, (fun(x + 0.5 * h, y + h) - fun(x - 0.5 * h, y - h)) / (2 * h));
+
+    double v[5], dv[4][5];
+    for (int i = 0; i < 5; i++) {
+      v[i] = 0.3 * i - 0.5 + 0.1 * t;
+      for (int k = 0; k < 4; k++) dv[k][i] = (i == k) + 0.25 * (i == 4);
+    }
+    four s = __enzyme_fwddiff_four((void *)sumsq, enzyme_width, 4, enzyme_dup, v, dv[0], dv[1],
+                                   dv[2], dv[3], enzyme_const, 5);
+    double lanes[4] = {s.d0, s.d1, s.d2, s.d3};
+    for (int k = 0; k < 4; k++) {
+      double vp[5], vm[5];
+      for (int i = 0; i < 5; i++) vp[i] = v[i] + h * dv[k][i], vm[i] = v[i] - h * dv[k][i];
+      check("sumsq", k, lanes[k], (sumsq(vp, 5) - sumsq(vm, 5)) / (2 * h));
+    }
+
+    double out[5], dout[2][5];
+    __enzyme_fwddiff_void((void *)scale, enzyme_width, 2, enzyme_dup, v, dv[0], dv[1], enzyme_dup,
+                          out, dout[0], dout[1], 2.0, 0.0, 1.0, enzyme_const, 5);
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < 5; i++)
+        check("scale", k, dout[k][i], 2.0 * exp(v[i]) * dv[k][i] + k * exp(v[i]));
+
+    two gl = __enzyme_fwddiff_two((void *)through_global, enzyme_width, 2, x, 1.0, -2.0);
+    double d = (through_global(x + h) - through_global(x - h)) / (2 * h);
+    check("through_global", 0, gl.d0, d);
+    check("through_global", 1, gl.d1, -2.0 * d);
+  }
+  printf("%d checks, %d failed\n", checks, failures);
+  return failures != 0;
+}
