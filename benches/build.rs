@@ -140,18 +140,27 @@ fn run(cmd: &mut Command) {
     assert!(st.success(), "{cmd:?} failed");
 }
 
-fn mode_of(s: &str) -> Mode {
+/// A function to differentiate: name, `--activity`, modes (with widths).
+type Wanted<'a> = (&'a str, Option<&'a str>, Vec<(Mode, u32)>);
+
+/// A mode of kernels.toml: `forward`, `reverse`, or `forwardN` (vector
+/// mode, N tangents per call).
+fn mode_of(s: &str) -> (Mode, u32) {
     match s {
-        "forward" => Mode::Forward,
-        "reverse" => Mode::Reverse,
-        _ => panic!("kernels.toml: unknown mode `{s}`"),
+        "forward" => (Mode::Forward, 1),
+        "reverse" => (Mode::Reverse, 1),
+        _ => match s.strip_prefix("forward").and_then(|n| n.parse().ok()) {
+            Some(n) if n > 1 => (Mode::Forward, n),
+            _ => panic!("kernels.toml: unknown mode `{s}`"),
+        },
     }
 }
 
-fn suffix(mode: Mode) -> &'static str {
+fn suffix((mode, width): (Mode, u32)) -> String {
     match mode {
-        Mode::Forward => "_fwd",
-        Mode::Reverse => "_grad",
+        Mode::Forward if width > 1 => format!("_fwd{width}"),
+        Mode::Forward => "_fwd".into(),
+        Mode::Reverse => "_grad".into(),
     }
 }
 
@@ -219,7 +228,7 @@ impl Build {
         &mut self,
         ctx: &'c Context,
         src: &str,
-        fns: &[(&str, Option<&str>, Vec<Mode>)],
+        fns: &[Wanted],
     ) -> Module<'c> {
         let src = self.watch(src);
         let stem = src.file_stem().unwrap().to_str().unwrap().to_string();
@@ -230,10 +239,18 @@ impl Build {
             .arg("-o")
             .arg(&bc));
         let module = module_io::load(ctx, &bc).expect("load bitcode");
-        for mode in [Mode::Forward, Mode::Reverse] {
+        let mut runs = vec![(Mode::Forward, 1), (Mode::Reverse, 1)];
+        for (_, _, modes) in fns {
+            for m in modes {
+                if !runs.contains(m) {
+                    runs.push(*m);
+                }
+            }
+        }
+        for (mode, width) in runs {
             let targets: Vec<adc_core::Target> = fns
                 .iter()
-                .filter(|(_, _, modes)| modes.contains(&mode))
+                .filter(|(_, _, modes)| modes.contains(&(mode, width)))
                 .map(|(f, act, _)| adc_core::Target {
                     name: f.to_string(),
                     activity: act.map(str::to_string),
@@ -246,7 +263,7 @@ impl Build {
                 targets,
                 mode,
                 optimize: true,
-                width: 1,
+                width,
                 type_hint: None,
             };
             let out =
@@ -301,7 +318,7 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
         "{}: activity per argument",
         k.function
     );
-    let modes: Vec<Mode> = k.modes.iter().map(|m| mode_of(m)).collect();
+    let modes: Vec<(Mode, u32)> = k.modes.iter().map(|m| mode_of(m)).collect();
     let d_ret = returns_float(module, &k.function);
 
     let mut decls = String::new();
@@ -349,7 +366,12 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
         }
         writeln!(code, "        let mut v: Vec<crate::Variant> = Vec::new();").unwrap();
         // One closure per variant; `call` builds its argument list.
-        let call = |symbol: &str, mode: Option<Mode>, shift: Option<&str>| -> (String, String) {
+        let call = |symbol: &str,
+                    run: Option<(Mode, u32)>,
+                    shift: Option<&str>|
+         -> (String, String) {
+            let mode = run.map(|r| r.0);
+            let width = run.map_or(1, |r| r.1) as usize;
             let mut setup = String::new();
             let mut list = Vec::new();
             for (i, a) in args.iter().enumerate() {
@@ -370,7 +392,8 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
                     Some(Mode::Reverse) => act == "dup" || act == "dupnoneed",
                     None => false,
                 };
-                if twin {
+                // (Vector mode: one twin per lane.)
+                for lane in 0..if twin { width } else { 0 } {
                     match a {
                         Arg::Array { fill, .. } => {
                             let fill = if mode == Some(Mode::Forward) || fill == "seed" {
@@ -380,11 +403,11 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
                             };
                             writeln!(
                                 setup,
-                                "            let mut s{i} = vec![{fill:?}f64; {}];",
+                                "            let mut s{i}_{lane} = vec![{fill:?}f64; {}];",
                                 lens[i]
                             )
                             .unwrap();
-                            list.push(format!("s{i}.as_mut_ptr()"));
+                            list.push(format!("s{i}_{lane}.as_mut_ptr()"));
                         }
                         _ => list.push("1.0".into()),
                     }
@@ -392,6 +415,11 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
             }
             if mode == Some(Mode::Reverse) && d_ret {
                 list.push("1.0".into());
+            }
+            if width > 1 && d_ret {
+                // The result's tangents, one per lane.
+                writeln!(setup, "            let mut d_ret = vec![0.0f64; {width}];").unwrap();
+                list.push("d_ret.as_mut_ptr()".into());
             }
             assert_eq!(
                 list.len(),
@@ -411,14 +439,9 @@ fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) ->
             .unwrap();
         };
         push("primal", timed(call(&k.function, None, None)));
-        for mode in &modes {
-            let label = if *mode == Mode::Forward {
-                "forward"
-            } else {
-                "reverse"
-            };
+        for (mode, name) in modes.iter().zip(&k.modes) {
             let symbol = format!("{}{}", k.function, suffix(*mode));
-            push(label, timed(call(&symbol, Some(*mode), None)));
+            push(name, timed(call(&symbol, Some(*mode), None)));
         }
         for b in &k.baselines {
             push(
@@ -503,7 +526,7 @@ fn main() {
             .enumerate()
             .filter(|(_, k)| k.source == src)
             .collect();
-        let fns: Vec<(&str, Option<&str>, Vec<Mode>)> = ks
+        let fns: Vec<Wanted> = ks
             .iter()
             .map(|(_, k)| {
                 let modes = k.modes.iter().map(|m| mode_of(m)).collect();

@@ -4,11 +4,14 @@
  * (in registers for two doubles, through a hidden pointer for four), with
  * and without the primal result, duplicated pointers with N shadows, and a
  * function whose tangents live in a global's shadow. Each lane is checked
- * against a central difference along its direction. */
+ * against a central difference along its direction. And `__enzyme_batch`:
+ * the function itself on N sets of arguments, vector and scalar
+ * parameters, against N separate calls (bit for bit). */
 #include <math.h>
 #include <stdio.h>
 
 extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_primal_return;
+extern int enzyme_vector, enzyme_scalar;
 
 typedef struct { double d0, d1; } two;
 typedef struct { double d0, d1, d2, d3; } four;
@@ -17,8 +20,18 @@ two __enzyme_fwddiff_two(void *, ...);
 four __enzyme_fwddiff_four(void *, ...);
 primal_two __enzyme_fwddiff_primal(void *, ...);
 void __enzyme_fwddiff_void(void *, ...);
+four __enzyme_batch_four(void *, ...);
+void __enzyme_batch_void(void *, ...);
 
 static int checks, failures;
+static void same(const char *what, int lane, double got, double want) {
+  checks++;
+  if (got != want) {
+    failures++;
+    printf("%s lane %d: %.17g, want %.17g (bit for bit)\n", what, lane, got, want);
+  }
+}
+
 static void check(const char *what, int lane, double got, double want) {
   checks++;
   if (!(fabs(got - want) <= 1e-6 * fmax(1.0, fabs(want)))) {
@@ -45,6 +58,19 @@ double through_global(double x) {
   acc = 0.0;
   for (int i = 0; i < 3; i++) add(sin(x + i));
   return acc;
+}
+
+double horner(double x, const double *c, int n) {
+  double s = 0.0;
+  for (int i = n - 1; i >= 0; i--) s = s * x + c[i];
+  return s;
+}
+
+void normalize(double *v, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += v[i] * v[i];
+  s = sqrt(s);
+  for (int i = 0; i < n; i++) v[i] /= s;
 }
 
 int main(void) {
@@ -85,6 +111,26 @@ int main(void) {
     double d = (through_global(x + h) - through_global(x - h)) / (2 * h);
     check("through_global", 0, gl.d0, d);
     check("through_global", 1, gl.d1, -2.0 * d);
+  }
+  double c[6] = {0.5, -1.0, 0.25, 2.0, -0.75, 0.1};
+  four hb = __enzyme_batch_four((void *)horner, enzyme_width, 4, 0.1, 0.7, -1.3, 2.2,
+                                enzyme_scalar, c, enzyme_scalar, 6);
+  double xs[4] = {0.1, 0.7, -1.3, 2.2}, hs[4] = {hb.d0, hb.d1, hb.d2, hb.d3};
+  /* (Called through a volatile pointer: clang would fold the calls at
+   * compile time, fusing the multiply-adds that run time does not.) */
+  double (*volatile hp)(double, const double *, int) = horner;
+  for (int k = 0; k < 4; k++) {
+    same("horner", k, hs[k], hp(xs[k], c, 6));
+  }
+  double a[5], b2[5], ra[5], rb[5];
+  for (int i = 0; i < 5; i++) a[i] = ra[i] = 0.3 * i + 0.2, b2[i] = rb[i] = cos(i);
+  __enzyme_batch_void((void *)normalize, enzyme_width, 2, a, b2, enzyme_scalar, 5);
+  void (*volatile np)(double *, int) = normalize;
+  np(ra, 5);
+  np(rb, 5);
+  for (int i = 0; i < 5; i++) {
+    same("normalize", 0, a[i], ra[i]);
+    same("normalize", 1, b2[i], rb[i]);
   }
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

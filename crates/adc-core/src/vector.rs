@@ -43,6 +43,9 @@ pub struct TangentFn {
     pub lanes: Vec<bool>,
     /// It returns `{primal, tangent}`; the batched form `{primal, [N x tangent]}`.
     pub paired: bool,
+    /// Every lane has a result of its own (`__enzyme_batch` of a primal
+    /// function): the batched form returns `[N x result]`.
+    pub lane_results: bool,
 }
 
 impl TangentFn {
@@ -58,6 +61,7 @@ impl TangentFn {
         TangentFn {
             lanes,
             paired: sig.paired_return,
+            lane_results: false,
         }
     }
 }
@@ -218,7 +222,9 @@ impl Batcher {
             ptys.extend(std::iter::repeat_n(t, if *lane { n } else { 1 }));
         }
         let ret = g.return_type();
-        let rty = if info.paired {
+        let rty = if info.lane_results && !ret.is_void() {
+            self.lanes_of(ret)
+        } else if info.paired {
             let r = ret.struct_fields()[0];
             Type::struct_of(self.ctx, &[r, self.lanes_of(r)])
         } else {
@@ -230,6 +236,18 @@ impl Batcher {
         self.done.insert(g, w);
         self.pending.push((g, w));
         w
+    }
+
+    /// The batched form of primal function `f` (`__enzyme_batch`): the
+    /// parameters where `lanes` take one value per lane, and it returns one
+    /// result per lane.
+    pub fn batched_primal(&mut self, f: Function, lanes: Vec<bool>) -> Function {
+        let info = TangentFn {
+            lanes,
+            paired: false,
+            lane_results: true,
+        };
+        self.batched(f, &info)
     }
 
     /// `[N x t]`: one value per lane.
@@ -579,6 +597,15 @@ impl<'b> LaneCopy<'b> {
             return Ok(());
         }
         let v = inst.operand(0);
+        if info.lane_results {
+            let rty = self.dst.return_type();
+            let mut agg = rty.null();
+            for k in 0..self.width() {
+                agg = self.b.insert_value(agg, self.lane(v, k), k as u32);
+            }
+            self.b.ret(agg);
+            return Ok(());
+        }
         if !info.paired {
             if self.tainted.contains(&v) {
                 return Err(refuse(inst, "a tangent returned where the primal is"));

@@ -112,8 +112,6 @@ pub struct CallSite {
 const UNIMPLEMENTED: &[(&str, &str)] = &[
     ("enzyme_dupv", "vector mode (batched shadows)"),
     ("enzyme_dupnoneedv", "vector mode (batched shadows)"),
-    ("enzyme_scalar", "vector mode (__enzyme_batch)"),
-    ("enzyme_vector", "vector mode (__enzyme_batch)"),
     ("enzyme_buffer", "vector mode (__enzyme_batch)"),
     ("enzyme_byref", "arguments passed by reference"),
     ("enzyme_nofree", "keeping the primal's memory alive"),
@@ -522,5 +520,104 @@ impl CallSite {
 
     pub fn activities(&self) -> Vec<Activity> {
         self.params.iter().map(|p| p.activity).collect()
+    }
+}
+
+/// An `__enzyme_batch` call, read: the function run on `width` sets of
+/// arguments at once. A parameter is `enzyme_vector` by default (`width`
+/// values follow) or `enzyme_scalar` (one value for every lane).
+#[derive(Clone, Debug)]
+pub struct BatchSite {
+    pub call: Value,
+    pub target: Function,
+    pub sret: Option<(Value, Type)>,
+    pub width: u32,
+    /// Per parameter: one value (scalar) or `width` (vector).
+    pub params: Vec<Vec<Value>>,
+}
+
+impl BatchSite {
+    pub fn read(call: Value) -> Result<BatchSite> {
+        let args = call.call_args();
+        let sret = sret_type(call).map(|t| (args[0], t));
+        let first = usize::from(sret.is_some());
+        let target = target(call)?;
+        let b = Builder::new(call.ty().context());
+        b.position_before(call);
+        let params = target.params();
+        let mut width = None;
+        let mut vector = true;
+        let mut out: Vec<Vec<Value>> = Vec::new();
+        let mut i = first + 1;
+        while i < args.len() {
+            if let Some(name) = marker_name(args[i]) {
+                i += 1;
+                match name.as_str() {
+                    "enzyme_width" => {
+                        let n = args
+                            .get(i)
+                            .and_then(|v| v.const_u64())
+                            .filter(|n| (1..=64).contains(n));
+                        width = Some(n.ok_or_else(|| {
+                            AdcError::unsupported(
+                                call,
+                                "enzyme_width must be followed by a constant number of lanes, 1 to 64",
+                            )
+                        })? as u32);
+                        i += 1;
+                    }
+                    "enzyme_vector" => vector = true,
+                    "enzyme_scalar" => vector = false,
+                    other => return Err(unsupported_marker(call, other)),
+                }
+                continue;
+            }
+            let Some(n) = width else {
+                return Err(AdcError::unsupported(
+                    call,
+                    "__enzyme_batch needs enzyme_width N before the arguments",
+                ));
+            };
+            let p = out.len();
+            let Some(param) = params.get(p) else {
+                return Err(AdcError::unsupported(
+                    call,
+                    format!("more arguments than `{}` has parameters", target.name()),
+                ));
+            };
+            let count = if vector { n as usize } else { 1 };
+            let what = format!("parameter {} of `{}`", p + 1, target.name());
+            let mut lanes = Vec::new();
+            for _ in 0..count {
+                let v = args.get(i).copied().ok_or_else(|| {
+                    AdcError::unsupported(
+                        call,
+                        format!("{what} has fewer than {count} values (one per lane)"),
+                    )
+                })?;
+                lanes.push(convert(&b, call, v, param.ty(), &what)?);
+                i += 1;
+            }
+            out.push(lanes);
+            vector = true;
+        }
+        if out.len() < params.len() {
+            return Err(AdcError::unsupported(
+                call,
+                format!(
+                    "too few arguments: parameter {} of `{}` (it has {}) has no value",
+                    out.len() + 1,
+                    target.name(),
+                    params.len()
+                ),
+            ));
+        }
+        Ok(BatchSite {
+            call,
+            target,
+            sret,
+            width: width.unwrap_or(1),
+            params: out,
+        })
     }
 }

@@ -14,6 +14,8 @@ pub enum Entry {
     AugmentedForward,
     /// `__enzyme_reverse`: the reverse sweep from a tape.
     ReverseSplit,
+    /// `__enzyme_batch`: the function itself on N sets of arguments at once.
+    Batch,
 }
 
 impl Entry {
@@ -28,12 +30,12 @@ const IMPLEMENTED: &[(&str, Entry)] = &[
     ("__enzyme_fwddiff", Entry::Forward),
     ("__enzyme_augmentfwd", Entry::AugmentedForward),
     ("__enzyme_reverse", Entry::ReverseSplit),
+    ("__enzyme_batch", Entry::Batch),
 ];
 
 /// Entry points of Enzyme's API that adc does not implement, with what they
 /// are for: a call of one is an error naming it, never a link failure.
 const NOT_IMPLEMENTED: &[(&str, &str)] = &[
-    ("__enzyme_batch", "vector mode"),
     ("__enzyme_fwdsplit", "split forward mode"),
     (
         "__enzyme_augmentsize",

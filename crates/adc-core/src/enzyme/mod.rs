@@ -152,6 +152,11 @@ pub fn lower(
         // One at a time: a site may use what an earlier one returned (the
         // tape of __enzyme_augmentfwd), which replacing that call rewrites.
         for (call, e) in ready {
+            if e == Entry::Batch {
+                lower_batch(call, batchers).map_err(|err| second_order(err, round))?;
+                out.sites += 1;
+                continue;
+            }
             let site = CallSite::read(call, e)?;
             lower_one(&site, fwd, rev, batchers).map_err(|err| second_order(err, round))?;
             out.sites += 1;
@@ -481,6 +486,12 @@ fn lower_one(
                 .cloned()
                 .unwrap_or_else(|| [handle, primal].concat())
         }
+        Entry::Batch => {
+            return Err(AdcError::unsupported(
+                call,
+                "__enzyme_batch is lowered by lower_batch",
+            ))
+        }
         Entry::ReverseSplit => {
             let pair = split_pair(site, rev)?;
             let tape = rev.tape_fns()?;
@@ -586,6 +597,43 @@ fn release_own_tape(
     b.call(tape.free, &[handle]);
     let free = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
     b.call(free, &[handle]);
+}
+
+/// `__enzyme_batch`: a call of the target's batched form (every lane of
+/// every vector parameter in order), its `[N x R]` result fitted to the
+/// declared type.
+fn lower_batch(call: Value, batchers: &mut crate::vector::Batchers) -> Result<()> {
+    let site = call_site::BatchSite::read(call)?;
+    let target = site.target;
+    let ctx = call.ty().context();
+    let b = Builder::new(ctx);
+    b.position_before(call);
+    let lanes: Vec<bool> = site.params.iter().map(|p| p.len() > 1).collect();
+    let batcher = batchers.width(target.module(), ctx, site.width);
+    let w = batcher.batched_primal(target, lanes);
+    let args: Vec<Value> = site.params.iter().flatten().copied().collect();
+    let r = b.call(w, &args);
+    let results = if target.return_type().is_void() {
+        Vec::new()
+    } else {
+        fit::leaves(&b, r)
+    };
+    let cs = CallSite {
+        call,
+        entry: Entry::Batch,
+        target,
+        sret: site.sret,
+        params: Vec::new(),
+        options: call_site::Options {
+            ret: ReturnActivity::Default,
+            primal_return: false,
+            allocated: None,
+            tape: None,
+            seed: None,
+            width: site.width,
+        },
+    };
+    replace(&cs, &b, results)
 }
 
 /// Put `results` where the call's result goes.
