@@ -224,12 +224,7 @@ impl Build {
 
     /// Compile `src` to bitcode, differentiate `fns` (name, activity, modes)
     /// and write one object; returns the module to read signatures from.
-    fn adc<'c>(
-        &mut self,
-        ctx: &'c Context,
-        src: &str,
-        fns: &[Wanted],
-    ) -> Module<'c> {
+    fn adc<'c>(&mut self, ctx: &'c Context, src: &str, fns: &[Wanted]) -> Module<'c> {
         let src = self.watch(src);
         let stem = src.file_stem().unwrap().to_str().unwrap().to_string();
         let bc = self.out.join(format!("{stem}.bc"));

@@ -93,7 +93,8 @@ fn point(seed: u64) -> (Vec<f64>, f64, usize) {
 }
 
 /// The driver: `-DREVERSE` prints the gradient, `-DFORWARD` the tangent of
-/// each input direction, both then the finite differences at h and h/2.
+/// each input direction, `-DVECTOR` the same tangents four directions per
+/// call (vector mode), each then the finite differences at h and h/2.
 fn driver(seed: u64, float: bool) -> String {
     let (x, s, n) = point(seed);
     let xs: Vec<String> = x.iter().map(|v| format!("{v:.17e}")).collect();
@@ -106,6 +107,8 @@ fn driver(seed: u64, float: bool) -> String {
 double f(double *x, double s, int n);
 double f_grad(double *x, double *dx, double s, int n, double d_ret);
 double f_fwd(double *x, double *dx, double s, double ds, int n);
+void f_fwd4(double *x, double *d0, double *d1, double *d2, double *d3, double s, double s0,
+            double s1, double s2, double s3, int n, double *d_ret);
 static const double X0[{N}] = {{{xs}}};
 static const double S0 = {s:.17e};
 static double at(int k, double t) {{
@@ -130,6 +133,19 @@ int main(void) {{
     memset(dx, 0, sizeof dx);
     if (k < {N}) dx[k] = 1.0;
     printf("%.17g\n", f_fwd(x, dx, S0, k == {N} ? 1.0 : 0.0, {n}));
+  }}
+#endif
+#ifdef VECTOR
+  for (int c = 0; c <= {N}; c += 4) {{
+    double dxs[4][{N}], ds[4], d_ret[4];
+    for (int l = 0; l < 4; l++) {{
+      memset(dxs[l], 0, sizeof dxs[l]);
+      if (c + l < {N}) dxs[l][c + l] = 1.0;
+      ds[l] = c + l == {N} ? 1.0 : 0.0;
+    }}
+    memcpy(x, X0, sizeof x);
+    f_fwd4(x, dxs[0], dxs[1], dxs[2], dxs[3], S0, ds[0], ds[1], ds[2], ds[3], {n}, d_ret);
+    for (int l = 0; l < 4 && c + l <= {N}; l++) printf("%.17g\n", d_ret[l]);
   }}
 #endif
   for (int k = 0; k <= {N}; k++) {{
@@ -288,14 +304,27 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
         Ok(l) => l,
         Err(e) => return Verdict::Generator(e),
     };
-    let mut outputs = Vec::new();
-    for (mode, def) in [("reverse", "-DREVERSE"), ("forward", "-DFORWARD")] {
+    let mut outputs: Vec<Vec<f64>> = Vec::new();
+    let runs = [
+        ("reverse", "-DREVERSE", "1"),
+        ("forward", "-DFORWARD", "1"),
+        ("vector", "-DVECTOR", "4"),
+    ];
+    for (mode, def, width) in runs {
+        if mode == "vector" {
+            // Vector mode is judged once both scalar modes passed.
+            let v = compare(&outputs[0], &outputs[1], float);
+            if !matches!(v, Verdict::Pass { .. }) {
+                return v;
+            }
+        }
         let obj = dir.join(format!("{mode}.o"));
+        let adc_mode = if mode == "vector" { "forward" } else { mode };
         let o = match run(
             Command::new(&tools.adc)
                 .args(["grad"])
                 .arg(&bc)
-                .args(["-f", "f", "--mode", mode, "-o"])
+                .args(["-f", "f", "--mode", adc_mode, "--width", width, "-o"])
                 .arg(&obj),
             t,
         ) {
@@ -303,7 +332,12 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
             Err(e) => return Verdict::Crash(format!("cannot run adc: {e}")),
         };
         if let Some(v) = adc_failure(&o) {
-            return v;
+            return match v {
+                Verdict::Refused(r) if mode == "vector" => {
+                    Verdict::Refused(format!("vector mode: {r}"))
+                }
+                v => v,
+            };
         }
         let exe = dir.join(mode);
         match run(
@@ -338,7 +372,19 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
             }
         }
     }
-    compare(&outputs[0], &outputs[1], float)
+    let v = compare(&outputs[0], &outputs[1], float);
+    // Every lane as the scalar tangent, to rounding: the two objects are
+    // optimized separately, and LLVM may fuse an `llvm.fmuladd` (clang's
+    // contraction) in one and not in the other.
+    for (k, (&t, &l)) in outputs[1].iter().zip(&outputs[2]).take(N + 1).enumerate() {
+        let close = (t - l).abs() <= 1e-13 * 1f64.max(t.abs());
+        if !(close || t.is_nan() && l.is_nan()) {
+            return Verdict::Wrong(format!(
+                "direction {k}: vector mode (width 4) {l:e}, forward {t:e}"
+            ));
+        }
+    }
+    v
 }
 
 /// Compare reverse `r` and forward `f` outputs (derivatives, then the
