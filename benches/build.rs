@@ -176,11 +176,39 @@ fn rust_type(t: BasicTypeEnum) -> String {
     }
 }
 
+/// Make every function and global that `module` defines internal, except
+/// the functions named in `keep` (the derivatives adc generated): the
+/// primal code it holds is a copy, defined once by the primal's object.
+fn internalize_except(module: &Module, keep: &[String]) {
+    use adc_core::inkwell::module::Linkage;
+    for f in module.get_functions() {
+        let name = f.get_name().to_string_lossy().into_owned();
+        if f.count_basic_blocks() > 0 && !keep.contains(&name) {
+            f.set_linkage(Linkage::Internal);
+        }
+    }
+    for g in module.get_globals() {
+        if g.get_initializer().is_some() {
+            g.set_linkage(Linkage::Internal);
+        }
+    }
+}
+
+/// The function `name` in whichever of `modules` defines it.
+fn find<'c>(
+    modules: &[Module<'c>],
+    name: &str,
+) -> adc_core::inkwell::values::FunctionValue<'c> {
+    modules
+        .iter()
+        .filter_map(|m| m.get_function(name))
+        .find(|f| f.count_basic_blocks() > 0)
+        .unwrap_or_else(|| panic!("adc did not generate `{name}`"))
+}
+
 /// `extern "C"` declaration of `symbol` with `name`'s LLVM type.
-fn declaration(module: &Module, name: &str, symbol: &str) -> (String, usize) {
-    let f = module
-        .get_function(name)
-        .unwrap_or_else(|| panic!("adc did not generate `{name}`"));
+fn declaration(modules: &[Module], name: &str, symbol: &str) -> (String, usize) {
+    let f = find(modules, name);
     let ty = f.get_type();
     let params: Vec<String> = ty
         .get_param_types()
@@ -199,8 +227,8 @@ fn declaration(module: &Module, name: &str, symbol: &str) -> (String, usize) {
 }
 
 /// Whether `name` returns a floating-point value (then reverse mode takes d_ret).
-fn returns_float(module: &Module, name: &str) -> bool {
-    let f = module.get_function(name).unwrap();
+fn returns_float(modules: &[Module], name: &str) -> bool {
+    let f = find(modules, name);
     matches!(
         f.get_type().get_return_type(),
         Some(BasicTypeEnum::FloatType(_))
@@ -222,9 +250,12 @@ impl Build {
         p
     }
 
-    /// Compile `src` to bitcode, differentiate `fns` (name, activity, modes)
-    /// and write one object; returns the module to read signatures from.
-    fn adc<'c>(&mut self, ctx: &'c Context, src: &str, fns: &[Wanted]) -> Module<'c> {
+    /// Compile `src` to bitcode and write its primal object, then
+    /// differentiate `fns` (name, activity, modes) as a user would: each
+    /// mode (and width) by its own adc run on the bitcode, into an object of
+    /// its own whose copies of the primal code are internal. Returns the
+    /// modules to read signatures from.
+    fn adc<'c>(&mut self, ctx: &'c Context, src: &str, fns: &[Wanted]) -> Vec<Module<'c>> {
         let src = self.watch(src);
         let stem = src.file_stem().unwrap().to_str().unwrap().to_string();
         let bc = self.out.join(format!("{stem}.bc"));
@@ -233,7 +264,11 @@ impl Build {
             .arg(&src)
             .arg("-o")
             .arg(&bc));
-        let module = module_io::load(ctx, &bc).expect("load bitcode");
+        let primal = module_io::load(ctx, &bc).expect("load bitcode");
+        let obj = self.out.join(format!("{stem}.o"));
+        module_io::write(&primal, &obj).expect("write object");
+        self.objects.push(obj);
+        let mut modules = vec![primal];
         let mut runs = vec![(Mode::Forward, 1), (Mode::Reverse, 1)];
         for (_, _, modes) in fns {
             for m in modes {
@@ -254,6 +289,7 @@ impl Build {
             if targets.is_empty() {
                 continue;
             }
+            let module = module_io::load(ctx, &bc).expect("load bitcode");
             let opts = adc_core::Options {
                 targets,
                 mode,
@@ -268,11 +304,14 @@ impl Build {
                     writeln!(self.tape, "{} {bytes}", s.function).unwrap();
                 }
             }
+            let keep: Vec<String> = out.generated.iter().map(|g| g.name.clone()).collect();
+            internalize_except(&module, &keep);
+            let obj = self.out.join(format!("{stem}_{}.o", suffix((mode, width)).trim_start_matches('_')));
+            module_io::write(&module, &obj).expect("write object");
+            self.objects.push(obj);
+            modules.push(module);
         }
-        let obj = self.out.join(format!("{stem}_ad.o"));
-        module_io::write(&module, &obj).expect("write object");
-        self.objects.push(obj);
-        module
+        modules
     }
 
     /// A plain C object (hand-written baselines).
@@ -292,7 +331,7 @@ impl Build {
 
 /// Rust code for one kernel: a module with its extern declarations and one
 /// `setup_N` per case returning the timed closures.
-fn generate(k: &KernelSpec, module: &Module, index: usize, code: &mut String) -> String {
+fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) -> String {
     let args: Vec<Arg> = k.args.iter().map(|a| parse_arg(a)).collect();
     // Activity per parameter: const, active or dup (DESIGN's defaults by type).
     let acts: Vec<String> = match &k.activity {
@@ -502,8 +541,8 @@ fn main() {
         tape: String::new(),
     };
 
-    // One object per source: every kernel of a source is differentiated in
-    // the same module, so its primal is defined once.
+    // Per source: the primal's object, and one object per mode holding the
+    // derivatives of every kernel of the source in that mode.
     let mut sources: Vec<&str> = Vec::new();
     for k in &reg.kernel {
         if !sources.contains(&k.source.as_str()) {
