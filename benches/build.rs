@@ -195,10 +195,7 @@ fn internalize_except(module: &Module, keep: &[String]) {
 }
 
 /// The function `name` in whichever of `modules` defines it.
-fn find<'c>(
-    modules: &[Module<'c>],
-    name: &str,
-) -> adc_core::inkwell::values::FunctionValue<'c> {
+fn find<'c>(modules: &[Module<'c>], name: &str) -> adc_core::inkwell::values::FunctionValue<'c> {
     modules
         .iter()
         .filter_map(|m| m.get_function(name))
@@ -306,7 +303,10 @@ impl Build {
             }
             let keep: Vec<String> = out.generated.iter().map(|g| g.name.clone()).collect();
             internalize_except(&module, &keep);
-            let obj = self.out.join(format!("{stem}_{}.o", suffix((mode, width)).trim_start_matches('_')));
+            let obj = self.out.join(format!(
+                "{stem}_{}.o",
+                suffix((mode, width)).trim_start_matches('_')
+            ));
             module_io::write(&module, &obj).expect("write object");
             self.objects.push(obj);
             modules.push(module);
