@@ -1806,3 +1806,62 @@ fn vector_mode_carries_four_tangents_per_call() {
     assert!(stderr(&o).contains("--width"), "{}", stderr(&o));
     assert!(!rev.exists());
 }
+
+/// A dense Hessian in one call: vector mode (width 4) over the gradient of
+/// Rosenbrock's function of four scalars (returned through a hidden
+/// pointer, whose four shadows receive the Hessian's columns), against the
+/// closed form. A gradient that keeps a tape is refused in vector mode,
+/// with the tape helper named.
+#[test]
+fn vector_mode_over_a_gradient_gives_a_dense_hessian() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "second_order.c", "");
+    let grad = dir.path().join("grad.bc");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "rosenbrock4",
+        "-f",
+        "chain",
+        "-o",
+        grad.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("h.o");
+    let o = adc(&[
+        "grad",
+        grad.to_str().unwrap(),
+        "-f",
+        "rosenbrock4_grad",
+        "--mode",
+        "forward",
+        "--width",
+        "4",
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = run_with_driver(dir.path(), "dense_hessian_main.c", &[&obj]);
+    assert!(out.contains("170 checks, 0 failed"), "{out}");
+    let taped = dir.path().join("taped.o");
+    let o = adc(&[
+        "grad",
+        grad.to_str().unwrap(),
+        "-f",
+        "chain_grad",
+        "--mode",
+        "forward",
+        "--width",
+        "4",
+        "-o",
+        taped.to_str().unwrap(),
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("adc.tape.grow") && e.contains("vector mode"),
+        "{e}"
+    );
+    assert!(!taped.exists());
+}
