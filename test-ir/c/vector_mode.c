@@ -43,3 +43,16 @@ double stack_and_call(double a, double b, double c) {
   double v[3] = {a * b, sin(c), a / (1.0 + b * b)};
   return norm2(v, 3) * atan2(a, c) + pow(b, 3.0);
 }
+
+/* A callee that returns a struct of two doubles: its tangent function
+ * returns {primal pair, tangent pair}, read with two-index extractvalues,
+ * which vector mode must follow into each lane's pair. */
+typedef struct { double re, im; } pair;
+__attribute__((noinline)) static pair rotate(double x, double y, double t) {
+  pair p = {x * cos(t) - y * sin(t), x * sin(t) + y * cos(t)};
+  return p;
+}
+double rotated_product(double x, double y) {
+  pair p = rotate(x, y, 0.3 * x);
+  return p.re * p.im + exp(p.re);
+}

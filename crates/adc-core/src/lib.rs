@@ -167,6 +167,9 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             ));
         }
         // (Batching declares no new tangent functions: callees have theirs.)
+        if batchers.is_empty() {
+            return Ok(());
+        }
         batchers.finish(&vector::tangent_functions(&forward))
     })();
     if let Err(e) = batched {

@@ -330,37 +330,35 @@ impl<'b> LaneCopy<'b> {
         self.batcher.known.get(&inst.called_function()?)
     }
 
-    /// The tangent code of `src`, by propagation from the lane parameters
-    /// and the shadow objects to a fixed point (loops carry it round).
+    /// The tangent code of `src`: what the lane parameters, the shadow
+    /// objects, calls of tangent functions (batched even without twins
+    /// passed: they may read a global's shadow, which has lanes) and
+    /// addresses in globals' shadows reach through their users (a worklist:
+    /// each instruction is visited once per operand that taints it).
     fn find_tangent_code(&mut self) {
         let lanes = self.batcher.known[&self.src].lanes.clone();
+        let mut work: Vec<Value> = Vec::new();
         for (p, lane) in self.src.params().into_iter().zip(lanes) {
             if lane {
-                self.tainted.insert(p);
+                work.push(p);
             }
         }
-        let insts: Vec<Value> = self
-            .src
-            .blocks()
-            .into_iter()
-            .flat_map(|b| b.instructions())
-            .collect();
-        loop {
-            let before = self.tainted.len();
-            for &i in &insts {
-                if self.tainted.contains(&i) || self.primal_of_call(i) {
-                    continue;
-                }
-                let lane_operand = |o: Value| self.tainted.contains(&o) || is_lane_address(o);
-                // (A tangent function's call is batched even without twins
-                // passed: it may read a global's shadow, which has lanes.)
-                let seed = is_lane_object(i) || self.tangent_call(i).is_some();
-                if seed || i.operands().any(lane_operand) {
-                    self.tainted.insert(i);
-                }
+        for i in self.src.blocks().into_iter().flat_map(|b| b.instructions()) {
+            let seed = is_lane_object(i)
+                || self.tangent_call(i).is_some()
+                || i.operands().any(is_lane_address);
+            if seed && !self.primal_of_call(i) {
+                work.push(i);
             }
-            if self.tainted.len() == before {
-                break;
+        }
+        while let Some(v) = work.pop() {
+            if !self.tainted.insert(v) {
+                continue;
+            }
+            for u in v.users() {
+                if u.is_instruction() && !self.tainted.contains(&u) && !self.primal_of_call(u) {
+                    work.push(u);
+                }
             }
         }
     }
@@ -486,7 +484,8 @@ impl<'b> LaneCopy<'b> {
         if self.primal_of_call(inst) {
             // The primal half: of the batched call, or of lane 0's call.
             let c = match self.calls.get(&inst.operand(0)) {
-                Some(&call) => self.b.extract_value(call, 0),
+                // `extractvalue %call, 0, i...`: the same path in the batched result.
+                Some(&call) => self.extract_path(call, &indices(inst)),
                 None => self.copy_lane(inst, 0),
             };
             self.map.insert(inst, vec![c]);
@@ -502,9 +501,13 @@ impl<'b> LaneCopy<'b> {
                 Err(refuse(inst, "control flow that depends on a tangent"))
             }
             LLVMExtractValue if self.calls.contains_key(&inst.operand(0)) => {
+                // `extractvalue %call, 1, i...`: lane k's tangent, then i...
                 let call = self.calls[&inst.operand(0)];
+                let path = indices(inst);
                 let t = self.b.extract_value(call, 1);
-                let lanes = (0..n as u32).map(|k| self.b.extract_value(t, k)).collect();
+                let lanes = (0..n as u32)
+                    .map(|k| self.extract_path(self.b.extract_value(t, k), &path[1..]))
+                    .collect();
                 self.map.insert(inst, lanes);
                 Ok(())
             }
@@ -519,6 +522,11 @@ impl<'b> LaneCopy<'b> {
                 Ok(())
             }
         }
+    }
+
+    /// `v` with the extractvalue `path` applied.
+    fn extract_path(&self, v: Value, path: &[u32]) -> Value {
+        path.iter().fold(v, |v, &i| self.b.extract_value(v, i))
     }
 
     fn visit_call(&mut self, inst: Value) -> Result<()> {
@@ -627,6 +635,14 @@ impl<'b> LaneCopy<'b> {
     }
 }
 
+/// The indices of an `extractvalue`.
+fn indices(inst: Value) -> Vec<u32> {
+    unsafe {
+        let n = LLVMGetNumIndices(inst.0) as usize;
+        std::slice::from_raw_parts(LLVMGetIndices(inst.0), n).to_vec()
+    }
+}
+
 fn is_constant_expr(v: Value) -> bool {
     unsafe { !LLVMIsAConstantExpr(v.0).is_null() }
 }
@@ -643,20 +659,7 @@ pub fn lane_global(shadow: Value, k: usize) -> Value {
     if k == 0 {
         return shadow;
     }
-    let m = unsafe { LLVMGetGlobalParent(shadow.0) };
-    let name = std::ffi::CString::new(format!("{}.l{k}", shadow.name())).unwrap();
-    unsafe {
-        let found = LLVMGetNamedGlobal(m, name.as_ptr());
-        if !found.is_null() {
-            return Value(found);
-        }
-        let ty = LLVMGlobalGetValueType(shadow.0);
-        let g = LLVMAddGlobal(m, ty, name.as_ptr());
-        LLVMSetInitializer(g, LLVMConstNull(ty));
-        LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
-        LLVMSetAlignment(g, LLVMGetAlignment(shadow.0));
-        Value(g)
-    }
+    crate::ir::constant_tables::zeroed_twin(shadow, &format!("{}.l{k}", shadow.name()), false)
 }
 
 /// A global's shadow or a constant GEP on one: what [`lane_address`] moves.

@@ -122,8 +122,7 @@ pub fn check_hessian(module: &Module, opts: &CheckOptions) -> Result<CheckReport
                     st1.apply(&mut outer, x[j])
                 };
                 let abs = (h - fd).abs();
-                let rel = abs / fd.abs().max(1.0);
-                let rel = if rel.is_nan() { f64::INFINITY } else { rel };
+                let rel = super::relative_error(abs, fd);
                 worst = worst.max(rel);
                 if r < c {
                     let other = columns[r][c];
@@ -139,20 +138,8 @@ pub fn check_hessian(module: &Module, opts: &CheckOptions) -> Result<CheckReport
             }
         }
     }
-    let passed = worst <= opts.tol;
-    writeln!(
-        t,
-        "{}: worst relative error {worst:.1e} (tolerance {:.0e}) over {} point(s); largest asymmetry |H_ij - H_ji| {asymmetry:.1e}",
-        if passed { "PASS" } else { "FAIL" },
-        opts.tol,
-        points.len()
-    )
-    .unwrap();
-    Ok(CheckReport {
-        table: t,
-        passed,
-        worst,
-    })
+    let extra = format!("; largest asymmetry |H_ij - H_ji| {asymmetry:.1e}");
+    Ok(super::report(t, worst, opts.tol, points.len(), &extra))
 }
 
 /// H e_c at `x` from `FN_hvp`, whose parameters are those of `FN_grad`,

@@ -260,8 +260,7 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
                 st.apply(&mut g, x[i])
             };
             let abs = (d_fwd - fd).abs().max((d_rev - fd).abs());
-            let rel = abs / fd.abs().max(1.0);
-            let rel = if rel.is_nan() { f64::INFINITY } else { rel };
+            let rel = relative_error(abs, fd);
             worst = worst.max(rel);
             let mark = if rel > opts.tol { "  <-- FAIL" } else { "" };
             writeln!(
@@ -272,20 +271,40 @@ pub fn check(module: &Module, opts: &CheckOptions) -> Result<CheckReport> {
             .unwrap();
         }
     }
-    let passed = worst <= opts.tol;
+    Ok(report(t, worst, opts.tol, points.len(), ""))
+}
+
+/// `abs` relative to the difference `fd` (absolute below 1); NaN counts as
+/// infinitely wrong.
+pub(crate) fn relative_error(abs: f64, fd: f64) -> f64 {
+    let rel = abs / fd.abs().max(1.0);
+    if rel.is_nan() {
+        f64::INFINITY
+    } else {
+        rel
+    }
+}
+
+/// The table `t` closed by its verdict line (`extra` appended to it).
+pub(crate) fn report(
+    mut t: String,
+    worst: f64,
+    tol: f64,
+    points: usize,
+    extra: &str,
+) -> CheckReport {
+    let passed = worst <= tol;
     writeln!(
         t,
-        "{}: worst relative error {worst:.1e} (tolerance {:.0e}) over {} point(s)",
+        "{}: worst relative error {worst:.1e} (tolerance {tol:.0e}) over {points} point(s){extra}",
         if passed { "PASS" } else { "FAIL" },
-        opts.tol,
-        points.len()
     )
     .unwrap();
-    Ok(CheckReport {
+    CheckReport {
         table: t,
         passed,
         worst,
-    })
+    }
 }
 
 /// The points to check at: the explicit ones, then the random ones.

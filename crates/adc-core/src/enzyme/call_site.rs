@@ -367,24 +367,14 @@ impl CallSite {
                         i += 1;
                     }
                     "enzyme_width" => {
-                        let n = args
-                            .get(i)
-                            .and_then(|v| v.const_u64())
-                            .filter(|n| (1..=64).contains(n));
-                        let n = n.ok_or_else(|| {
-                            AdcError::unsupported(
-                                call,
-                                "enzyme_width must be followed by a constant number of \
-                                 tangents, 1 to 64, before the arguments",
-                            )
-                        })?;
+                        let n = width_at(call, &args, i)?;
                         if !out.is_empty() {
                             return Err(AdcError::unsupported(
                                 call,
                                 "enzyme_width must come before the arguments",
                             ));
                         }
-                        options.width = n as u32;
+                        options.width = n;
                         i += 1;
                     }
                     "enzyme_tape" => {
@@ -523,6 +513,21 @@ impl CallSite {
     }
 }
 
+/// The constant after an `enzyme_width` marker (argument `i`): 1 to 64.
+fn width_at(call: Value, args: &[Value], i: usize) -> Result<u32> {
+    let n = args
+        .get(i)
+        .and_then(|v| v.const_u64())
+        .filter(|n| (1..=64).contains(n));
+    n.map(|n| n as u32).ok_or_else(|| {
+        AdcError::unsupported(
+            call,
+            "enzyme_width must be followed by a constant number of lanes, 1 to 64, before the \
+             arguments",
+        )
+    })
+}
+
 /// An `__enzyme_batch` call, read: the function run on `width` sets of
 /// arguments at once. A parameter is `enzyme_vector` by default (`width`
 /// values follow) or `enzyme_scalar` (one value for every lane).
@@ -554,16 +559,7 @@ impl BatchSite {
                 i += 1;
                 match name.as_str() {
                     "enzyme_width" => {
-                        let n = args
-                            .get(i)
-                            .and_then(|v| v.const_u64())
-                            .filter(|n| (1..=64).contains(n));
-                        width = Some(n.ok_or_else(|| {
-                            AdcError::unsupported(
-                                call,
-                                "enzyme_width must be followed by a constant number of lanes, 1 to 64",
-                            )
-                        })? as u32);
+                        width = Some(width_at(call, &args, i)?);
                         i += 1;
                     }
                     "enzyme_vector" => vector = true,

@@ -537,7 +537,7 @@ fn lower_one(
             fit::leaves(&b, r)
         }
     };
-    replace(site, &b, results)
+    replace(site.call, site.sret, &b, results)
 }
 
 /// The primal result of an augmented primal (a pointer result comes with
@@ -618,29 +618,19 @@ fn lower_batch(call: Value, batchers: &mut crate::vector::Batchers) -> Result<()
     } else {
         fit::leaves(&b, r)
     };
-    let cs = CallSite {
-        call,
-        entry: Entry::Batch,
-        target,
-        sret: site.sret,
-        params: Vec::new(),
-        options: call_site::Options {
-            ret: ReturnActivity::Default,
-            primal_return: false,
-            allocated: None,
-            tape: None,
-            seed: None,
-            width: site.width,
-        },
-    };
-    replace(&cs, &b, results)
+    replace(call, site.sret, &b, results)
 }
 
-/// Put `results` where the call's result goes.
-fn replace(site: &CallSite, b: &Builder, results: Vec<Value>) -> Result<()> {
-    let call = site.call;
+/// Put `results` where the result of `call` goes (its `sret` pointer, or
+/// its uses).
+fn replace(
+    call: Value,
+    sret: Option<(Value, Type)>,
+    b: &Builder,
+    results: Vec<Value>,
+) -> Result<()> {
     let mismatch = |why: String| AdcError::unsupported(call, why);
-    if let Some((ptr, ty)) = site.sret {
+    if let Some((ptr, ty)) = sret {
         let v = fit::fit(b, results, ty).map_err(mismatch)?;
         b.store(v, ptr);
         call.erase();

@@ -18,7 +18,7 @@ use crate::analysis::activity::HeapFn;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::PrimalMap;
-use crate::ir::constant_tables::{points_nowhere, table_shadow, TableShadow};
+use crate::ir::constant_tables::{fallback_shadow, TableShadow, NO_SHADOW};
 use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -251,18 +251,8 @@ impl<'s> TangentBuilder<'s> {
         if let Some(t) = self.tangent(v) {
             return Ok(t);
         }
-        if let Some(t) = table_shadow(&self.b, v, self.primal(v), TableShadow::Zero) {
-            return Ok(t);
-        }
-        if points_nowhere(v) {
-            return Ok(v);
-        }
-        Err(AdcError::unsupported(
-            user,
-            "this pointer may point to active memory or to memory that has no shadow \
-             (it is not an input, a heap or stack object of the function, or a constant \
-             table); pass the memory as a duplicated argument or keep the two apart",
-        ))
+        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Zero)
+            .ok_or_else(|| AdcError::unsupported(user, NO_SHADOW))
     }
 
     /// Clone `inst` into `dst` at the builder, operands remapped.

@@ -84,14 +84,22 @@ pub fn points_nowhere(p: Value) -> bool {
     }
 }
 
-/// The shadow global of constant table `g`, created on first use.
+/// The shadow global of constant table `g`, created on first use
+/// (writable, so that its zeros cost no file space).
 pub fn table_shadow_global(g: Value, kind: TableShadow) -> Value {
-    let m = unsafe { LLVMGetGlobalParent(g.0) };
-    let suffix = match kind {
-        TableShadow::Zero => "zero",
-        TableShadow::Sink => "sink",
+    let (suffix, thread_local) = match kind {
+        TableShadow::Zero => ("zero", false),
+        TableShadow::Sink => ("sink", true),
     };
-    let name = std::ffi::CString::new(format!("{}.adc.{suffix}", g.name())).unwrap();
+    zeroed_twin(g, &format!("{}.adc.{suffix}", g.name()), thread_local)
+}
+
+/// The internal zero-initialized global `name` of `g`'s type and at least
+/// its alignment (8 or more), created on first use: what shadow globals,
+/// their lanes and constant tables' shadows are.
+pub fn zeroed_twin(g: Value, name: &str, thread_local: bool) -> Value {
+    let m = unsafe { LLVMGetGlobalParent(g.0) };
+    let name = std::ffi::CString::new(name).unwrap();
     unsafe {
         let existing = LLVMGetNamedGlobal(m, name.as_ptr());
         if !existing.is_null() {
@@ -99,16 +107,35 @@ pub fn table_shadow_global(g: Value, kind: TableShadow) -> Value {
         }
         let ty = LLVMGlobalGetValueType(g.0);
         let s = LLVMAddGlobal(m, ty, name.as_ptr());
-        // Zero-initialized and writable, so it costs no file space.
         LLVMSetInitializer(s, LLVMConstNull(ty));
         LLVMSetLinkage(s, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
         LLVMSetAlignment(s, LLVMGetAlignment(g.0).max(8));
-        if kind == TableShadow::Sink {
+        if thread_local {
             LLVMSetThreadLocal(s, 1);
         }
         Value(s)
     }
 }
+
+/// What a varied pointer (a phi, a select, a duplicated call argument) takes
+/// for an operand `orig` that has no shadow of its own (`primal`: its value
+/// in the derivative, at the builder): the constant table's shadow, or the
+/// pointer itself when it points nowhere. `None`: the derivative must refuse
+/// (see [`NO_SHADOW`]).
+pub fn fallback_shadow(
+    b: &Builder,
+    orig: Value,
+    primal: Value,
+    kind: TableShadow,
+) -> Option<Value> {
+    table_shadow(b, orig, primal, kind).or_else(|| points_nowhere(orig).then_some(orig))
+}
+
+/// Why a pointer without a shadow cannot meet active pointers: the
+/// derivative would read or write through null.
+pub const NO_SHADOW: &str = "this pointer may point to active memory or to memory that has no \
+     shadow (it is not an input, a heap or stack object of the function, or a constant table); \
+     pass the memory as a duplicated argument or keep the two apart";
 
 /// The shadow of `orig` (a value of the function being differentiated) when
 /// it points into a constant table: `primal` (its value in the derivative)

@@ -170,24 +170,7 @@ pub fn clear_shadows_for(b: &Builder, f: Function) {
 
 /// The shadow of `g`: `NAME.adc.shadow`, internal, zero-initialized.
 pub fn shadow_global(g: Value) -> Value {
-    let m = unsafe { LLVMGetGlobalParent(g.0) };
-    let name = format!("{}.adc.shadow", g.name());
-    if let Some(s) = unsafe {
-        let n = std::ffi::CString::new(name.clone()).unwrap();
-        let v = LLVMGetNamedGlobal(m, n.as_ptr());
-        (!v.is_null()).then_some(Value(v))
-    } {
-        return s;
-    }
-    let ty = Type(unsafe { LLVMGlobalGetValueType(g.0) });
-    let n = std::ffi::CString::new(name).unwrap();
-    unsafe {
-        let s = LLVMAddGlobal(m, ty.0, n.as_ptr());
-        LLVMSetInitializer(s, LLVMConstNull(ty.0));
-        LLVMSetLinkage(s, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
-        LLVMSetAlignment(s, LLVMGetAlignment(g.0).max(8));
-        Value(s)
-    }
+    super::constant_tables::zeroed_twin(g, &format!("{}.adc.shadow", g.name()), false)
 }
 
 /// Clear `shadow` (a shadow global of `g`) at the builder's position.

@@ -39,7 +39,7 @@ use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
-use crate::ir::constant_tables::{points_nowhere, table_shadow, TableShadow};
+use crate::ir::constant_tables::{fallback_shadow, TableShadow, NO_SHADOW};
 use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -613,25 +613,15 @@ impl<'s> AdjointBuilder<'s> {
 
     /// The forward-sweep shadow of pointer `v` where a varied pointer (a
     /// phi, a select, a duplicated call argument) takes it: its own shadow,
-    /// the sink of the constant table it points into, or null for a null or
-    /// undefined pointer. Anything else is refused: a pointer with no shadow
-    /// mixed with active ones would have the reverse sweep write through null.
+    /// the sink of the constant table it points into, or itself when it
+    /// points nowhere (null, a dangling address). Anything else is refused:
+    /// the reverse sweep would write through null.
     fn pointer_shadow(&self, v: Value, user: Value) -> Result<Value> {
         if let Some(s) = self.smap.get(&v) {
             return Ok(*s);
         }
-        if let Some(s) = table_shadow(&self.b, v, self.primal(v), TableShadow::Sink) {
-            return Ok(s);
-        }
-        if points_nowhere(v) {
-            return Ok(v);
-        }
-        Err(AdcError::unsupported(
-            user,
-            "this pointer may point to active memory or to memory that has no shadow \
-             (it is not an input, a heap or stack object of the function, or a constant \
-             table); pass the memory as a duplicated argument or keep the two apart",
-        ))
+        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Sink)
+            .ok_or_else(|| AdcError::unsupported(user, NO_SHADOW))
     }
 
     /// The forward-sweep value behind a need.
