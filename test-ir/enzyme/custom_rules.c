@@ -142,6 +142,22 @@ double scaled_sq(double x) {
   return read_scale() * 3.0 + x * x; /* d/dx = 2x only */
 }
 
+/* The same, where the global's address meets a local's at a select (clang
+ * folds `to_cache ? &cache : c` into one pointer): the local's side is
+ * differentiated, the global's carries none. */
+double cache = 2.0;
+ADC_INACTIVE_GLOBAL(cache);
+__attribute__((noinline)) void scale_into(int to_cache, double a, double *c) {
+  double *p = to_cache ? &cache : c;
+  *p *= a;
+}
+double scaled_local(double a) {
+  double d = a;
+  scale_into(0, a, &d); /* d = a^2 */
+  scale_into(1, a, &d); /* cache *= a */
+  return 3 * d;         /* d/da = 6a */
+}
+
 /* ---- 6. A rule used in a callee that adc differentiates. ---- */
 __attribute__((noinline)) double inner(double x) { return fast_rsqrt(x) * x; }
 double outer(double x) { return inner(x * x + 2) + inner(x); }
@@ -227,6 +243,10 @@ int main(void) {
   /* 5 */
   check("inactive global reverse", __enzyme_autodiff((void *)scaled_sq, 1.25), 2.5, 1e-15);
   check("inactive global forward", __enzyme_fwddiff((void *)scaled_sq, 1.25, 1.0), 2.5, 1e-15);
+  for (int k = 0; k < 2; k++) { /* twice: nothing is left from the first call */
+    check("inactive global at a select reverse", __enzyme_autodiff((void *)scaled_local, 1.5), 9.0, 1e-15);
+    check("inactive global at a select forward", __enzyme_fwddiff((void *)scaled_local, 1.5, 1.0), 9.0, 1e-15);
+  }
 
   /* 6 */
   check("rule in a callee reverse", __enzyme_autodiff((void *)outer, 0.9), FD(outer_ref, 0.9), 1e-8);

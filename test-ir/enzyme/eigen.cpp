@@ -36,6 +36,15 @@ static double dynamic_energy(const double *p, int n) {
   return w.array().exp().sum() + (v.array() * v.array() + 1.0).log().sum() + v.norm();
 }
 
+// A dynamic product large enough for Eigen's blocked GEMM (sizes summing
+// to 20 or more): its packing buffers are phis of a stack buffer, a heap
+// buffer and the caller's blocking buffer (null here), with no shadow.
+static double gemm_energy(const double *p, int n) {
+  MatrixXd A = Eigen::Map<const MatrixXd>(p, n, n);
+  MatrixXd B = A * A.transpose();
+  return B.squaredNorm() + B.trace();
+}
+
 static int checks, failures;
 static void check(const char *what, double got, double want) {
   checks++;
@@ -79,6 +88,19 @@ int main() {
     t[i] = 1;
     check("dynamic-size forward",
           __enzyme_fwddiff((void *)dynamic_energy, enzyme_dup, q, t, enzyme_const, n), dq[i]);
+  }
+
+  const int g = 8;
+  double a[g * g], da[g * g] = {0};
+  for (int i = 0; i < g * g; i++) a[i] = std::sin(0.7 * i) * 0.5;
+  __enzyme_autodiff((void *)gemm_energy, enzyme_dup, a, da, enzyme_const, g);
+  auto ge = [](double *r) { return gemm_energy(r, g); };
+  for (int i = 0; i < g * g; i++) check("blocked product reverse", da[i], central(ge, a, i));
+  for (int i = 0; i < g * g; i += 9) {
+    double t[g * g] = {0};
+    t[i] = 1;
+    check("blocked product forward",
+          __enzyme_fwddiff((void *)gemm_energy, enzyme_dup, a, t, enzyme_const, g), da[i]);
   }
 
   std::printf("%d checks, %d failed\n", checks, failures);

@@ -12,6 +12,9 @@ pub struct Site {
     pub function: String,
     pub instruction: String,
     pub loc: Option<SourceLoc>,
+    /// `loc` is a neighbour's: the instruction itself has none (optimized
+    /// code drops locations of values it folds, such as selects).
+    pub near: bool,
 }
 
 impl Site {
@@ -21,10 +24,13 @@ impl Site {
         } else {
             String::new()
         };
+        let own = SourceLoc::of(inst);
+        let near = own.is_none();
         Site {
             function,
             instruction: inst.print(),
-            loc: SourceLoc::of(inst),
+            loc: own.or_else(|| SourceLoc::nearby(inst)),
+            near,
         }
     }
 }
@@ -33,6 +39,7 @@ impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "in function `{}`", self.function)?;
         match &self.loc {
+            Some(l) if self.near => write!(f, " near {l}")?,
             Some(l) => write!(f, " at {l}")?,
             None => write!(
                 f,

@@ -318,6 +318,34 @@ fn function_pointers_at_o2_and_o0() {
     }
 }
 
+/// A buffer pointer read from a struct without a shadow, mixed with stack
+/// and heap buffers (Eigen's GEMM blocking): exact while it is null, and a
+/// stop with a message when it is not (test-ir/enzyme/optional_buffer.c).
+#[test]
+fn optional_buffer_is_exact_when_null_and_stops_otherwise() {
+    for opt in ["-O2", "-O0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let bc = bitcode(dir.path(), "optional_buffer.c", &[opt]);
+        let exe = lower_and_link(dir.path(), &bc, &[]);
+        let run = Command::new(&exe).output().unwrap();
+        let out = text(&run.stdout);
+        assert!(run.status.success(), "{opt}:\n{out}");
+        assert_all_checked(&out, 58);
+        let run = Command::new(&exe).arg("scratch").output().unwrap();
+        let e = text(&run.stderr);
+        assert!(
+            !run.status.success(),
+            "{opt}: a supplied buffer must stop the program"
+        );
+        assert!(
+            e.contains("optional_buffer.c:24")
+                && e.contains("instead of returning a wrong derivative"),
+            "{opt}: {e}"
+        );
+        assert!(text(&run.stdout).is_empty(), "{opt}: no derivative printed");
+    }
+}
+
 /// Boost.Odeint's steppers and a std::vector of mixed structs growing by
 /// reallocation, with no type hint (issue 22), in both modes. The vector's
 /// raw relocation is typed by clang's TBAA, which -O0 does not emit: there

@@ -75,6 +75,17 @@ pub fn local_objects(p: Value) -> Option<Vec<Value>> {
         .collect()
 }
 
+/// The function-local objects among those a pointer may point into (other
+/// paths, to a loaded pointer or an argument, are left out): what a callee
+/// given the pointer may write derivatives into. (Eigen's GEMM packs into
+/// a phi of a stack buffer, a heap buffer and a caller's buffer.)
+pub fn some_local_objects(p: Value) -> Vec<Value> {
+    super::types::pointer_sources(p)
+        .into_iter()
+        .filter_map(underlying_alloca)
+        .collect()
+}
+
 /// The values that must carry a shadow for pointer `p` to have one: back
 /// through address arithmetic, phis and selects to the objects (stack
 /// slots, heap allocations) and to pointers loaded from memory, whose
@@ -205,7 +216,7 @@ impl ActivityAnalysis {
                     // system reads a varied global rate).
                     for a in i.call_args() {
                         if a.ty().is_pointer() {
-                            for al in local_objects(a).unwrap_or_default() {
+                            for al in some_local_objects(a) {
                                 mark(al, &mut varied, &mut work);
                             }
                         }
@@ -275,7 +286,7 @@ impl ActivityAnalysis {
                             if !a.ty().is_pointer() {
                                 continue;
                             }
-                            for al in local_objects(a).unwrap_or_default() {
+                            for al in some_local_objects(a) {
                                 mark(al, &mut varied, &mut work);
                             }
                         }

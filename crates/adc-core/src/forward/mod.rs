@@ -18,7 +18,9 @@ use crate::analysis::activity::HeapFn;
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::PrimalMap;
-use crate::ir::constant_tables::{fallback_shadow, TableShadow, NO_SHADOW};
+use crate::ir::constant_tables::{
+    edge_taken, fallback_shadow, select_taken, TableShadow, NO_SHADOW,
+};
 use crate::ir::heap::{free_shadow, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -247,11 +249,13 @@ impl<'s> TangentBuilder<'s> {
     /// points into, or itself when it points nowhere (null, a dangling
     /// address). Anything else is refused: the tangent sweep would read
     /// through null.
-    fn pointer_tangent(&self, v: Value, user: Value) -> Result<Value> {
+    /// (`taken`: when the user takes `v`, for the check of a loaded
+    /// pointer's fallback; `None`: always.)
+    fn pointer_tangent(&self, v: Value, user: Value, taken: Option<Value>) -> Result<Value> {
         if let Some(t) = self.tangent(v) {
             return Ok(t);
         }
-        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Zero)
+        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Zero, taken)
             .ok_or_else(|| AdcError::unsupported(user, NO_SHADOW))
     }
 
@@ -360,7 +364,9 @@ impl<'s> TangentBuilder<'s> {
                 for &i in data.iter() {
                     let o = ops[i as usize];
                     let dt = if o.ty().is_pointer() {
-                        self.pointer_tangent(o, inst)?
+                        let taken = (inst.opcode() == Some(LLVMOpcode::LLVMSelect))
+                            .then(|| select_taken(&self.b, res, i));
+                        self.pointer_tangent(o, inst, taken)?
                     } else {
                         self.tangent_or_zero(o)
                     };
@@ -626,7 +632,8 @@ impl<'s> TangentBuilder<'s> {
                             Some(t) => self.b.position_before(t),
                             None => self.b.position_at_end(nb),
                         }
-                        self.pointer_tangent(v, phi)?
+                        let taken = edge_taken(&self.b, nb, np.parent_block());
+                        self.pointer_tangent(v, phi, taken)?
                     } else {
                         self.tangent_or_zero(v)
                     };

@@ -119,16 +119,121 @@ pub fn zeroed_twin(g: Value, name: &str, thread_local: bool) -> Value {
 
 /// What a varied pointer (a phi, a select, a duplicated call argument) takes
 /// for an operand `orig` that has no shadow of its own (`primal`: its value
-/// in the derivative, at the builder): the constant table's shadow, or the
-/// pointer itself when it points nowhere. `None`: the derivative must refuse
-/// (see [`NO_SHADOW`]).
+/// in the derivative, at the builder): the constant table's shadow, the
+/// stand-in of an inactive global, or the pointer itself when it points
+/// nowhere. A pointer loaded from memory without a shadow (an optional
+/// buffer in a struct, as Eigen's GEMM blocking is: null unless the caller
+/// supplies one) takes null, and the derivative stops the program, saying
+/// why, if it is not null where `taken` (the condition under which the
+/// varied pointer takes this operand; `None`: always) holds. `None`: the
+/// derivative must refuse (see [`NO_SHADOW`]).
 pub fn fallback_shadow(
     b: &Builder,
     orig: Value,
     primal: Value,
     kind: TableShadow,
+    taken: Option<Value>,
 ) -> Option<Value> {
-    table_shadow(b, orig, primal, kind).or_else(|| points_nowhere(orig).then_some(orig))
+    table_shadow(b, orig, primal, kind)
+        .or_else(|| {
+            let g = inactive_global(orig)?;
+            Some(moved(b, primal, g, inactive_stand_in(g)))
+        })
+        .or_else(|| points_nowhere(orig).then_some(orig))
+        .or_else(|| null_unless_stopped(b, orig, primal, taken))
+}
+
+/// The condition under which select `sel` (in the derivative, at the
+/// builder) takes its operand `i` (1 or 2).
+pub fn select_taken(b: &Builder, sel: Value, i: u32) -> Value {
+    let c = sel.operand(0);
+    if i == 1 {
+        c
+    } else {
+        let f = Type(unsafe { LLVMTypeOf(c.0) }).const_int(0);
+        b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, c, f)
+    }
+}
+
+/// The condition under which the branch ending block `from` goes to `to`
+/// (`None`: always, or a terminator other than a conditional branch).
+pub fn edge_taken(b: &Builder, from: super::Block, to: super::Block) -> Option<Value> {
+    let t = from.terminator()?;
+    let succ = from.successors();
+    if t.opcode() != Some(LLVMOpcode::LLVMCondBr) || succ.len() != 2 || succ[0] == succ[1] {
+        return None;
+    }
+    let c = t.operand(0);
+    if succ[0] == to {
+        Some(c)
+    } else {
+        let f = Type(unsafe { LLVMTypeOf(c.0) }).const_int(0);
+        Some(b.icmp(llvm_sys::LLVMIntPredicate::LLVMIntEQ, c, f))
+    }
+}
+
+/// For a pointer `orig` loaded from memory: null, after a check that stops
+/// the program when `primal` is not null where `taken` holds.
+fn null_unless_stopped(
+    b: &Builder,
+    orig: Value,
+    primal: Value,
+    taken: Option<Value>,
+) -> Option<Value> {
+    if !(orig.ty().is_pointer() && orig.opcode() == Some(LLVMOpcode::LLVMLoad)) {
+        return None;
+    }
+    let null = orig.ty().null();
+    let checked = match taken {
+        Some(c) => b.select(c, primal, null),
+        None => primal,
+    };
+    let f = orig.parent_function();
+    let mut text = format!(
+        "adc: the derivative of `{}`",
+        super::source_copy::source_name(&f.name())
+    );
+    if let Some(l) =
+        super::debug_loc::SourceLoc::of(orig).or_else(|| super::debug_loc::SourceLoc::nearby(orig))
+    {
+        text.push_str(&format!(" at {l}"));
+    }
+    text.push_str(
+        ": a pointer read from memory that has no shadow is not null, and it meets pointers \
+         to active memory, so its derivative is unknown; adc stopped the program instead of \
+         returning a wrong derivative (make the memory holding the pointer reach the \
+         derivative through a duplicated argument)",
+    );
+    super::stop::stop_unless_null(b, f.module(), checked, &text);
+    Some(null)
+}
+
+/// The writable global the user said carries no derivative (Enzyme's
+/// `enzyme_inactive`) that `p` points into.
+pub fn inactive_global(p: Value) -> Option<Value> {
+    let g = base(p);
+    let writable =
+        unsafe { !LLVMIsAGlobalVariable(g.0).is_null() && LLVMIsGlobalConstant(g.0) == 0 };
+    (p.ty().is_pointer() && writable && super::constants::is_inactive_global(g)).then_some(g)
+}
+
+/// The stand-in shadow of inactive global `g` where its address meets
+/// active pointers: `NAME.adc.inactive`, thread-local. Derivatives read and
+/// write it like memory of their own, so every entry into a derivative
+/// clears it (see `globals::clear_shadows_for`): within one call, whatever
+/// derivative passes through the global on those paths starts from zero,
+/// and nothing is left from an earlier call.
+pub fn inactive_stand_in(g: Value) -> Value {
+    zeroed_twin(g, &format!("{}.adc.inactive", g.name()), true)
+}
+
+/// `primal`, an address in global `g`, moved to the same offset in `twin`.
+fn moved(b: &Builder, primal: Value, g: Value, twin: Value) -> Value {
+    let i64t = Type::i64(b.context());
+    let at = b.cast(LLVMOpcode::LLVMPtrToInt, primal, i64t);
+    let base = b.cast(LLVMOpcode::LLVMPtrToInt, g, i64t);
+    let offset = b.sub(at, base);
+    b.gep(Type::i8(b.context()), twin, offset)
 }
 
 /// Why a pointer without a shadow cannot meet active pointers: the
@@ -145,10 +250,5 @@ pub fn table_shadow(b: &Builder, orig: Value, primal: Value, kind: TableShadow) 
         return None;
     }
     let g = constant_table(orig)?;
-    let shadow = table_shadow_global(g, kind);
-    let i64t = Type::i64(b.context());
-    let at = b.cast(LLVMOpcode::LLVMPtrToInt, primal, i64t);
-    let base = b.cast(LLVMOpcode::LLVMPtrToInt, g, i64t);
-    let offset = b.sub(at, base);
-    Some(b.gep(Type::i8(b.context()), shadow, offset))
+    Some(moved(b, primal, g, table_shadow_global(g, kind)))
 }

@@ -59,6 +59,26 @@ impl SourceLoc {
     }
 }
 
+impl SourceLoc {
+    /// The location of the closest instruction of `inst`'s block that has
+    /// one: its users come after it, so the following ones first.
+    pub fn nearby(inst: Value) -> Option<SourceLoc> {
+        if !inst.is_instruction() {
+            return None;
+        }
+        let step = |f: unsafe extern "C" fn(_) -> _| {
+            let mut at = inst.0;
+            std::iter::from_fn(move || {
+                at = unsafe { f(at) };
+                (!at.is_null()).then_some(Value(at))
+            })
+        };
+        step(LLVMGetNextInstruction)
+            .chain(step(LLVMGetPreviousInstruction))
+            .find_map(SourceLoc::of)
+    }
+}
+
 /// The functions whose bodies `inst` was inlined from, innermost first
 /// (names and linkage names of the subprograms of its inlined scopes, as
 /// debug info records them); empty without debug info or inlining.

@@ -23,7 +23,7 @@
 //! callee's part.
 
 use super::debug_loc::SourceLoc;
-use super::{functions, get_or_declare, Builder, Function, Type, Value};
+use super::{functions, Builder, Function, Type, Value};
 use indexmap::{IndexMap, IndexSet};
 use llvm_sys::core::*;
 use llvm_sys::prelude::LLVMModuleRef;
@@ -110,7 +110,6 @@ pub fn is_fallback(call: Value) -> bool {
 /// program, saying why (the message the dispatcher's tag holds).
 pub fn trap_before(b: &Builder, call: Value) {
     let m = call.parent_function().module();
-    let ctx = b.context();
     let mut msg = tag_text(call).unwrap_or_else(|| "adc: an indirect call in a derivative".into());
     let within = call.parent_function().name();
     if !within.starts_with(DISPATCH) {
@@ -120,17 +119,7 @@ pub fn trap_before(b: &Builder, call: Value) {
         }
         msg.push(')');
     }
-    msg.push('\n');
-    let miss = miss_handler(m, ctx);
-    let text = unsafe {
-        let s = LLVMConstStringInContext2(ctx, msg.as_ptr() as *const _, msg.len(), 1);
-        let g = LLVMAddGlobal(m, LLVMTypeOf(s), c"adc.indirect.message".as_ptr());
-        LLVMSetInitializer(g, s);
-        LLVMSetGlobalConstant(g, 1);
-        LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMPrivateLinkage);
-        Value(g)
-    };
-    b.call(miss, &[text, Type::i64(ctx).const_int(msg.len() as i64)]);
+    super::stop::stop(b, m, &msg);
 }
 
 /// The message in a fallback call's tag.
@@ -152,31 +141,6 @@ fn tag_text(call: Value) -> Option<String> {
                 .into_owned()
         })
     }
-}
-
-/// `adc.indirect.miss(msg, len)`: write the message to stderr and abort.
-fn miss_handler(m: LLVMModuleRef, ctx: llvm_sys::prelude::LLVMContextRef) -> Function {
-    let name = "adc.indirect.miss";
-    if let Some(f) = super::get_function(m, name) {
-        return f;
-    }
-    let (ptr, i64t, i32t, void) = (
-        Type::ptr(ctx),
-        Type::i64(ctx),
-        Type::i32(ctx),
-        Type::void(ctx),
-    );
-    let f = super::add_function(m, name, Type::function(void, &[ptr, i64t]));
-    f.set_internal();
-    let write = get_or_declare(m, "write", Type::function(i64t, &[i32t, ptr, i64t]));
-    let abort = get_or_declare(m, "abort", Type::function(void, &[]));
-    let b = Builder::new(ctx);
-    b.position_at_end(f.append_block(ctx, "entry"));
-    let p = f.params();
-    b.call(write, &[i32t.const_int(2), p[0], p[1]]);
-    b.call(abort, &[]);
-    b.unreachable();
-    f
 }
 
 /// Functions whose address the module's own code may call: used other

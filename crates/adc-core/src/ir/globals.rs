@@ -18,19 +18,20 @@ pub fn is_writable_global(v: Value) -> bool {
 }
 
 /// Instructions that use `v`, looking through constant expressions.
+/// (`false`: something else uses it too, an initializer of another global
+/// say; `out` still gets every instruction.)
 fn instruction_users(v: Value, out: &mut Vec<Value>) -> bool {
+    let mut all = true;
     for u in v.users() {
         if u.is_instruction() {
             out.push(u);
         } else if unsafe { !LLVMIsAConstantExpr(u.0).is_null() } {
-            if !instruction_users(u, out) {
-                return false;
-            }
+            all &= instruction_users(u, out);
         } else {
-            return false; // an initializer of another global, say
+            all = false;
         }
     }
-    true
+    all
 }
 
 /// The module functions `f` may run, itself included.
@@ -82,10 +83,15 @@ fn opaque_call(inst: Value) -> bool {
 /// The instructions that access `g`'s memory or take its address, seen
 /// through address arithmetic (`None` when a non-instruction uses it).
 fn accesses(g: Value) -> Option<Vec<Value>> {
+    let (all, found) = accesses_seen(g);
+    all.then_some(found)
+}
+
+/// The instructions that access `g`'s memory or take its address, and
+/// whether nothing else uses it.
+fn accesses_seen(g: Value) -> (bool, Vec<Value>) {
     let mut work = Vec::new();
-    if !instruction_users(g, &mut work) {
-        return None;
-    }
+    let all = instruction_users(g, &mut work);
     let mut out = Vec::new();
     let mut seen = indexmap::IndexSet::new();
     while let Some(u) = work.pop() {
@@ -99,7 +105,7 @@ fn accesses(g: Value) -> Option<Vec<Value>> {
             _ => out.push(u),
         }
     }
-    Some(out)
+    (all, out)
 }
 
 /// Whether something in the module stores floats or pointers into `g`, or
@@ -166,6 +172,34 @@ pub fn clear_shadows_for(b: &Builder, f: Function) {
     for g in shadowed_globals(f) {
         clear_shadow(b, g, shadow_global(g));
     }
+    for g in mixed_inactive_globals(f) {
+        clear_shadow(b, g, super::constant_tables::inactive_stand_in(g));
+    }
+}
+
+/// The inactive writable globals whose address `f` or its callees pass on
+/// as a value (into a phi, a select or a call): where a derivative may use
+/// their stand-in shadow (`constant_tables::inactive_stand_in`).
+pub fn mixed_inactive_globals(f: Function) -> Vec<Value> {
+    let tree = call_tree(f);
+    writable_globals(f.module())
+        .into_iter()
+        .filter(|g| super::constants::is_inactive_global(*g))
+        .filter(|g| {
+            // (Its registration, `__enzyme_inactive_global_NAME = &NAME`, is
+            // a use outside instructions: only instructions matter here.)
+            accesses_seen(*g).1.into_iter().any(|u| {
+                let passed = match u.opcode() {
+                    Some(LLVMOpcode::LLVMPHI) | Some(LLVMOpcode::LLVMSelect) => true,
+                    Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke) => {
+                        !u.called_function().is_some_and(|c| c.is_intrinsic())
+                    }
+                    _ => false,
+                };
+                passed && tree.contains(&u.parent_function())
+            })
+        })
+        .collect()
 }
 
 /// The shadow of `g`: `NAME.adc.shadow`, internal, zero-initialized.

@@ -30,6 +30,7 @@ pub mod module_io;
 pub mod passes;
 pub mod source_copy;
 pub mod stack_switch;
+pub mod stop;
 
 use llvm_sys::core::*;
 use llvm_sys::prelude::*;

@@ -39,7 +39,9 @@ use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
-use crate::ir::constant_tables::{fallback_shadow, TableShadow, NO_SHADOW};
+use crate::ir::constant_tables::{
+    edge_taken, fallback_shadow, select_taken, TableShadow, NO_SHADOW,
+};
 use crate::ir::heap::{free_shadow, kept_bytes, realloc_shadow, zeroed_shadow, Side};
 use crate::ir::{add_function, Block, Builder, Function, Type, Value};
 use crate::rules::emit::{emit, needs_strong_zero, partial_term, ExprEnv};
@@ -616,11 +618,13 @@ impl<'s> AdjointBuilder<'s> {
     /// the sink of the constant table it points into, or itself when it
     /// points nowhere (null, a dangling address). Anything else is refused:
     /// the reverse sweep would write through null.
-    fn pointer_shadow(&self, v: Value, user: Value) -> Result<Value> {
+    /// (`taken`: when the user takes `v`, for the check of a loaded
+    /// pointer's fallback; `None`: always.)
+    fn pointer_shadow(&self, v: Value, user: Value, taken: Option<Value>) -> Result<Value> {
         if let Some(s) = self.smap.get(&v) {
             return Ok(*s);
         }
-        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Sink)
+        fallback_shadow(&self.b, v, self.primal(v), TableShadow::Sink, taken)
             .ok_or_else(|| AdcError::unsupported(user, NO_SHADOW))
     }
 
@@ -1329,7 +1333,8 @@ impl<'s> AdjointBuilder<'s> {
                 let s = c.clone_detached();
                 for i in [1, 2] {
                     let o = inst.operand(i);
-                    s.set_operand(i, self.pointer_shadow(o, inst)?);
+                    let taken = select_taken(&self.b, c, i);
+                    s.set_operand(i, self.pointer_shadow(o, inst, Some(taken))?);
                 }
                 self.b.insert(s);
                 self.smap.insert(inst, s);
@@ -1416,7 +1421,8 @@ impl<'s> AdjointBuilder<'s> {
                         Some(t) => self.b.position_before(t),
                         None => self.b.position_at_end(end),
                     }
-                    let sv = self.pointer_shadow(v, phi)?;
+                    let taken = edge_taken(&self.b, end, s.parent_block());
+                    let sv = self.pointer_shadow(v, phi, taken)?;
                     s.add_incoming(sv, end);
                 }
             }
@@ -1953,7 +1959,7 @@ impl<'s> AdjointBuilder<'s> {
         for (a, act) in inst.call_args().iter().zip(&acts) {
             args.push(self.primal(*a));
             if *act == Activity::Dup {
-                args.push(self.pointer_shadow(*a, inst)?);
+                args.push(self.pointer_shadow(*a, inst, None)?);
             }
         }
         args.push(t);
