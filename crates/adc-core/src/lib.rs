@@ -187,6 +187,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     }
     ir::stack_switch::unmark(m);
     ir::metadata::strip_lane_objects(m);
+    ir::iteration_count::resolve(m);
     verify(module)?;
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;

@@ -44,7 +44,6 @@ const NOT_IMPLEMENTED: &[(&str, &str)] = &[
     ("__enzyme_todense", "sparse derivatives"),
     ("__enzyme_error_estimate", "floating-point error estimation"),
     ("__enzyme_truncate", "floating-point truncation"),
-    ("__enzyme_iter", "iteration-count annotations"),
     ("__enzyme_call_inactive", "inactive calls"),
     ("__enzyme_float", "type annotations"),
     ("__enzyme_double", "type annotations"),

@@ -26,7 +26,8 @@ impl PrimalMap {
     }
 
     /// Copy `inst` at the builder's position with its operands remapped.
-    /// A dispatcher's fallback (code adc never saw) stops the program first.
+    /// A dispatcher's fallback (code adc never saw) stops the program first;
+    /// an `__enzyme_iter` count grows (see `iteration_count`).
     pub fn clone_at(&mut self, b: &Builder, inst: Value) -> Value {
         if inst.opcode() == Some(LLVMOpcode::LLVMCall) && super::devirtualize::is_fallback(inst) {
             super::devirtualize::trap_before(b, inst);
@@ -38,6 +39,9 @@ impl PrimalMap {
             if m != o {
                 c.set_operand(i, m);
             }
+        }
+        if super::iteration_count::is_iter_call(inst) {
+            super::iteration_count::bump(b, c);
         }
         b.insert(c);
         if !inst.name().is_empty() {

@@ -24,6 +24,7 @@ pub mod globals;
 pub mod heap;
 pub mod inline_asm;
 pub mod int_pointers;
+pub mod iteration_count;
 pub mod libm_outputs;
 pub mod metadata;
 pub mod module_io;

@@ -212,11 +212,14 @@ const INACTIVE: &[&str] = &[
     "omp_get_num_threads",
     "omp_get_max_threads",
     "omp_get_wtime",
+    // An iteration count (ir::iteration_count).
+    "__enzyme_iter",
 ];
 
 /// Parts of mangled C++ names of the standard streams (libc++ and
 /// libstdc++): `std::cout << x` and friends are output.
 const INACTIVE_MANGLED: &[&str] = &[
+    "__enzyme_iter",
     "basic_ostream",
     "basic_istream",
     "basic_ios",
