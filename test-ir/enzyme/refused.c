@@ -55,8 +55,10 @@ double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 #elif CASE == 8
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
 #elif CASE == 9
-/* Reverse over reverse of a gradient that keeps a tape. */
+/* A third reverse derivative of a gradient that keeps a tape (reverse over
+ * reverse works: test-ir/enzyme/nested.c). */
 double second_order(double x) { return __enzyme_autodiff((void *)d_looped, x); }
+double third_order(double x) { return __enzyme_autodiff((void *)second_order, x); }
 #elif CASE == 10
 /* A forward rule must return {primal, tangent} and take each float with
  * its tangent. */

@@ -262,20 +262,9 @@ pub fn forward_declarations(name: &str, ty: Type) -> crate::Generated {
     if ret.kind() != LLVMTypeKind::LLVMStructTypeKind {
         return gen;
     }
-    let fields = ret.struct_fields();
-    let eight_bytes = |t: &Type| match t.kind() {
-        LLVMTypeKind::LLVMDoubleTypeKind | LLVMTypeKind::LLVMPointerTypeKind => true,
-        LLVMTypeKind::LLVMIntegerTypeKind => t.int_width() == 64,
-        _ => false,
-    };
-    if fields.len() == 2 && fields.iter().all(eight_bytes) {
+    if let Some(body) = two_eight_byte_fields(ret) {
         let tname = format!("{name}_ret");
-        let body: Vec<String> = fields
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!(" {} f{i};", c_type(*t)))
-            .collect();
-        gen.c_typedef = Some(format!("typedef struct {{{} }} {tname};", body.join("")));
+        gen.c_typedef = Some(format!("typedef struct {{{body} }} {tname};"));
         gen.c_prototype = c_prototype(name, ty).replacen(&c_type(ret), &tname, 1);
     } else {
         gen.c_prototype = format!(
@@ -302,8 +291,28 @@ pub fn gradient_declarations(f: Function, acts: &[Activity], name: &str) -> crat
         }
     }
     let ret = f.return_type();
+    // The seed of a struct result (a gradient's, in reverse over reverse):
+    // by value, which C matches for two 8-byte scalars only.
+    let mut seed_typedef = None;
     if ret.contains_float() {
-        ps.push(format!("{} d_ret", c_type(ret)));
+        if ret.kind() != LLVMTypeKind::LLVMStructTypeKind {
+            ps.push(format!("{} d_ret", c_type(ret)));
+        } else if let Some(body) = two_eight_byte_fields(ret) {
+            let tname = format!("{name}_seed");
+            seed_typedef = Some(format!("typedef struct {{{body} }} {tname};"));
+            ps.push(format!("{tname} d_ret"));
+        } else {
+            return crate::Generated {
+                name: name.to_string(),
+                c_prototype: format!(
+                    "/* {name} takes the seed of {} by value, which no C struct matches: call it \
+                     from LLVM IR, or differentiate a function that writes its results through \
+                     pointers */",
+                    ret.print()
+                ),
+                c_typedef: None,
+            };
+        }
     }
     let adj: Vec<usize> = (0..acts.len())
         .filter(|i| acts[*i] == Activity::Active)
@@ -328,11 +337,30 @@ pub fn gradient_declarations(f: Function, acts: &[Activity], name: &str) -> crat
     } else {
         ps.join(", ")
     };
+    let typedefs: Vec<String> = [seed_typedef, typedef].into_iter().flatten().collect();
     crate::Generated {
         name: name.to_string(),
         c_prototype: format!("{rty} {name}({ps});"),
-        c_typedef: typedef,
+        c_typedef: (!typedefs.is_empty()).then(|| typedefs.join("\n")),
     }
+}
+
+/// `" double f0; double f1;"` for a struct of two 8-byte scalars (which the
+/// C ABI passes and returns in registers as LLVM does); `None` otherwise.
+fn two_eight_byte_fields(t: Type) -> Option<String> {
+    let fields = t.struct_fields();
+    let eight_bytes = |t: &Type| match t.kind() {
+        LLVMTypeKind::LLVMDoubleTypeKind | LLVMTypeKind::LLVMPointerTypeKind => true,
+        LLVMTypeKind::LLVMIntegerTypeKind => t.int_width() == 64,
+        _ => false,
+    };
+    (fields.len() == 2 && fields.iter().all(eight_bytes)).then(|| {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(" {} f{i};", c_type(*t)))
+            .collect()
+    })
 }
 
 /// C declarations of vector mode's `NAME_fwdN` (returns void; the tangents

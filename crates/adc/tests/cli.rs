@@ -1133,7 +1133,8 @@ fn run_with_driver(dir: &Path, main_c: &str, objects: &[&Path]) -> String {
 /// (whose tape grows from the stack chunk into heap blocks, and is cached
 /// between calls) differentiated again in forward mode, against central
 /// differences of the gradient; the header's struct return is C's. Reverse
-/// over reverse of such a gradient is refused with that advice.
+/// over reverse (reverse_over_reverse_main.c) too; a third reverse
+/// derivative is refused with the advice to use forward mode.
 #[test]
 fn forward_over_reverse_gives_hessian_vector_products() {
     let dir = tempfile::tempdir().unwrap();
@@ -1204,21 +1205,52 @@ fn forward_over_reverse_gives_hessian_vector_products() {
     );
     let out = run_with_driver(dir.path(), "second_order_main.c", &[&obj]);
     assert!(out.contains("17788 checks, 0 failed"), "{out}");
+    // Reverse over reverse: H.v in the inputs' adjoints, g.v in the seed's.
+    let rr = dir.path().join("rr.o");
+    let o = adc(&[
+        "grad",
+        grad.to_str().unwrap(),
+        "-f",
+        "chain_grad",
+        "-f",
+        "series_grad",
+        "--header",
+        header.to_str().unwrap(),
+        "-o",
+        rr.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        h.contains("typedef struct { double f0; double f1; } series_grad_grad_seed;")
+            && h.contains("series_grad_grad_seed d_ret);"),
+        "{h}"
+    );
+    let out = run_with_driver(dir.path(), "reverse_over_reverse_main.c", &[&rr]);
+    assert!(out.contains("17802 checks, 0 failed"), "{out}");
+    // A third reverse derivative is refused, saying what works instead.
+    let rr_bc = dir.path().join("rr.bc");
     let o = adc(&[
         "grad",
         grad.to_str().unwrap(),
         "-f",
         "chain_grad",
         "-o",
-        dir.path().join("rr.o").to_str().unwrap(),
+        rr_bc.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = adc(&[
+        "grad",
+        rr_bc.to_str().unwrap(),
+        "-f",
+        "chain_grad_grad",
+        "-o",
+        dir.path().join("rrr.o").to_str().unwrap(),
     ]);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(
-        e.contains("reverse mode over a gradient that keeps a tape"),
-        "{e}"
-    );
-    assert!(!dir.path().join("rr.o").exists());
+    assert!(e.contains("a third reverse derivative"), "{e}");
+    assert!(!dir.path().join("rrr.o").exists());
 }
 
 /// A function that ends by storing its result through a pointer and

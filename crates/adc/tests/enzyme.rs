@@ -186,8 +186,8 @@ fn call_sites_that_cannot_be_honoured_are_refused_with_a_reason() {
         (
             9,
             &[
-                "reverse mode over a gradient that keeps a tape",
-                "forward over reverse",
+                "a third reverse derivative",
+                "differentiate the second derivative in forward mode",
             ],
         ),
         (
@@ -315,6 +315,18 @@ fn function_pointers_at_o2_and_o0() {
             "{opt}: {e}"
         );
         assert!(text(&run.stdout).is_empty(), "{opt}: no derivative printed");
+    }
+}
+
+/// Enzyme's recipes for second derivatives: __enzyme_autodiff of a function
+/// that calls __enzyme_autodiff (reverse over reverse, with heap tapes),
+/// __enzyme_fwddiff of one, and __enzyme_iter's growing iteration count
+/// (test-ir/enzyme/nested.c).
+#[test]
+fn nested_call_sites_give_second_derivatives() {
+    for opt in ["-O2", "-O0"] {
+        let out = lower_and_run("nested.c", opt);
+        assert_all_checked(&out, 30);
     }
 }
 

@@ -119,17 +119,44 @@ pub fn add_scopes(v: Value, kind: &str, list: LLVMValueRef) {
 /// lane its own.
 pub const LANE_OBJECT: &str = "adc.lane_object";
 
-/// Mark `inst` as a shadow object (see [`LANE_OBJECT`]).
-pub fn mark_lane_object(inst: super::Value) {
+/// Metadata kind on the byte copies between a gradient's shadow tape
+/// blocks that reverse mode over a gradient makes (reverse/tape_blocks.rs);
+/// kept in adc's output.
+pub const TAPE_MOVE: &str = "adc.tape.move";
+
+/// Mark `inst` with an empty node of metadata kind `kind`.
+pub fn mark(inst: super::Value, kind: &str) {
     if !inst.is_instruction() {
         return;
     }
     unsafe {
         let ctx = LLVMGetTypeContext(LLVMTypeOf(inst.0));
-        let kind = LLVMGetMDKindIDInContext(ctx, c"adc.lane_object".as_ptr(), 15);
+        let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
         let node = LLVMMDNodeInContext2(ctx, std::ptr::null_mut(), 0);
-        LLVMSetMetadata(inst.0, kind, LLVMMetadataAsValue(ctx, node));
+        LLVMSetMetadata(inst.0, k, LLVMMetadataAsValue(ctx, node));
     }
+}
+
+/// Remove the marks of kind `kind` from module `m`.
+pub fn strip(m: llvm_sys::prelude::LLVMModuleRef, kind: &str) {
+    unsafe {
+        let ctx = LLVMGetModuleContext(m);
+        let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+        for f in super::functions(m) {
+            for b in f.blocks() {
+                for i in b.instructions() {
+                    if !LLVMGetMetadata(i.0, k).is_null() {
+                        LLVMSetMetadata(i.0, k, std::ptr::null_mut());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Mark `inst` as a shadow object (see [`LANE_OBJECT`]).
+pub fn mark_lane_object(inst: super::Value) {
+    mark(inst, LANE_OBJECT)
 }
 
 /// Whether forward mode marked `inst` as a shadow object.
@@ -138,19 +165,8 @@ pub fn is_lane_object(inst: super::Value) -> bool {
 }
 
 /// Remove the [`LANE_OBJECT`] marks from module `m` (they only guide vector
-/// mode while adc runs).
+/// mode while adc runs). [`TAPE_MOVE`] stays: a later adc run on the output
+/// reads it.
 pub fn strip_lane_objects(m: llvm_sys::prelude::LLVMModuleRef) {
-    unsafe {
-        let ctx = LLVMGetModuleContext(m);
-        let kind = LLVMGetMDKindIDInContext(ctx, c"adc.lane_object".as_ptr(), 15);
-        for f in super::functions(m) {
-            for b in f.blocks() {
-                for i in b.instructions() {
-                    if !LLVMGetMetadata(i.0, kind).is_null() {
-                        LLVMSetMetadata(i.0, kind, std::ptr::null_mut());
-                    }
-                }
-            }
-        }
-    }
+    strip(m, LANE_OBJECT);
 }

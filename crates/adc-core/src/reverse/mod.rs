@@ -32,6 +32,7 @@ mod custom_call;
 mod plan;
 mod snapshot;
 pub mod tape;
+mod tape_blocks;
 
 use crate::analysis::activity::{underlying_alloca, HeapFn};
 use crate::analysis::memory::MemoryWrites;
@@ -215,16 +216,6 @@ impl ReverseSynth {
     pub fn finish(&mut self) -> Result<Vec<TapeStats>> {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
-            if tape::is_block_fn(f) {
-                return Err(AdcError::Usage(
-                    "reverse mode over a gradient that keeps a tape (a loop whose trip count is \
-                     known only at run time) is not supported yet: for second derivatives \
-                     differentiate the gradient in forward mode (forward over reverse: \
-                     `adc grad G.bc -f F_grad --mode forward`, or `__enzyme_fwddiff` of a \
-                     function that calls `__enzyme_autodiff`)"
-                        .into(),
-                ));
-            }
             let sig = grad_signature(f, &acts);
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
             let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
@@ -1249,6 +1240,7 @@ impl<'s> AdjointBuilder<'s> {
     fn forward_shadow(&mut self, inst: Value, c: Value) -> Result<()> {
         use LLVMOpcode::*;
         match inst.opcode().expect("instruction") {
+            LLVMCall if self.is_shadowed_tape_grow(inst) => self.forward_tape_grow(inst, c)?,
             LLVMAlloca if self.activity.is_varied(inst) => {
                 let s = zeroed_shadow_alloca(&self.b, inst, c);
                 self.smap.insert(inst, s);
@@ -1556,6 +1548,9 @@ impl<'s> AdjointBuilder<'s> {
                 .select(won, self.b.splat(r_bar, v.ty()), v.ty().null());
             self.accumulate(inst.operand(0), d);
             return Ok(());
+        }
+        if self.is_shadowed_tape_grow(inst) {
+            return self.reverse_tape_grow(inst, local);
         }
         if let Some(kind) = HeapFn::of(inst) {
             // Undoing the allocation: the shadow has served its last use.

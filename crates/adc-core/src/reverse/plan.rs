@@ -51,6 +51,9 @@ impl AdjointBuilder<'_> {
                     && self.activity.is_varied(inst.operand(0))
             }
             Some(LLVMPHI) | Some(LLVMRet) => false,
+            // A gradient's tape blocks (see tape_blocks.rs).
+            Some(LLVMCall) if self.is_shadowed_tape_grow(inst) => true,
+            Some(LLVMCall) if inst.called_function().is_some_and(tape::is_block_fn) => false,
             // A heap allocation with a shadow: its reverse frees the shadow.
             Some(LLVMCall) if HeapFn::of(inst).is_some_and(HeapFn::allocates) => {
                 self.activity.is_varied(inst)
@@ -105,6 +108,7 @@ impl AdjointBuilder<'_> {
     pub(super) fn is_module_call(&self, inst: Value) -> bool {
         inst.called_function().is_some_and(|f| {
             !f.is_declaration()
+                && !tape::is_block_fn(f)
                 && lookup_callee(f).is_none()
                 && crate::rules::custom::reverse_rule(f).is_none()
                 && HeapFn::of(inst).is_none()
@@ -150,6 +154,16 @@ impl AdjointBuilder<'_> {
                             return Err(AdcError::unsupported(inst, e));
                         }
                     }
+                    if crate::ir::metadata::metadata(inst, crate::ir::metadata::TAPE_MOVE).is_some()
+                    {
+                        return Err(AdcError::unsupported(
+                            inst,
+                            "reverse mode over a derivative that is already reverse over reverse \
+                             (a third reverse derivative of code with a loop) is not supported: \
+                             differentiate the second derivative in forward mode instead \
+                             (`__enzyme_fwddiff` of it, or `adc grad --mode forward`)",
+                        ));
+                    }
                     if let MemoryType::Unknown(why) = self.copy_type(inst, dst, src) {
                         return Err(AdcError::unsupported(
                             inst,
@@ -161,6 +175,13 @@ impl AdjointBuilder<'_> {
                     }
                     out.push(Need::Shadow(src));
                 }
+            }
+            LLVMCall if self.is_shadowed_tape_grow(inst) => {
+                out.extend([
+                    Need::Shadow(inst),
+                    Need::Shadow(inst.operand(0)),
+                    Need::Primal(inst.operand(1)),
+                ]);
             }
             LLVMCall if HeapFn::of(inst).is_some() => {
                 // The reverse frees the shadow (Rust's deallocator wants the
