@@ -4,7 +4,9 @@
  * (forward over reverse), and __enzyme_iter, an iteration count that grows
  * with each derivative so that a truncated series keeps its accuracy.
  * Checked against central differences and closed forms; prints "N checks,
- * 0 failed". A third reverse derivative is refused (not here). */
+ * 0 failed". Third and fourth derivatives too, reverse to every order
+ * (each gradient's tape blocks get shadow blocks of their own) against
+ * forward chains over one reverse and central differences. */
 #include <math.h>
 #include <stdio.h>
 
@@ -31,6 +33,10 @@ double recur(double x, int n) {
 double d_recur(double x, int n) { return __enzyme_autodiff((void *)recur, x, n); }
 double dd_recur(double x, int n) { return __enzyme_autodiff((void *)d_recur, x, n); }
 double dd_recur_fwd(double x, int n) { return __enzyme_fwddiff((void *)d_recur, x, 1.0, n); }
+double ddd_recur(double x, int n) { return __enzyme_autodiff((void *)dd_recur, x, n); }
+double dddd_recur(double x, int n) { return __enzyme_autodiff((void *)ddd_recur, x, n); }
+double ddd_recur_ff(double x, int n) { return __enzyme_fwddiff((void *)dd_recur_fwd, x, 1.0, n); }
+double dddd_recur_fff(double x, int n) { return __enzyme_fwddiff((void *)ddd_recur_ff, x, 1.0, n); }
 
 /* sin x as its Taylor polynomial: terms up to x^N, N = 12 in the program
  * and one more per derivative taken. */
@@ -51,6 +57,8 @@ double my_sin(double x) {
 double d_sin(double x) { return __enzyme_autodiff((void *)my_sin, x); }
 double dd_sin(double x) { return __enzyme_autodiff((void *)d_sin, x); }
 double dd_sin_fwd(double x) { return __enzyme_fwddiff((void *)d_sin, x, 1.0); }
+double ddd_sin(double x) { return __enzyme_autodiff((void *)dd_sin, x); }
+double dddd_sin(double x) { return __enzyme_autodiff((void *)ddd_sin, x); }
 
 int main(void) {
   const double h = 1e-5, x = 0.3;
@@ -60,6 +68,15 @@ int main(void) {
     check("reverse over reverse = forward over reverse", n, rr, fr, 1e-12);
     if (n <= 50) check("reverse over reverse vs central difference", n, rr, fd, 1e-6);
     check("again (the cached tape block)", n, dd_recur(x, n), rr, 0);
+    double rrr = ddd_recur(x, n), rrrr = dddd_recur(x, n);
+    check("reverse^3 = forward^2 over reverse", n, rrr, ddd_recur_ff(x, n), 1e-12);
+    check("reverse^4 = forward^3 over reverse", n, rrrr, dddd_recur_fff(x, n), 1e-12);
+    if (n <= 50) {
+      check("reverse^3 vs central difference", n, rrr,
+            (dd_recur(x + h, n) - dd_recur(x - h, n)) / (2 * h), 1e-6);
+      check("reverse^4 vs central difference", n, rrrr,
+            (ddd_recur(x + h, n) - ddd_recur(x - h, n)) / (2 * h), 1e-6);
+    }
   }
   for (double z = -1.5; z <= 1.5; z += 0.75) {
     check("__enzyme_iter: the program's count", 0, my_sin(z), taylor_sin(z, 12), 1e-15);
@@ -68,6 +85,10 @@ int main(void) {
     /* two derivatives of 14 terms: -(the program's 12) exactly */
     check("__enzyme_iter: reverse over reverse", 2, dd_sin(z), -taylor_sin(z, 12), 1e-14);
     check("__enzyme_iter: forward over reverse", 2, dd_sin_fwd(z), -taylor_sin(z, 12), 1e-14);
+    /* three and four derivatives of 15 and 16 terms: cos's and sin's
+     * polynomials up to z^12 and z^11 */
+    check("__enzyme_iter: reverse^3", 3, ddd_sin(z), -cos(z), 1e-8);
+    check("__enzyme_iter: reverse^4", 4, dddd_sin(z), sin(z), 1e-7);
   }
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

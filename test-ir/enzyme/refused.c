@@ -55,10 +55,13 @@ double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 #elif CASE == 8
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
 #elif CASE == 9
-/* A third reverse derivative of a gradient that keeps a tape (reverse over
- * reverse works: test-ir/enzyme/nested.c). */
-double second_order(double x) { return __enzyme_autodiff((void *)d_looped, x); }
-double third_order(double x) { return __enzyme_autodiff((void *)second_order, x); }
+/* Vector mode over a gradient that keeps a tape (its lanes would share
+ * one tape of tangents; width 1, forward over reverse, works). */
+typedef struct { double a, b; } two;
+two __enzyme_fwddiff2(void *, ...) __asm__("__enzyme_fwddiff");
+two hessian_lanes(double x) {
+  return __enzyme_fwddiff2((void *)d_looped, enzyme_width, 2, x, 1.0, 2.0);
+}
 #elif CASE == 10
 /* A forward rule must return {primal, tangent} and take each float with
  * its tangent. */

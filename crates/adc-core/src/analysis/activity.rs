@@ -108,6 +108,9 @@ fn needs_shadow(p: Value) -> Vec<Value> {
             }
             Some(LLVMOpcode::LLVMSelect) => work.extend([q.operand(1), q.operand(2)]),
             Some(LLVMOpcode::LLVMLoad) => work.push(q.operand(0)),
+            // A pointer taken out of a returned struct (forward mode's
+            // `{ptr, ptr}` of a primal and its tangent): its call's.
+            Some(LLVMOpcode::LLVMExtractValue) => work.push(q.operand(0)),
             Some(LLVMOpcode::LLVMAlloca) => {}
             // A pointer a call returns may point into what it was given (an
             // accessor): those pointers need shadows too. An allocation is
@@ -252,7 +255,7 @@ impl ActivityAnalysis {
                                     mark(q, &mut varied, &mut work);
                                 }
                             }
-                        } else if u.operand(0).ty().is_pointer() {
+                        } else if u.operand(0).ty().contains_pointer() {
                             // A pointer stored into memory with a shadow:
                             // the shadow memory holds its shadow.
                             for q in needs_shadow(u.operand(0)) {

@@ -2,6 +2,7 @@
 //! query API (LLVM's C API has no LoopInfo or DominatorTree, so adc has its own).
 
 pub mod activity;
+pub mod captures;
 pub mod cfg;
 pub mod dominators;
 pub mod float_bits;

@@ -65,3 +65,38 @@ pub fn zeroed_shadow_alloca(b: &Builder, src: Value, primal_copy: Value) -> Valu
     b.memset(s, Type::i8(ctx).null(), bytes, 1);
     s
 }
+
+/// A zero-filled heap block standing in for the shadow of stack object
+/// `src` (its copy `primal_copy`), for shadows that must outlive the frame
+/// (analysis::captures): `calloc`, or `aligned_alloc` and a memset where
+/// the object is aligned beyond what malloc guarantees. Freed with `free`.
+pub fn zeroed_heap_shadow(
+    b: &Builder,
+    m: llvm_sys::prelude::LLVMModuleRef,
+    src: Value,
+    primal_copy: Value,
+) -> Value {
+    let ctx = b.context();
+    let (i64t, ptr) = (Type::i64(ctx), Type::ptr(ctx));
+    let elem = b.size_of(src.allocated_type());
+    let count = b.cast(LLVMOpcode::LLVMZExt, primal_copy.operand(0), i64t);
+    let align = src.alignment().max(1) as i64;
+    let s = if align <= 16 {
+        let calloc = super::get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
+        b.call(calloc, &[count, elem])
+    } else {
+        // aligned_alloc wants a size that is a multiple of the alignment.
+        let bytes = b.mul(elem, count);
+        let a = i64t.const_int(align);
+        let rounded = b.and(
+            b.add(bytes, i64t.const_int(align - 1)),
+            i64t.const_int(!(align - 1)),
+        );
+        let f = super::get_or_declare(m, "aligned_alloc", Type::function(ptr, &[i64t, i64t]));
+        let s = b.call(f, &[a, rounded]);
+        b.memset(s, Type::i8(ctx).null(), rounded, 1);
+        s
+    };
+    s.set_name(&format!("d_{}", src.name()));
+    s
+}

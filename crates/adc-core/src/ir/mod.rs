@@ -270,17 +270,23 @@ impl Value {
     /// Drop metadata that belongs to the source function (debug locations,
     /// alias scopes, ...). Loop properties (`!llvm.loop`) stay when they hold
     /// no source locations: a loop clang already vectorized says so, and
-    /// the O2 cleanup does not vectorize the copy a second time.
+    /// the O2 cleanup does not vectorize the copy a second time. adc's own
+    /// marks that derivatives of derivatives read stay too (a tape move).
     pub fn drop_metadata(self) {
         unsafe {
             llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(self.0, std::ptr::null_mut());
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
             let loop_kind = LLVMGetMDKindIDInContext(ctx, c"llvm.loop".as_ptr(), 9);
+            let kept = metadata::TAPE_MOVE;
+            let kept_kind = LLVMGetMDKindIDInContext(ctx, kept.as_ptr().cast(), kept.len() as u32);
             let mut n = 0usize;
             let entries = LLVMInstructionGetAllMetadataOtherThanDebugLoc(self.0, &mut n);
             if !entries.is_null() {
                 for i in 0..n {
                     let kind = LLVMValueMetadataEntriesGetKind(entries, i as u32);
+                    if kind == kept_kind {
+                        continue;
+                    }
                     if kind == loop_kind
                         && !Self::mentions_location(
                             ctx,
@@ -726,6 +732,11 @@ impl Type {
             }
             _ => self.is_pointer(),
         }
+    }
+    /// A pointer, or an aggregate of pointers and integers (no floats): a
+    /// value whose shadow is made of shadow pointers (and the integers).
+    pub fn holds_pointers_only(self) -> bool {
+        self.contains_pointer() && !self.contains_float()
     }
     pub fn is_vector(self) -> bool {
         self.kind() == LLVMTypeKind::LLVMVectorTypeKind

@@ -59,6 +59,7 @@ use llvm_sys::prelude::{LLVMContextRef, LLVMModuleRef};
 use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
 use llvm_sys::LLVMOpcode;
 use tape::TapeFns;
+use tape_blocks::is_tape_move;
 
 /// The signature of a gradient function.
 #[derive(Clone, Debug)]
@@ -471,6 +472,9 @@ struct AdjointBuilder<'s> {
     /// Split mode: the reverse function's zero-filled twins of the shadows
     /// of the source's stack objects.
     rev_allocas: IndexMap<Need, Value>,
+    /// Split mode: stack objects whose address is kept in memory; their
+    /// shadows live on the heap until the reverse is done with them.
+    escapes: Option<crate::analysis::captures::StackEscapes>,
     /// Induction variables of loops with a LoopEntry, recomputed in the
     /// reverse sweep (see `plan_induction_variables`): per header, the phi
     /// need and its step, subtracted from its slot on the reverse back edge.
@@ -568,6 +572,7 @@ impl<'s> AdjointBuilder<'s> {
             guarded_frees: IndexMap::new(),
             undone: Vec::new(),
             rev_allocas: IndexMap::new(),
+            escapes: aug.map(|_| crate::analysis::captures::StackEscapes::compute(src)),
             ivs: IndexMap::new(),
             counted: IndexMap::new(),
             pred_by_cond: IndexMap::new(),
@@ -586,6 +591,12 @@ impl<'s> AdjointBuilder<'s> {
                 ..Default::default()
             },
         }
+    }
+
+    /// Whether stack object `alloca` gets its shadow on the heap: in split
+    /// mode, when its address is kept in memory (analysis::captures).
+    pub(super) fn heap_shadowed(&self, alloca: Value) -> bool {
+        self.activity.is_varied(alloca) && self.escapes.as_ref().is_some_and(|e| e.escapes(alloca))
     }
 
     // ----- value access
@@ -1042,7 +1053,7 @@ impl<'s> AdjointBuilder<'s> {
             Need::PredIndex(_) => Type::i32(self.synth.ctx),
             Need::LoopEntry(_) => Type::i64(self.synth.ctx),
             Need::CallTape(c) => custom_tape_type(c).unwrap_or(Type::ptr(self.synth.ctx)),
-            Need::OldShadow(_) => Type::ptr(self.synth.ctx),
+            Need::OldShadow(store) => store.operand(0).ty(),
         }
     }
 
@@ -1242,7 +1253,11 @@ impl<'s> AdjointBuilder<'s> {
         match inst.opcode().expect("instruction") {
             LLVMCall if self.is_shadowed_tape_grow(inst) => self.forward_tape_grow(inst, c)?,
             LLVMAlloca if self.activity.is_varied(inst) => {
-                let s = zeroed_shadow_alloca(&self.b, inst, c);
+                let s = if self.heap_shadowed(inst) {
+                    crate::ir::clone::zeroed_heap_shadow(&self.b, self.synth.module, inst, c)
+                } else {
+                    zeroed_shadow_alloca(&self.b, inst, c)
+                };
                 self.smap.insert(inst, s);
             }
             LLVMCall
@@ -1276,13 +1291,13 @@ impl<'s> AdjointBuilder<'s> {
                 self.b.insert(s);
                 self.smap.insert(inst, s);
             }
-            LLVMLoad if inst.ty().is_pointer() && self.activity.is_varied(inst) => {
+            LLVMLoad if inst.ty().contains_pointer() && self.activity.is_varied(inst) => {
                 if let Some(&sp) = self.smap.get(&inst.operand(0)) {
                     let s = self.b.load(inst.ty(), sp);
                     self.smap.insert(inst, s);
                 }
             }
-            LLVMStore if inst.operand(0).ty().is_pointer() => {
+            LLVMStore if inst.operand(0).ty().holds_pointers_only() => {
                 let sp = self.smap.get(&inst.operand(1)).copied();
                 if self.is_reversed(inst) {
                     // The shadow pointer this store overwrites, for its reverse.
@@ -1361,6 +1376,13 @@ impl<'s> AdjointBuilder<'s> {
         let (Some(&sd), Some(&ss)) = (self.smap.get(&dst), self.smap.get(&src)) else {
             return;
         };
+        if is_tape_move(inst) {
+            let t = c.clone_detached();
+            t.set_operand(0, sd);
+            t.set_operand(1, ss);
+            self.b.insert(t);
+            return;
+        }
         let ptr = Type::ptr(self.synth.ctx);
         match crate::analysis::types::tbaa_struct_pointer_offsets(inst) {
             Some(offsets) => {
@@ -1492,7 +1514,7 @@ impl<'s> AdjointBuilder<'s> {
     ) -> Result<()> {
         use LLVMOpcode::*;
         let op = inst.opcode().expect("instruction");
-        if op == LLVMStore && inst.operand(0).ty().is_pointer() {
+        if op == LLVMStore && inst.operand(0).ty().holds_pointers_only() {
             // Put back the shadow pointer the forward sweep overwrote.
             let sp = self.rev_value(Need::Shadow(inst.operand(1)), local)?;
             let old = self.rev_value(Need::OldShadow(inst), local)?;
@@ -1551,6 +1573,18 @@ impl<'s> AdjointBuilder<'s> {
         }
         if self.is_shadowed_tape_grow(inst) {
             return self.reverse_tape_grow(inst, local);
+        }
+        if op == LLVMAlloca {
+            // A heap shadow of a stack object (split mode): its last use.
+            let shadow = self.rev_value(Need::Shadow(inst), local)?;
+            let ptr = Type::ptr(self.synth.ctx);
+            let free = crate::ir::get_or_declare(
+                self.synth.module,
+                "free",
+                Type::function(Type::void(self.synth.ctx), &[ptr]),
+            );
+            self.b.call(free, &[shadow]);
+            return Ok(());
         }
         if let Some(kind) = HeapFn::of(inst) {
             // Undoing the allocation: the shadow has served its last use.
@@ -1670,6 +1704,13 @@ impl<'s> AdjointBuilder<'s> {
         let (dst, src) = (inst.operand(0), inst.operand(1));
         let sd = self.rev_value(Need::Shadow(dst), local)?;
         let len = self.rev_value(Need::Primal(inst.operand(2)), local)?;
+        if is_tape_move(inst) {
+            // A move between shadow tape blocks (tape_blocks.rs): back.
+            let ss = self.rev_value(Need::Shadow(src), local)?;
+            let m = self.b.memcpy(ss, sd, len, 1);
+            crate::ir::metadata::mark(m, crate::ir::metadata::TAPE_MOVE);
+            return Ok(());
+        }
         let zero_dst = |this: &Self| {
             this.b.memset(sd, Type::i8(ctx).null(), len, 1);
         };

@@ -42,7 +42,7 @@ impl AdjointBuilder<'_> {
                 let (val, ptr) = (inst.operand(0), inst.operand(1));
                 self.activity.is_varied(ptr)
                     && (val.ty().contains_float()
-                        || (val.ty().is_pointer()
+                        || (val.ty().holds_pointers_only()
                             && self.activity.is_varied(val)
                             && crate::analysis::activity::local_objects(ptr).is_none()))
             }
@@ -51,6 +51,8 @@ impl AdjointBuilder<'_> {
                     && self.activity.is_varied(inst.operand(0))
             }
             Some(LLVMPHI) | Some(LLVMRet) => false,
+            // A stack object with a heap shadow: its reverse frees it.
+            Some(LLVMAlloca) => self.heap_shadowed(inst),
             // A gradient's tape blocks (see tape_blocks.rs).
             Some(LLVMCall) if self.is_shadowed_tape_grow(inst) => true,
             Some(LLVMCall) if inst.called_function().is_some_and(tape::is_block_fn) => false,
@@ -137,6 +139,7 @@ impl AdjointBuilder<'_> {
         let mut out = Vec::new();
         match inst.opcode().expect("instruction") {
             LLVMLoad | LLVMAtomicRMW => out.push(Need::Shadow(inst.operand(0))),
+            LLVMAlloca => out.push(Need::Shadow(inst)),
             LLVMCall if is_extremum(inst) => {
                 out.push(Need::Primal(inst.operand(0)));
                 out.push(Need::Primal(inst));
@@ -146,23 +149,16 @@ impl AdjointBuilder<'_> {
                 out.push(Need::Shadow(dst));
                 out.push(Need::Primal(len));
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-                if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1)) {
+                if tape_blocks::is_tape_move(inst) {
+                    out.push(Need::Shadow(inst.operand(1)));
+                } else if !name.starts_with("llvm.memset") && self.activity.is_varied(inst.operand(1))
+                {
                     let src = inst.operand(1);
                     if let Some(h) = &self.synth.type_hint {
                         let found = self.copy_type_found(inst, dst, src);
                         if let Some(e) = h.contradiction(inst, &found, "this copy") {
                             return Err(AdcError::unsupported(inst, e));
                         }
-                    }
-                    if crate::ir::metadata::metadata(inst, crate::ir::metadata::TAPE_MOVE).is_some()
-                    {
-                        return Err(AdcError::unsupported(
-                            inst,
-                            "reverse mode over a derivative that is already reverse over reverse \
-                             (a third reverse derivative of code with a loop) is not supported: \
-                             differentiate the second derivative in forward mode instead \
-                             (`__enzyme_fwddiff` of it, or `adc grad --mode forward`)",
-                        ));
                     }
                     if let MemoryType::Unknown(why) = self.copy_type(inst, dst, src) {
                         return Err(AdcError::unsupported(
@@ -197,7 +193,7 @@ impl AdjointBuilder<'_> {
             }
             LLVMStore => {
                 out.push(Need::Shadow(inst.operand(1)));
-                if inst.operand(0).ty().is_pointer() {
+                if inst.operand(0).ty().holds_pointers_only() {
                     out.push(Need::OldShadow(inst));
                 }
             }
@@ -1414,7 +1410,12 @@ impl AdjointBuilder<'_> {
             }
             // Split mode: a stack object's shadow died with the augmented
             // primal; the reverse function has its own zero-filled twin.
-            Need::Shadow(v) if self.aug.is_some() && v.opcode() == Some(LLVMOpcode::LLVMAlloca) => {
+            // (One whose address is kept in memory has a heap shadow, kept.)
+            Need::Shadow(v)
+                if self.aug.is_some()
+                    && v.opcode() == Some(LLVMOpcode::LLVMAlloca)
+                    && !self.heap_shadowed(v) =>
+            {
                 Some(Vec::new())
             }
             Need::Shadow(v) => {

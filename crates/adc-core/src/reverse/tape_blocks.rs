@@ -17,12 +17,20 @@
 //!
 //! The pushes and pops are plain stores and loads at offsets both tapes
 //! share, differentiated like any other. The copies between shadow blocks
-//! move bytes of every type the tape holds, so reverse mode over such a
-//! gradient (a third reverse derivative) is refused; forward mode over it
-//! works (its tangents copy bytes too).
+//! move bytes of every type the tape holds, with no element type; they are
+//! marked (`TAPE_MOVE`), and a derivative of such a gradient treats them as
+//! the moves they are: each one's source is not read again before it is
+//! overwritten (a shadow block's first bytes after they moved out, a
+//! shadow block about to be freed), so its reverse copies the adjoints
+//! back as a reallocation's does, and so on for any order.
 
 use super::*;
 use crate::ir::get_or_declare;
+
+/// Whether `inst` is one of the marked byte moves between shadow blocks.
+pub(super) fn is_tape_move(inst: Value) -> bool {
+    crate::ir::metadata::metadata(inst, crate::ir::metadata::TAPE_MOVE).is_some()
+}
 
 impl AdjointBuilder<'_> {
     /// Whether `inst` is a call of `adc.tape.grow` whose block has a shadow.
