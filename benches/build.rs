@@ -140,27 +140,38 @@ fn run(cmd: &mut Command) {
     assert!(st.success(), "{cmd:?} failed");
 }
 
-/// A function to differentiate: name, `--activity`, modes (with widths).
-type Wanted<'a> = (&'a str, Option<&'a str>, Vec<(Mode, u32)>);
+/// A function to differentiate: name, `--activity`, modes.
+type Wanted<'a> = (&'a str, Option<&'a str>, Vec<Run>);
 
-/// A mode of kernels.toml: `forward`, `reverse`, or `forwardN` (vector
-/// mode, N tangents per call).
-fn mode_of(s: &str) -> (Mode, u32) {
+/// One derivative of a kernel: forward mode with N tangents per call,
+/// reverse mode, or Hessian-vector products (forward over reverse).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Run {
+    Forward(u32),
+    Reverse,
+    Hvp,
+}
+
+/// A mode of kernels.toml: `forward`, `reverse`, `forwardN` (vector mode,
+/// N tangents per call) or `hvp`.
+fn mode_of(s: &str) -> Run {
     match s {
-        "forward" => (Mode::Forward, 1),
-        "reverse" => (Mode::Reverse, 1),
+        "forward" => Run::Forward(1),
+        "reverse" => Run::Reverse,
+        "hvp" => Run::Hvp,
         _ => match s.strip_prefix("forward").and_then(|n| n.parse().ok()) {
-            Some(n) if n > 1 => (Mode::Forward, n),
+            Some(n) if n > 1 => Run::Forward(n),
             _ => panic!("kernels.toml: unknown mode `{s}`"),
         },
     }
 }
 
-fn suffix((mode, width): (Mode, u32)) -> String {
-    match mode {
-        Mode::Forward if width > 1 => format!("_fwd{width}"),
-        Mode::Forward => "_fwd".into(),
-        Mode::Reverse => "_grad".into(),
+fn suffix(run: Run) -> String {
+    match run {
+        Run::Forward(w) if w > 1 => format!("_fwd{w}"),
+        Run::Forward(_) => "_fwd".into(),
+        Run::Reverse => "_grad".into(),
+        Run::Hvp => "_hvp".into(),
     }
 }
 
@@ -266,7 +277,7 @@ impl Build {
         module_io::write(&primal, &obj).expect("write object");
         self.objects.push(obj);
         let mut modules = vec![primal];
-        let mut runs = vec![(Mode::Forward, 1), (Mode::Reverse, 1)];
+        let mut runs = vec![Run::Forward(1), Run::Reverse];
         for (_, _, modes) in fns {
             for m in modes {
                 if !runs.contains(m) {
@@ -274,10 +285,10 @@ impl Build {
                 }
             }
         }
-        for (mode, width) in runs {
+        for run in runs {
             let targets: Vec<adc_core::Target> = fns
                 .iter()
-                .filter(|(_, _, modes)| modes.contains(&(mode, width)))
+                .filter(|(_, _, modes)| modes.contains(&run))
                 .map(|(f, act, _)| adc_core::Target {
                     name: f.to_string(),
                     activity: act.map(str::to_string),
@@ -287,6 +298,10 @@ impl Build {
                 continue;
             }
             let module = module_io::load(ctx, &bc).expect("load bitcode");
+            let (mode, width) = match run {
+                Run::Forward(w) => (Mode::Forward, w),
+                Run::Reverse | Run::Hvp => (Mode::Reverse, 1),
+            };
             let opts = adc_core::Options {
                 targets,
                 mode,
@@ -294,19 +309,29 @@ impl Build {
                 width,
                 type_hint: None,
             };
-            let out =
-                adc_core::differentiate(&module, &opts).unwrap_or_else(|e| panic!("adc: {e}"));
+            let out = if run == Run::Hvp {
+                adc_core::second_order::hessian_vector_products(&module, &opts)
+            } else {
+                adc_core::differentiate(&module, &opts)
+            }
+            .unwrap_or_else(|e| panic!("adc: {e}"));
             for s in out.tape_stats {
                 for (_, bytes) in s.pushed_per_block {
                     writeln!(self.tape, "{} {bytes}", s.function).unwrap();
                 }
             }
-            let keep: Vec<String> = out.generated.iter().map(|g| g.name.clone()).collect();
+            // (Hessian-vector products keep FN_hvp only: FN_grad is the
+            // reverse object's.)
+            let keep: Vec<String> = out
+                .generated
+                .iter()
+                .map(|g| g.name.clone())
+                .filter(|n| run != Run::Hvp || n.ends_with("_hvp"))
+                .collect();
             internalize_except(&module, &keep);
-            let obj = self.out.join(format!(
-                "{stem}_{}.o",
-                suffix((mode, width)).trim_start_matches('_')
-            ));
+            let obj = self
+                .out
+                .join(format!("{stem}_{}.o", suffix(run).trim_start_matches('_')));
             module_io::write(&module, &obj).expect("write object");
             self.objects.push(obj);
             modules.push(module);
@@ -352,7 +377,7 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
         "{}: activity per argument",
         k.function
     );
-    let modes: Vec<(Mode, u32)> = k.modes.iter().map(|m| mode_of(m)).collect();
+    let modes: Vec<Run> = k.modes.iter().map(|m| mode_of(m)).collect();
     let d_ret = returns_float(module, &k.function);
 
     let mut decls = String::new();
@@ -400,16 +425,16 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
         }
         writeln!(code, "        let mut v: Vec<crate::Variant> = Vec::new();").unwrap();
         // One closure per variant; `call` builds its argument list.
-        let call = |symbol: &str,
-                    run: Option<(Mode, u32)>,
-                    shift: Option<&str>|
-         -> (String, String) {
-            let mode = run.map(|r| r.0);
-            let width = run.map_or(1, |r| r.1) as usize;
+        let call = |symbol: &str, run: Option<Run>, shift: Option<&str>| -> (String, String) {
+            let width = match run {
+                Some(Run::Forward(w)) => w as usize,
+                _ => 1,
+            };
             let mut setup = String::new();
             let mut list = Vec::new();
             for (i, a) in args.iter().enumerate() {
                 let act = acts[i].as_str();
+                let dup = act == "dup" || act == "dupnoneed";
                 match a {
                     Arg::Int(e) => list.push(format!("{}i32", eval(e, vars))),
                     Arg::F64(x) => match shift {
@@ -421,33 +446,49 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
                         list.push(format!("black_box(b{i}.as_mut_ptr())"));
                     }
                 }
-                let twin = match mode {
-                    Some(Mode::Forward) => act != "const",
-                    Some(Mode::Reverse) => act == "dup" || act == "dupnoneed",
-                    None => false,
-                };
-                // (Vector mode: one twin per lane.)
-                for lane in 0..if twin { width } else { 0 } {
-                    match a {
-                        Arg::Array { fill, .. } => {
-                            let fill = if mode == Some(Mode::Forward) || fill == "seed" {
-                                1.0
-                            } else {
-                                0.0
-                            };
-                            writeln!(
-                                setup,
-                                "            let mut s{i}_{lane} = vec![{fill:?}f64; {}];",
-                                lens[i]
-                            )
-                            .unwrap();
-                            list.push(format!("s{i}_{lane}.as_mut_ptr()"));
-                        }
-                        _ => list.push("1.0".into()),
+                let mut twin = |name: String, fill: f64, list: &mut Vec<String>| match a {
+                    Arg::Array { .. } => {
+                        writeln!(
+                            setup,
+                            "            let mut {name} = vec![{fill:?}f64; {}];",
+                            lens[i]
+                        )
+                        .unwrap();
+                        list.push(format!("{name}.as_mut_ptr()"));
                     }
+                    _ => list.push(format!("{fill:?}")),
+                };
+                let seed = matches!(a, Arg::Array { fill, .. } if fill == "seed");
+                match run {
+                    // (Vector mode: one twin per lane.)
+                    Some(Run::Forward(_)) if act != "const" => {
+                        for lane in 0..width {
+                            twin(format!("s{i}_{lane}"), 1.0, &mut list);
+                        }
+                    }
+                    Some(Run::Reverse) if dup => {
+                        twin(format!("s{i}_0"), if seed { 1.0 } else { 0.0 }, &mut list)
+                    }
+                    // FN_grad's parameters, each followed by its tangent:
+                    // the direction (ones) in the active inputs, and the
+                    // gradient's outputs (shadows) with theirs, where H.v
+                    // arrives.
+                    Some(Run::Hvp) if !matches!(a, Arg::Int(_)) => {
+                        let direction = (dup || act == "active") && !seed;
+                        twin(
+                            format!("t{i}"),
+                            if direction { 1.0 } else { 0.0 },
+                            &mut list,
+                        );
+                        if dup {
+                            twin(format!("s{i}_0"), if seed { 1.0 } else { 0.0 }, &mut list);
+                            twin(format!("ts{i}"), 0.0, &mut list);
+                        }
+                    }
+                    _ => {}
                 }
             }
-            if mode == Some(Mode::Reverse) && d_ret {
+            if run == Some(Run::Reverse) && d_ret {
                 list.push("1.0".into());
             }
             if width > 1 && d_ret {
@@ -458,7 +499,7 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
             assert_eq!(
                 list.len(),
                 arity[symbol],
-                "{symbol}: the arguments kernels.toml describes do not match the generated signature"
+                "{symbol}: the arguments kernels.toml describes ({list:?}) do not match the generated signature"
             );
             (setup, format!("{symbol}({})", list.join(", ")))
         };
