@@ -31,3 +31,15 @@ double rosenbrock4(double a, double b, double c, double d) {
     s += 100 * (x[i + 1] - x[i] * x[i]) * (x[i + 1] - x[i] * x[i]) + (1 - x[i]) * (1 - x[i]);
   return s;
 }
+
+/* Rosenbrock's function of an array (n >= 2): its gradient keeps a tape,
+ * and vector mode over the gradient gives the Hessian columns in chunks
+ * (dense_hessian_taped_main.c). */
+double rosenbrock(const double *x, int n) {
+  double s = 0;
+  for (int i = 0; i + 1 < n; i++) {
+    double a = x[i + 1] - x[i] * x[i], b = 1 - x[i];
+    s += 100 * a * a + b * b;
+  }
+  return s;
+}

@@ -37,6 +37,14 @@ double ddd_recur(double x, int n) { return __enzyme_autodiff((void *)dd_recur, x
 double dddd_recur(double x, int n) { return __enzyme_autodiff((void *)ddd_recur, x, n); }
 double ddd_recur_ff(double x, int n) { return __enzyme_fwddiff((void *)dd_recur_fwd, x, 1.0, n); }
 double dddd_recur_fff(double x, int n) { return __enzyme_fwddiff((void *)ddd_recur_ff, x, 1.0, n); }
+/* Two directions at once (enzyme_width) over the gradient: each lane's
+ * shadow tape grows into blocks of its own. */
+extern int enzyme_width;
+typedef struct { double lane[2]; } two;
+two __enzyme_fwddiff_two(void *, ...) __asm__("__enzyme_fwddiff");
+two dd_recur_w2(double x, int n) {
+  return __enzyme_fwddiff_two((void *)d_recur, enzyme_width, 2, x, 1.0, 2.0, n);
+}
 
 /* sin x as its Taylor polynomial: terms up to x^N, N = 12 in the program
  * and one more per derivative taken. */
@@ -68,6 +76,9 @@ int main(void) {
     check("reverse over reverse = forward over reverse", n, rr, fr, 1e-12);
     if (n <= 50) check("reverse over reverse vs central difference", n, rr, fd, 1e-6);
     check("again (the cached tape block)", n, dd_recur(x, n), rr, 0);
+    two w = dd_recur_w2(x, n);
+    check("width 2, lane 0 = width 1", n, w.lane[0], fr, 0);
+    check("width 2, lane 1 = 2 x width 1", n, w.lane[1], 2 * fr, 0);
     double rrr = ddd_recur(x, n), rrrr = dddd_recur(x, n);
     check("reverse^3 = forward^2 over reverse", n, rrr, ddd_recur_ff(x, n), 1e-12);
     check("reverse^4 = forward^3 over reverse", n, rrrr, dddd_recur_fff(x, n), 1e-12);

@@ -54,14 +54,6 @@ double pun_fwd(double x) { return __enzyme_fwddiff((void *)punned, x, 1.0); }
 double too_few(double x) { return __enzyme_autodiff((void *)mul2, x); }
 #elif CASE == 8
 double out_forward(double x) { return __enzyme_fwddiff((void *)sq, enzyme_out, x); }
-#elif CASE == 9
-/* Vector mode over a gradient that keeps a tape (its lanes would share
- * one tape of tangents; width 1, forward over reverse, works). */
-typedef struct { double a, b; } two;
-two __enzyme_fwddiff2(void *, ...) __asm__("__enzyme_fwddiff");
-two hessian_lanes(double x) {
-  return __enzyme_fwddiff2((void *)d_looped, enzyme_width, 2, x, 1.0, 2.0);
-}
 #elif CASE == 10
 /* A forward rule must return {primal, tangent} and take each float with
  * its tangent. */

@@ -355,6 +355,15 @@ impl<'b> LaneCopy<'b> {
             if !self.tainted.insert(v) {
                 continue;
             }
+            // A tangent function's primal-only result (a tape helper's
+            // length) is one value for all lanes: the call is batched, its
+            // users are not.
+            if self
+                .tangent_call(v)
+                .is_some_and(|t| !t.paired && !t.lane_results)
+            {
+                continue;
+            }
             for u in v.users() {
                 if u.is_instruction() && !self.tainted.contains(&u) && !self.primal_of_call(u) {
                     work.push(u);
@@ -567,7 +576,11 @@ impl<'b> LaneCopy<'b> {
             self.map.insert(inst, lanes);
             return Ok(());
         }
-        let repeatable = if callee.is_declaration() {
+        // A gradient's tape blocks (reverse/tape.ll): each lane's shadow
+        // tape grows into blocks of its own.
+        let repeatable = if crate::reverse::tape::is_block_fn(callee) {
+            true
+        } else if callee.is_declaration() {
             callee.is_intrinsic()
                 || crate::rules::lookup_callee(callee).is_some()
                 || crate::ir::heap::HeapFn::of(inst).is_some()
