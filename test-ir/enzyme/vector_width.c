@@ -3,14 +3,16 @@
  * duplicated argument, the N tangents of the result returned as a struct
  * (in registers for two doubles, through a hidden pointer for four), with
  * and without the primal result, duplicated pointers with N shadows, and a
- * function whose tangents live in a global's shadow. Each lane is checked
+ * function whose tangents live in a global's shadow, and enzyme_dupv (one
+ * shadow pointer per argument, lane k at a byte offset of k times the one
+ * given: the lanes of a [N][n] array). Each lane is checked
  * against a central difference along its direction. And `__enzyme_batch`:
  * the function itself on N sets of arguments, vector and scalar
  * parameters, against N separate calls (bit for bit). */
 #include <math.h>
 #include <stdio.h>
 
-extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_primal_return;
+extern int enzyme_width, enzyme_dup, enzyme_dupv, enzyme_const, enzyme_primal_return;
 extern int enzyme_vector, enzyme_scalar;
 
 typedef struct { double d0, d1; } two;
@@ -106,6 +108,14 @@ int main(void) {
     for (int k = 0; k < 2; k++)
       for (int i = 0; i < 5; i++)
         check("scale", k, dout[k][i], 2.0 * exp(v[i]) * dv[k][i] + k * exp(v[i]));
+
+    /* enzyme_dupv: the same as scale's call above, with the lanes of dv
+     * and of a second output array found by their byte offset. */
+    double dout2[2][5];
+    __enzyme_fwddiff_void((void *)scale, enzyme_width, 2, enzyme_dupv, sizeof dv[0], v, dv,
+                          enzyme_dupv, sizeof dout2[0], out, dout2, 2.0, 0.0, 1.0, enzyme_const, 5);
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < 5; i++) same("scale, enzyme_dupv", k, dout2[k][i], dout[k][i]);
 
     two gl = __enzyme_fwddiff_two((void *)through_global, enzyme_width, 2, x, 1.0, -2.0);
     double d = (through_global(x + h) - through_global(x - h)) / (2 * h);

@@ -110,8 +110,6 @@ pub struct CallSite {
 /// Markers Enzyme documents that adc does not implement, with the feature
 /// they belong to (so the error can say what to use instead).
 const UNIMPLEMENTED: &[(&str, &str)] = &[
-    ("enzyme_dupv", "vector mode (batched shadows)"),
-    ("enzyme_dupnoneedv", "vector mode (batched shadows)"),
     ("enzyme_buffer", "vector mode (__enzyme_batch)"),
     ("enzyme_byref", "arguments passed by reference"),
     ("enzyme_nofree", "keeping the primal's memory alive"),
@@ -339,12 +337,33 @@ impl CallSite {
             )
         };
         let mut act: Option<Activity> = None;
+        // `enzyme_dupv OFFSET`: the argument's lanes share one shadow
+        // pointer, lane k at OFFSET * k bytes from it.
+        let mut lane_offset: Option<Value> = None;
         while i < args.len() {
             if let Some(name) = marker_name(args[i]) {
                 i += 1;
                 match name.as_str() {
                     "enzyme_dup" => act = Some(Activity::Dup),
                     "enzyme_dupnoneed" => act = Some(Activity::DupNoNeed),
+                    "enzyme_dupv" | "enzyme_dupnoneedv" => {
+                        act = Some(if name == "enzyme_dupv" {
+                            Activity::Dup
+                        } else {
+                            Activity::DupNoNeed
+                        });
+                        let offset = args.get(i).copied().filter(|v| v.ty().is_integer());
+                        lane_offset = Some(offset.ok_or_else(|| {
+                            AdcError::unsupported(
+                                call,
+                                format!(
+                                    "{name} must be followed by the byte offset between the \
+                                     shadows of its lanes (an integer)"
+                                ),
+                            )
+                        })?);
+                        i += 1;
+                    }
                     "enzyme_out" => act = Some(Activity::Active),
                     "enzyme_const" => act = Some(Activity::Const),
                     // Hints that change nothing adc does.
@@ -429,7 +448,35 @@ impl CallSite {
                 ));
             }
             let mut shadows = Vec::new();
-            for lane in 0..if takes_shadow { options.width } else { 0 } {
+            if let Some(offset) = lane_offset.take() {
+                if !t.is_pointer() {
+                    return Err(AdcError::unsupported(
+                        call,
+                        format!("{what} is enzyme_dupv, which needs a pointer"),
+                    ));
+                }
+                let base = args.get(i).copied().ok_or_else(|| {
+                    AdcError::unsupported(call, format!("{what} is enzyme_dupv but has no shadow"))
+                })?;
+                i += 1;
+                let base = convert(&b, call, base, t, &format!("the shadow of {what}"))?;
+                let i64t = Type::i64(call.ty().context());
+                let offset = if offset.ty().int_width() < 64 {
+                    b.cast(LLVMOpcode::LLVMSExt, offset, i64t)
+                } else {
+                    offset
+                };
+                let i8t = Type::i8(call.ty().context());
+                for lane in 0..options.width {
+                    let at = b.mul(offset, i64t.const_int(lane as i64));
+                    shadows.push(b.gep(i8t, base, at));
+                }
+            }
+            for lane in 0..if takes_shadow && shadows.is_empty() {
+                options.width
+            } else {
+                0
+            } {
                 let s = args.get(i).copied().ok_or_else(|| {
                     AdcError::unsupported(
                         call,
