@@ -1955,3 +1955,44 @@ fn stack_objects_reached_through_memory_outlive_split_callees() {
         );
     }
 }
+
+/// Second derivatives from Rust (test-ir/rust/hessian.rs): Rosenbrock of a
+/// slice, whose gradient keeps a tape; `--mode hvp` gives H.v, vector mode
+/// over the gradient four Hessian columns per call, against the closed
+/// form and each other bit for bit, n = 2 to 100.
+#[test]
+fn rust_rosenbrock_hessian_by_hvp_and_vector_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "hessian.rs", "");
+    let hvp = dir.path().join("hvp.bc");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "rosenbrock",
+        "--mode",
+        "hvp",
+        "-o",
+        hvp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("hessian.o");
+    let o = adc(&[
+        "grad",
+        hvp.to_str().unwrap(),
+        "-f",
+        "rosenbrock_grad",
+        "--mode",
+        "forward",
+        "--width",
+        "4",
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exe = rust_driver(dir.path(), "hessian_main.rs", &obj);
+    let run = Command::new(&exe).output().unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("44728 checks, 0 failed"), "{out}");
+}
