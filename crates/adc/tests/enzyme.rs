@@ -311,6 +311,17 @@ fn function_pointers_at_o2_and_o0() {
     }
 }
 
+/// poor_besselj's second derivative in all four compositions of the modes
+/// (test-ir/enzyme/besselj_second.c), against Bessel's equation and a
+/// central difference.
+#[test]
+fn besselj_second_derivative_in_every_composition() {
+    for opt in ["-O2", "-O0"] {
+        let out = lower_and_run("besselj_second.c", opt);
+        assert_all_checked(&out, 416);
+    }
+}
+
 /// Enzyme's recipes for higher derivatives: __enzyme_autodiff of a function
 /// that calls __enzyme_autodiff (reverse over reverse, with heap tapes, up
 /// to the fourth order), __enzyme_fwddiff of one (also two directions at
