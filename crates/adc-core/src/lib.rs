@@ -105,12 +105,14 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     let mut out = Output::default();
     // Public functions whose derivative recurses: they run on a larger stack.
     let mut deep = Vec::new();
-    if opts.width == 0 || (opts.width > 1 && opts.mode != Mode::Forward) {
+    if opts.width == 0 {
         return Err(AdcError::Usage(
-            "--width takes a number of tangents of at least 1, in forward mode".into(),
+            "--width takes a number of tangents (or seeds) of at least 1".into(),
         ));
     }
+    reverse.lanes = opts.width > 1 && opts.mode == Mode::Reverse;
     let mut vectors = Vec::new();
+    let mut reverse_vectors = Vec::new();
     for (t, f) in opts.targets.iter().zip(&wanted) {
         let acts: Vec<Activity> = match &t.activity {
             Some(list) => signature::parse_activity(*f, list)?,
@@ -119,6 +121,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         let suffix = match opts.mode {
             Mode::Forward if opts.width > 1 => format!("_fwd{}", opts.width),
             Mode::Forward => "_fwd".into(),
+            Mode::Reverse if opts.width > 1 => format!("_grad{}", opts.width),
             Mode::Reverse => "_grad".into(),
         };
         let name = format!("{}{suffix}", t.name);
@@ -137,6 +140,12 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             Mode::Forward => {
                 let w = forward.public_wrapper(*f, &acts, &name)?;
                 signature::forward_declarations(&name, w.fn_type())
+            }
+            Mode::Reverse if opts.width > 1 => {
+                // Batched once the gradients have bodies (below).
+                let (g, sig) = reverse.gradient_of(*f, &acts);
+                reverse_vectors.push((*f, acts.clone(), g, sig.seeded_return, name.clone()));
+                continue;
             }
             Mode::Reverse => {
                 reverse.public_wrapper(*f, &acts, &name)?;
@@ -176,7 +185,23 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         crate::ir::source_copy::remove_copies(m);
         return Err(e);
     }
-    let built = reverse.finish();
+    let built = reverse.finish().and_then(|stats| {
+        for (f, acts, g, seeded, name) in &reverse_vectors {
+            let batcher = batchers.width(m, ctx, opts.width);
+            let w = vector::public_gradient_wrapper(batcher, *f, acts, *g, *seeded, name)?;
+            out.generated.push(signature::vector_gradient_declarations(
+                name,
+                w.fn_type(),
+                opts.width,
+                *seeded,
+                !g.return_type().is_void(),
+            ));
+        }
+        if !reverse_vectors.is_empty() {
+            batchers.finish(&vector::tangent_functions(&forward))?;
+        }
+        Ok(stats)
+    });
     crate::ir::source_copy::remove_copies(m);
     rules::blas::internalize(m);
     out.tape_stats.extend(built?);

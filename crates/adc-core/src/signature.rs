@@ -365,6 +365,33 @@ fn two_eight_byte_fields(t: Type) -> Option<String> {
 
 /// C declarations of vector mode's `NAME_fwdN` (returns void; the tangents
 /// of a floating-point result go to its last parameter, `width` of them).
+/// The C prototype of a reverse vector mode gradient `NAME_gradN`; `seeded`:
+/// it takes N seeds of a float result, `results`: a last pointer receives
+/// the N returned adjoints.
+pub fn vector_gradient_declarations(
+    name: &str,
+    ty: Type,
+    width: u32,
+    seeded: bool,
+    results: bool,
+) -> crate::Generated {
+    let mut what = format!("each duplicated parameter is followed by {width} shadows");
+    if seeded {
+        what += &format!(", d_ret is {width} seeds");
+    }
+    if results {
+        what += &format!(", a last pointer d_out receives the {width} results");
+    }
+    crate::Generated {
+        name: name.to_string(),
+        c_prototype: format!(
+            "/* {width} seeds per call: {what} */\n{}",
+            c_prototype(name, ty)
+        ),
+        c_typedef: None,
+    }
+}
+
 pub fn vector_declarations(name: &str, ty: Type, width: u32) -> crate::Generated {
     crate::Generated {
         name: name.to_string(),

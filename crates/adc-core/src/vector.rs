@@ -131,6 +131,69 @@ pub fn public_wrapper(
     Ok(w)
 }
 
+/// The public `NAME_gradN` of reverse vector mode: gradient `g` of `f`
+/// (under `acts`, with a seed `d_ret` when `seeded`) carrying N seeds at
+/// once. The reverse sweep is linear in the seeds and its control flow
+/// reads only the tape, so the batched copy shares the forward sweep and
+/// the tape and repeats the adjoint code per lane: each duplicated
+/// parameter is followed by N shadows, the seed is N seeds, and the N
+/// results (the returned adjoints) are written to a last pointer `d_out`.
+pub fn public_gradient_wrapper(
+    batcher: &mut Batcher,
+    f: Function,
+    acts: &[Activity],
+    g: Function,
+    seeded: bool,
+    name: &str,
+) -> Result<Function> {
+    if f.return_type().contains_pointer() {
+        return Err(AdcError::Usage(format!(
+            "reverse vector mode (--width) of `{}`: it returns a pointer; return the result \
+             through a pointer parameter",
+            f.name()
+        )));
+    }
+    let mut lanes = Vec::new();
+    for a in acts {
+        lanes.push(false);
+        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+            lanes.push(true);
+        }
+    }
+    if seeded {
+        lanes.push(true);
+    }
+    let ret = g.return_type();
+    let info = TangentFn {
+        lanes,
+        paired: false,
+        lane_results: !ret.is_void(),
+    };
+    let gw = batcher.batched(g, &info);
+    let ctx = batcher.ctx;
+    let mut ptys = gw.fn_type().params();
+    if info.lane_results {
+        ptys.push(Type::ptr(ctx));
+    }
+    let w = add_function(batcher.module, name, Type::function(Type::void(ctx), &ptys));
+    let b = Builder::new(ctx);
+    b.position_at_end(w.append_block(ctx, "entry"));
+    clear_lane_shadows(&b, f, batcher.width);
+    let ps = w.params();
+    let call = b.call(gw, &ps[..gw.fn_type().params().len()]);
+    if info.lane_results {
+        let d_out = *ps.last().expect("d_out");
+        d_out.set_name("d_out");
+        let i64t = Type::i64(ctx);
+        for k in 0..batcher.width {
+            let r = b.extract_value(call, k);
+            b.store(r, b.gep(ret, d_out, i64t.const_int(k as i64)));
+        }
+    }
+    b.ret_void();
+    Ok(w)
+}
+
 /// One [`Batcher`] per width asked for (by `--width` or Enzyme call sites).
 #[derive(Default)]
 pub struct Batchers {

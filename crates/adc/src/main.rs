@@ -127,10 +127,12 @@ enum Command {
         /// Skip the O2 cleanup of the result.
         #[arg(long)]
         no_opt: bool,
-        /// Vector mode (with --mode forward): N tangents per call in `FN_fwdN`,
-        /// each parameter followed by its N tangents (or shadow pointers),
-        /// the N tangents of a floating-point result written to a last
-        /// pointer parameter `d_ret`
+        /// Vector mode. Forward: N tangents per call in `FN_fwdN`, each
+        /// parameter followed by its N tangents (or shadow pointers), the N
+        /// tangents of a floating-point result written to a last pointer
+        /// parameter `d_ret`. Reverse: N seeds per call in `FN_gradN`, each
+        /// duplicated pointer followed by its N shadows, the seed d_ret by
+        /// N seeds, the N returned adjoints written to a last pointer `d_out`
         #[arg(long, default_value_t = 1, value_name = "N")]
         width: u32,
         /// Print the tape layout: bytes per block execution, slots, direct uses.

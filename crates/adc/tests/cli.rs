@@ -1792,7 +1792,8 @@ fn wide_integers_keep_their_c_type_in_the_header() {
 /// a duplicated output, a heap work array (a shadow per lane), a stack
 /// array and a callee (its own batched form); every lane equals the scalar
 /// FN_fwd bit for bit and a central difference. The header says what the
-/// parameters are; reverse mode with a width is a usage error.
+/// parameters are. Reverse vector mode refuses a gradient that calls
+/// another in split mode, naming the call.
 #[test]
 fn vector_mode_carries_four_tangents_per_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -1830,12 +1831,71 @@ fn vector_mode_carries_four_tangents_per_call() {
     let out = run_with_driver(dir.path(), "vector_mode_main.c", &[&obj]);
     assert!(out.contains("1600 checks, 0 failed"), "{out}");
     let rev = dir.path().join("r.o");
-    let mut a = args.clone();
-    a.extend(["--width", "4", "-o", rev.to_str().unwrap()]);
-    let o = adc(&a);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--width"), "{}", stderr(&o));
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "stack_and_call",
+        "--width",
+        "4",
+        "-o",
+        rev.to_str().unwrap(),
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("norm2.adc.aug") && e.contains("vector mode (--width)"),
+        "{e}"
+    );
     assert!(!rev.exists());
+}
+
+/// Reverse vector mode (`--width 4` in reverse mode): four seeds per call
+/// through one forward sweep and one tape. softmax's Jacobian four rows at
+/// a time against its closed form; a scalar function with a taped loop and
+/// a heap work array with four seeds of its result; every lane bit for bit
+/// the scalar gradient (test-ir/c/reverse_vector_main.c).
+#[test]
+fn reverse_vector_mode_carries_four_seeds_per_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "reverse_vector.c", "");
+    let scalar = dir.path().join("scalar.bc");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "softmax",
+        "-f",
+        "series",
+        "-o",
+        scalar.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let obj = dir.path().join("r4.o");
+    let header = dir.path().join("r4.h");
+    let o = adc(&[
+        "grad",
+        scalar.to_str().unwrap(),
+        "-f",
+        "softmax",
+        "-f",
+        "series",
+        "--width",
+        "4",
+        "--header",
+        header.to_str().unwrap(),
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        h.contains("d_ret is 4 seeds, a last pointer d_out receives the 4 results")
+            && h.contains("void series_grad4("),
+        "{h}"
+    );
+    let out = run_with_driver(dir.path(), "reverse_vector_main.c", &[&obj]);
+    assert!(out.contains("81107 checks, 0 failed"), "{out}");
 }
 
 /// A dense Hessian in one call: vector mode (width 4) over the gradient of

@@ -82,6 +82,9 @@ pub struct ReverseSynth {
     tape: Option<TapeFns>,
     /// `--type-hint`: the float type of memory the type analysis cannot decide.
     pub type_hint: Option<TypeHint>,
+    /// Reverse vector mode (vector.rs batches the gradients): adjoint slots
+    /// and shadows are marked as lane objects, one per lane.
+    pub lanes: bool,
 }
 
 pub use crate::analysis::types::{MemoryHint, TypeHint};
@@ -140,6 +143,7 @@ impl ReverseSynth {
             pending: Vec::new(),
             tape: None,
             type_hint: None,
+            lanes: false,
         }
     }
 
@@ -772,9 +776,18 @@ impl<'s> AdjointBuilder<'s> {
         }
         let s = self.ab.alloca(v.ty());
         s.set_name(&format!("adj.{}", v.name()));
+        self.lane_object(s);
         self.ab.store(v.ty().neg_zero(), s);
         self.adjoint.insert(v, s);
         s
+    }
+
+    /// Derivative memory (an adjoint slot, a shadow): in reverse vector
+    /// mode each lane gets its own (vector.rs).
+    fn lane_object(&self, v: Value) {
+        if self.synth.lanes {
+            crate::ir::metadata::mark_lane_object(v);
+        }
     }
 
     /// Add `d` to the adjoint of `v` (if it has one).
@@ -942,6 +955,7 @@ impl<'s> AdjointBuilder<'s> {
             for n in twins {
                 let Need::Shadow(a) = n else { continue };
                 let twin = crate::ir::clone::zeroed_shadow_alloca(&self.ab, a, a);
+                self.lane_object(twin);
                 self.rev_allocas.insert(n, twin);
             }
         }
@@ -1258,6 +1272,7 @@ impl<'s> AdjointBuilder<'s> {
                 } else {
                     zeroed_shadow_alloca(&self.b, inst, c)
                 };
+                self.lane_object(s);
                 self.smap.insert(inst, s);
             }
             LLVMCall
@@ -1275,6 +1290,7 @@ impl<'s> AdjointBuilder<'s> {
                 } else {
                     zeroed_shadow(&self.b, m, inst, &args)
                 };
+                self.lane_object(s);
                 self.smap.insert(inst, s);
             }
             // Code adc never saw: the derivative stopped before this.
