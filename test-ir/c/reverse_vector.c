@@ -25,3 +25,16 @@ double series(double z, const double *c, int n) {
   free(w);
   return s;
 }
+
+/* A callee that runs in split mode (its augmented primal in the forward
+ * sweep, its reverse in the reverse sweep), given a stack array. */
+__attribute__((noinline)) static double norm2(const double *v, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += v[i] * v[i];
+  return sqrt(s);
+}
+double with_callee(const double *x, int n) {
+  double w[4];
+  for (int i = 0; i < 4; i++) w[i] = sin(x[i % n] * (i + 1));
+  return norm2(w, 4) * norm2(x, n);
+}

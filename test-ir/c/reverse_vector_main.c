@@ -2,7 +2,8 @@
  * softmax_grad4 seeds the output shadows with four unit vectors and gets
  * four rows of the Jacobian, against the closed form y_i (delta_ij - y_j);
  * series_grad4 takes four seeds of its result and returns the four
- * adjoints of z through d_out. Every lane bit for bit the scalar gradient
+ * adjoints of z through d_out; with_callee_grad4 runs a callee in split
+ * mode (its batched augmented primal and reverse). Every lane bit for bit the scalar gradient
  * with that lane's seed, which does the same operations, for sizes whose
  * tapes stay on the stack and grow onto the heap. Prints "N checks, M
  * failed". */
@@ -17,6 +18,9 @@ void softmax_grad4(const double *x, double *dx0, double *dx1, double *dx2, doubl
                    double *y, double *dy0, double *dy1, double *dy2, double *dy3, int n);
 double series(double z, const double *c, int n);
 double series_grad(double z, const double *c, double *dc, int n, double d_ret);
+void with_callee_grad(const double *x, double *dx, int n, double d_ret);
+void with_callee_grad4(const double *x, double *dx0, double *dx1, double *dx2, double *dx3, int n,
+                       double s0, double s1, double s2, double s3);
 void series_grad4(double z, const double *c, double *dc0, double *dc1, double *dc2, double *dc3,
                   int n, double s0, double s1, double s2, double s3, double *d_out);
 
@@ -66,6 +70,13 @@ int main(void) {
       double dz = series_grad(z, x, dx1, n, seeds[k]);
       check("series dz lane = scalar", k, 0, out[k], dz, 0);
       for (int j = 0; j < n; j++) check("series dc lane = scalar", k, j, dx[k][j], dx1[j], 0);
+    }
+    for (int k = 0; k < 4; k++) memset(dx[k], 0, n * sizeof *dx[k]);
+    with_callee_grad4(x, dx[0], dx[1], dx[2], dx[3], n, seeds[0], seeds[1], seeds[2], seeds[3]);
+    for (int k = 0; k < 4; k++) {
+      memset(dx1, 0, n * sizeof *dx1);
+      with_callee_grad(x, dx1, n, seeds[k]);
+      for (int j = 0; j < n; j++) check("with_callee lane = scalar", k, j, dx[k][j], dx1[j], 0);
     }
     double h = 1e-5, fd = (series(z + h, x, n) - series(z - h, x, n)) / (2 * h);
     check("series dz vs central difference", n, 0, out[0], fd, 1e-7);

@@ -186,8 +186,10 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         return Err(e);
     }
     let built = reverse.finish().and_then(|stats| {
+        let splits = vector::split_functions(&reverse.split_pairs());
         for (f, acts, g, seeded, name) in &reverse_vectors {
             let batcher = batchers.width(m, ctx, opts.width);
+            batcher.learn(&splits);
             let w = vector::public_gradient_wrapper(batcher, *f, acts, *g, *seeded, name)?;
             out.generated.push(signature::vector_gradient_declarations(
                 name,

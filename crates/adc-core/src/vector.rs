@@ -194,6 +194,50 @@ pub fn public_gradient_wrapper(
     Ok(w)
 }
 
+/// Split pairs (reverse/mod.rs) as reverse vector mode batches them: the
+/// augmented primal takes N shadows per duplicated parameter and returns
+/// the primal result (with N shadows of a pointer result), the reverse
+/// takes N shadows and N seeds and returns N sets of adjoints; the tape is
+/// shared.
+pub fn split_functions(
+    pairs: &[(Function, Vec<Activity>, crate::reverse::SplitPair)],
+) -> IndexMap<Function, TangentFn> {
+    let mut out = IndexMap::new();
+    for (f, acts, pair) in pairs {
+        let mut lanes = Vec::new();
+        for a in acts {
+            lanes.push(false);
+            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+                lanes.push(true);
+            }
+        }
+        let mut aug = lanes.clone();
+        aug.push(false);
+        out.insert(
+            pair.aug,
+            TangentFn {
+                lanes: aug,
+                paired: f.return_type().contains_pointer(),
+                lane_results: false,
+            },
+        );
+        let mut rev = lanes;
+        if f.return_type().contains_float() {
+            rev.push(true);
+        }
+        rev.push(false);
+        out.insert(
+            pair.rev,
+            TangentFn {
+                lanes: rev,
+                paired: false,
+                lane_results: !pair.rev.return_type().is_void(),
+            },
+        );
+    }
+    out
+}
+
 /// One [`Batcher`] per width asked for (by `--width` or Enzyme call sites).
 #[derive(Default)]
 pub struct Batchers {
@@ -622,6 +666,12 @@ impl<'b> LaneCopy<'b> {
                 }
             }
             let c = self.b.call(w, &args);
+            if info.lane_results && !c.ty().is_void() {
+                // A gradient's adjoints, one result per lane.
+                let lanes = (0..n as u32).map(|k| self.b.extract_value(c, k)).collect();
+                self.map.insert(inst, lanes);
+                return Ok(());
+            }
             self.calls.insert(inst, c);
             self.map.insert(inst, vec![c]);
             return Ok(());

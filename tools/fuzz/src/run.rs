@@ -94,7 +94,9 @@ fn point(seed: u64) -> (Vec<f64>, f64, usize) {
 
 /// The driver: `-DREVERSE` prints the gradient, `-DFORWARD` the tangent of
 /// each input direction, `-DVECTOR` the same tangents four directions per
-/// call (vector mode), each then the finite differences at h and h/2.
+/// call (vector mode), `-DRVECTOR` the gradient with four seeds per call
+/// (reverse vector mode, seeds 1, 2, -0.5 and 0.25, each lane printed
+/// divided by its seed), each then the finite differences at h and h/2.
 fn driver(seed: u64, float: bool) -> String {
     let (x, s, n) = point(seed);
     let xs: Vec<String> = x.iter().map(|v| format!("{v:.17e}")).collect();
@@ -109,6 +111,8 @@ double f_grad(double *x, double *dx, double s, int n, double d_ret);
 double f_fwd(double *x, double *dx, double s, double ds, int n);
 void f_fwd4(double *x, double *d0, double *d1, double *d2, double *d3, double s, double s0,
             double s1, double s2, double s3, int n, double *d_ret);
+void f_grad4(double *x, double *d0, double *d1, double *d2, double *d3, double s, int n,
+             double r0, double r1, double r2, double r3, double *d_out);
 static const double X0[{N}] = {{{xs}}};
 static const double S0 = {s:.17e};
 static double at(int k, double t) {{
@@ -146,6 +150,18 @@ int main(void) {{
     memcpy(x, X0, sizeof x);
     f_fwd4(x, dxs[0], dxs[1], dxs[2], dxs[3], S0, ds[0], ds[1], ds[2], ds[3], {n}, d_ret);
     for (int l = 0; l < 4 && c + l <= {N}; l++) printf("%.17g\n", d_ret[l]);
+  }}
+#endif
+#ifdef RVECTOR
+  {{
+    double dxs[4][{N}], d_out[4], seed[4] = {{1.0, 2.0, -0.5, 0.25}};
+    memset(dxs, 0, sizeof dxs);
+    memcpy(x, X0, sizeof x);
+    f_grad4(x, dxs[0], dxs[1], dxs[2], dxs[3], S0, {n}, seed[0], seed[1], seed[2], seed[3], d_out);
+    for (int l = 0; l < 4; l++) {{
+      for (int k = 0; k < {N}; k++) printf("%.17g\n", dxs[l][k] / seed[l]);
+      printf("%.17g\n", d_out[l] / seed[l]);
+    }}
   }}
 #endif
   for (int k = 0; k <= {N}; k++) {{
@@ -309,6 +325,7 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
         ("reverse", "-DREVERSE", "1"),
         ("forward", "-DFORWARD", "1"),
         ("vector", "-DVECTOR", "4"),
+        ("rvector", "-DRVECTOR", "4"),
     ];
     for (mode, def, width) in runs {
         if mode == "vector" {
@@ -319,7 +336,11 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
             }
         }
         let obj = dir.join(format!("{mode}.o"));
-        let adc_mode = if mode == "vector" { "forward" } else { mode };
+        let adc_mode = match mode {
+            "vector" => "forward",
+            "rvector" => "reverse",
+            m => m,
+        };
         let o = match run(
             Command::new(&tools.adc)
                 .args(["grad"])
@@ -333,6 +354,9 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
         };
         if let Some(v) = adc_failure(&o) {
             return match v {
+                // (Reverse vector mode refuses split-mode callees for now:
+                // the scalar modes' verdict stands.)
+                Verdict::Refused(_) if mode == "rvector" => compare_lanes(&outputs, float),
                 Verdict::Refused(r) if mode == "vector" => {
                     Verdict::Refused(format!("vector mode: {r}"))
                 }
@@ -365,13 +389,37 @@ fn judge(tools: &Tools, seed: u64, opt: &str, p: &crate::gen::Program, dir: &Pat
                 text(&o.stderr).trim()
             ));
         }
+        let lines = if mode == "rvector" { 6 } else { 3 };
         match numbers(&o) {
-            Some(v) if v.len() == 3 * (N + 1) => outputs.push(v),
+            Some(v) if v.len() == lines * (N + 1) => outputs.push(v),
             _ => {
                 return Verdict::Crash(format!("the {mode} program printed {:?}", text(&o.stdout)))
             }
         }
     }
+    let v = compare_lanes(&outputs, float);
+    if !matches!(v, Verdict::Pass { .. }) {
+        return v;
+    }
+    // Every reverse lane, divided by its seed, as the scalar gradient (to
+    // rounding, as below).
+    for lane in 0..4 {
+        for k in 0..=N {
+            let (g, l) = (outputs[0][k], outputs[3][lane * (N + 1) + k]);
+            let close = (g - l).abs() <= 1e-13 * 1f64.max(g.abs());
+            if !(close || g.is_nan() && l.is_nan() || g == l) {
+                return Verdict::Wrong(format!(
+                    "input {k}: reverse vector mode (width 4) lane {lane} {l:e}, reverse {g:e}"
+                ));
+            }
+        }
+    }
+    v
+}
+
+/// The scalar modes against each other and the finite differences, then
+/// every forward lane against the scalar tangent.
+fn compare_lanes(outputs: &[Vec<f64>], float: bool) -> Verdict {
     let v = compare(&outputs[0], &outputs[1], float);
     // Every lane as the scalar tangent, to rounding: the two objects are
     // optimized separately, and LLVM may fuse an `llvm.fmuladd` (clang's

@@ -147,6 +147,14 @@ impl ReverseSynth {
         }
     }
 
+    /// Every split pair made so far: (source, activity, pair).
+    pub fn split_pairs(&self) -> Vec<(Function, Vec<Activity>, SplitPair)> {
+        self.split_done
+            .iter()
+            .map(|((f, acts), p)| (*f, acts.clone(), *p))
+            .collect()
+    }
+
     /// The split pair of `f` under `acts`, if `f` can run in split mode.
     pub fn split_of(&mut self, f: Function, acts: &[Activity]) -> Option<SplitPair> {
         if !split_eligible(f) {
