@@ -148,19 +148,23 @@ type Wanted<'a> = (&'a str, Option<&'a str>, Vec<Run>);
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Run {
     Forward(u32),
-    Reverse,
+    Reverse(u32),
     Hvp,
 }
 
 /// A mode of kernels.toml: `forward`, `reverse`, `forwardN` (vector mode,
-/// N tangents per call) or `hvp`.
+/// N tangents per call), `reverseN` (N seeds per call) or `hvp`.
 fn mode_of(s: &str) -> Run {
     match s {
         "forward" => Run::Forward(1),
-        "reverse" => Run::Reverse,
+        "reverse" => Run::Reverse(1),
         "hvp" => Run::Hvp,
-        _ => match s.strip_prefix("forward").and_then(|n| n.parse().ok()) {
-            Some(n) if n > 1 => Run::Forward(n),
+        _ => match (
+            s.strip_prefix("forward").and_then(|n| n.parse().ok()),
+            s.strip_prefix("reverse").and_then(|n| n.parse().ok()),
+        ) {
+            (Some(n), _) if n > 1 => Run::Forward(n),
+            (_, Some(n)) if n > 1 => Run::Reverse(n),
             _ => panic!("kernels.toml: unknown mode `{s}`"),
         },
     }
@@ -170,7 +174,8 @@ fn suffix(run: Run) -> String {
     match run {
         Run::Forward(w) if w > 1 => format!("_fwd{w}"),
         Run::Forward(_) => "_fwd".into(),
-        Run::Reverse => "_grad".into(),
+        Run::Reverse(w) if w > 1 => format!("_grad{w}"),
+        Run::Reverse(_) => "_grad".into(),
         Run::Hvp => "_hvp".into(),
     }
 }
@@ -277,7 +282,7 @@ impl Build {
         module_io::write(&primal, &obj).expect("write object");
         self.objects.push(obj);
         let mut modules = vec![primal];
-        let mut runs = vec![Run::Forward(1), Run::Reverse];
+        let mut runs = vec![Run::Forward(1), Run::Reverse(1)];
         for (_, _, modes) in fns {
             for m in modes {
                 if !runs.contains(m) {
@@ -300,7 +305,8 @@ impl Build {
             let module = module_io::load(ctx, &bc).expect("load bitcode");
             let (mode, width) = match run {
                 Run::Forward(w) => (Mode::Forward, w),
-                Run::Reverse | Run::Hvp => (Mode::Reverse, 1),
+                Run::Reverse(w) => (Mode::Reverse, w),
+                Run::Hvp => (Mode::Reverse, 1),
             };
             let opts = adc_core::Options {
                 targets,
@@ -427,7 +433,7 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
         // One closure per variant; `call` builds its argument list.
         let call = |symbol: &str, run: Option<Run>, shift: Option<&str>| -> (String, String) {
             let width = match run {
-                Some(Run::Forward(w)) => w as usize,
+                Some(Run::Forward(w)) | Some(Run::Reverse(w)) => w as usize,
                 _ => 1,
             };
             let mut setup = String::new();
@@ -466,8 +472,14 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
                             twin(format!("s{i}_{lane}"), 1.0, &mut list);
                         }
                     }
-                    Some(Run::Reverse) if dup => {
-                        twin(format!("s{i}_0"), if seed { 1.0 } else { 0.0 }, &mut list)
+                    Some(Run::Reverse(_)) if dup => {
+                        for lane in 0..width {
+                            twin(
+                                format!("s{i}_{lane}"),
+                                if seed { 1.0 } else { 0.0 },
+                                &mut list,
+                            );
+                        }
                     }
                     // FN_grad's parameters, each followed by its tangent:
                     // the direction (ones) in the active inputs, and the
@@ -488,10 +500,23 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
                     _ => {}
                 }
             }
-            if run == Some(Run::Reverse) && d_ret {
-                list.push("1.0".into());
+            let reverse = matches!(run, Some(Run::Reverse(_)));
+            if reverse && d_ret {
+                // (One seed per lane.)
+                list.extend(std::iter::repeat_n("1.0".to_string(), width));
             }
-            if width > 1 && d_ret {
+            let actives = acts.iter().filter(|a| *a == "active").count();
+            if reverse && width > 1 && actives > 0 {
+                // The lanes' returned adjoints.
+                writeln!(
+                    setup,
+                    "            let mut d_out = vec![0.0f64; {}];",
+                    width * actives
+                )
+                .unwrap();
+                list.push("d_out.as_mut_ptr()".into());
+            }
+            if !reverse && width > 1 && d_ret {
                 // The result's tangents, one per lane.
                 writeln!(setup, "            let mut d_ret = vec![0.0f64; {width}];").unwrap();
                 list.push("d_ret.as_mut_ptr()".into());
