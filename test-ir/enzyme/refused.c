@@ -36,8 +36,11 @@ double d_looped(double x) { return __enzyme_autodiff((void *)looped, x); }
 /* Two adjoints into one double. */
 double two_into_one(double x, double y) { return __enzyme_autodiff((void *)mul2, x, y); }
 #elif CASE == 2
-/* Vector mode is forward mode's. */
-double width(double x) { return __enzyme_autodiff((void *)sq, enzyme_width, 2, x); }
+/* Reverse vector mode gives the adjoints only. */
+extern int enzyme_primal_return;
+double width(double x) {
+  return __enzyme_autodiff((void *)sq, enzyme_width, 2, enzyme_primal_return, x);
+}
 #elif CASE == 3
 double batch(double x) { return __enzyme_batch((void *)sq, x); }
 #elif CASE == 4

@@ -6,11 +6,15 @@
  * function whose tangents live in a global's shadow, and enzyme_dupv (one
  * shadow pointer per argument, lane k at a byte offset of k times the one
  * given: the lanes of a [N][n] array). Each lane is checked
- * against a central difference along its direction. And `__enzyme_batch`:
+ * against a central difference along its direction. Reverse vector mode:
+ * `__enzyme_autodiff(f, enzyme_width, N, ...)` with N shadows per
+ * duplicated pointer, the adjoints of each active scalar returned lane by
+ * lane, against N scalar calls (bit for bit). And `__enzyme_batch`:
  * the function itself on N sets of arguments, vector and scalar
  * parameters, against N separate calls (bit for bit). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 extern int enzyme_width, enzyme_dup, enzyme_dupv, enzyme_const, enzyme_primal_return;
 extern int enzyme_vector, enzyme_scalar;
@@ -22,6 +26,9 @@ two __enzyme_fwddiff_two(void *, ...);
 four __enzyme_fwddiff_four(void *, ...);
 primal_two __enzyme_fwddiff_primal(void *, ...);
 void __enzyme_fwddiff_void(void *, ...);
+double __enzyme_autodiff(void *, ...);
+two __enzyme_autodiff_two(void *, ...);
+four __enzyme_autodiff_four(void *, ...);
 four __enzyme_batch_four(void *, ...);
 void __enzyme_batch_void(void *, ...);
 
@@ -60,6 +67,13 @@ double through_global(double x) {
   acc = 0.0;
   for (int i = 0; i < 3; i++) add(sin(x + i));
   return acc;
+}
+
+/* An active scalar and an array, for reverse vector mode. */
+double weighted(double a, const double *v, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += sin(a * v[i]) * v[i];
+  return s * a;
 }
 
 double horner(double x, const double *c, int n) {
@@ -121,6 +135,31 @@ int main(void) {
     double d = (through_global(x + h) - through_global(x - h)) / (2 * h);
     check("through_global", 0, gl.d0, d);
     check("through_global", 1, gl.d1, -2.0 * d);
+  }
+  {
+    double v[5], dvs[2][5], dv1[5];
+    for (int i = 0; i < 5; i++) v[i] = 0.2 * i - 0.3;
+    memset(dvs, 0, sizeof dvs);
+    two da = __enzyme_autodiff_two((void *)weighted, enzyme_width, 2, 0.7, enzyme_dup, v, dvs[0],
+                                   dvs[1], enzyme_const, 5);
+    memset(dv1, 0, sizeof dv1);
+    double d1 = __enzyme_autodiff((void *)weighted, 0.7, enzyme_dup, v, dv1, enzyme_const, 5);
+    same("reverse width 2, da", 0, da.d0, d1);
+    same("reverse width 2, da", 1, da.d1, d1);
+    for (int i = 0; i < 5; i++) {
+      same("reverse width 2, dv", 0, dvs[0][i], dv1[i]);
+      same("reverse width 2, dv", 1, dvs[1][i], dv1[i]);
+    }
+    /* Four lanes of a function of two scalars: x's four adjoints, then
+     * y's (the first two only fit the result). */
+    four dxy = __enzyme_autodiff_four((void *)fun, enzyme_width, 2, 0.4, 1.1);
+    double h = 1e-6;
+    for (int k = 0; k < 2; k++) {
+      check("reverse width 2, fun dx", k, k == 0 ? dxy.d0 : dxy.d1,
+            (fun(0.4 + h, 1.1) - fun(0.4 - h, 1.1)) / (2 * h));
+      check("reverse width 2, fun dy", k, k == 0 ? dxy.d2 : dxy.d3,
+            (fun(0.4, 1.1 + h) - fun(0.4, 1.1 - h)) / (2 * h));
+    }
   }
   double c[6] = {0.5, -1.0, 0.25, 2.0, -0.75, 0.1};
   four hb = __enzyme_batch_four((void *)horner, enzyme_width, 4, 0.1, 0.7, -1.3, 2.2,

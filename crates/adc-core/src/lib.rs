@@ -199,8 +199,16 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
                 !g.return_type().is_void(),
             ));
         }
-        if !reverse_vectors.is_empty() {
+        if !reverse_vectors.is_empty() || batchers.has_pending() {
+            for b in batchers.all_mut() {
+                b.learn(&splits);
+            }
             batchers.finish(&vector::tangent_functions(&forward))?;
+        }
+        if batchers.has_pending() {
+            return Err(AdcError::Llvm(
+                "internal error: a batched derivative's source has no body".into(),
+            ));
         }
         Ok(stats)
     });

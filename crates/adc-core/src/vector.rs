@@ -131,6 +131,32 @@ pub fn public_wrapper(
     Ok(w)
 }
 
+/// Gradient `g` (under `acts`, seeded when `seeded`) batched to the
+/// batcher's width: N shadows per duplicated parameter, N seeds, N results.
+pub fn batched_gradient(
+    batcher: &mut Batcher,
+    acts: &[Activity],
+    g: Function,
+    seeded: bool,
+) -> Function {
+    let mut lanes = Vec::new();
+    for a in acts {
+        lanes.push(false);
+        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+            lanes.push(true);
+        }
+    }
+    if seeded {
+        lanes.push(true);
+    }
+    let info = TangentFn {
+        lanes,
+        paired: false,
+        lane_results: !g.return_type().is_void(),
+    };
+    batcher.batched(g, &info)
+}
+
 /// The public `NAME_gradN` of reverse vector mode: gradient `g` of `f`
 /// (under `acts`, with a seed `d_ret` when `seeded`) carrying N seeds at
 /// once. The reverse sweep is linear in the seeds and its control flow
@@ -153,23 +179,13 @@ pub fn public_gradient_wrapper(
             f.name()
         )));
     }
-    let mut lanes = Vec::new();
-    for a in acts {
-        lanes.push(false);
-        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-            lanes.push(true);
-        }
-    }
-    if seeded {
-        lanes.push(true);
-    }
     let ret = g.return_type();
+    let gw = batched_gradient(batcher, acts, g, seeded);
     let info = TangentFn {
-        lanes,
+        lanes: Vec::new(),
         paired: false,
         lane_results: !ret.is_void(),
     };
-    let gw = batcher.batched(g, &info);
     let ctx = batcher.ctx;
     let mut ptys = gw.fn_type().params();
     if info.lane_results {
@@ -270,6 +286,16 @@ impl Batchers {
     pub fn is_empty(&self) -> bool {
         self.by_width.is_empty()
     }
+
+    /// Every batcher.
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Batcher> {
+        self.by_width.values_mut()
+    }
+
+    /// Whether some batched function still waits for its source's body.
+    pub fn has_pending(&self) -> bool {
+        self.by_width.values().any(Batcher::has_pending)
+    }
 }
 
 /// Batches tangent functions to a width, caching each.
@@ -364,10 +390,23 @@ impl Batcher {
 
     /// Build the bodies of every batched function declared so far.
     pub fn finish(&mut self) -> Result<()> {
+        // (A gradient gets its body after the tangent functions: its
+        // batched form waits for the next call, once reverse mode is done.)
+        let mut waiting = Vec::new();
         while let Some((g, w)) = self.pending.pop() {
+            if g.blocks().is_empty() {
+                waiting.push((g, w));
+                continue;
+            }
             LaneCopy::new(self, g, w).build()?;
         }
+        self.pending = waiting;
         Ok(())
+    }
+
+    /// Whether batched functions wait for their source's body.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 }
 

@@ -324,11 +324,18 @@ fn lower_one(
         }
     };
     let width = site.options.width;
-    if width > 1 && site.entry != Entry::Forward {
+    if width > 1 && !matches!(site.entry, Entry::Forward | Entry::Reverse) {
         return Err(AdcError::unsupported(
             call,
-            "enzyme_width: adc has vector mode in forward mode (__enzyme_fwddiff) only; \
-             call the reverse-mode derivative once per direction",
+            "enzyme_width: adc has vector mode in __enzyme_fwddiff and __enzyme_autodiff only; \
+             call the split derivative once per direction",
+        ));
+    }
+    if width > 1 && site.entry == Entry::Reverse && site.options.primal_return {
+        return Err(AdcError::unsupported(
+            call,
+            "enzyme_width with enzyme_primal_return in reverse mode: take the primal result \
+             from a separate call",
         ));
     }
     let results: Vec<Value> = match site.entry {
@@ -417,6 +424,37 @@ fn lower_one(
             // Enzyme's order: the primal result first (its C++ header
             // then moves it last).
             [fit::leaves(&b, primal), fit::leaves(&b, adjoints)].concat()
+        }
+        Entry::Reverse if width > 1 => {
+            // Reverse vector mode (vector::public_gradient_wrapper): the
+            // gradient batched to N seeds, each seed as the call's; the
+            // adjoints in Enzyme's order, each active argument's N lanes.
+            rev.lanes = true;
+            let (g, sig) = rev.gradient_of(target, &acts);
+            let m = target.module();
+            crate::vector::clear_lane_shadows(&b, target, width);
+            let batcher = batchers.width(m, ctx, width);
+            let gw = crate::vector::batched_gradient(batcher, &acts, g, sig.seeded_return);
+            let mut a = derivative_args(site, is_dup);
+            if sig.seeded_return {
+                let s = seed(&b);
+                a.extend(std::iter::repeat_n(s, width as usize));
+            }
+            let r = b.call(gw, &a);
+            let n = sig.adjoints.len();
+            let mut out = Vec::new();
+            for j in 0..n {
+                for k in 0..width {
+                    let lane = b.extract_value(r, k);
+                    let adj = if n == 1 {
+                        lane
+                    } else {
+                        b.extract_value(lane, j as u32)
+                    };
+                    out.extend(fit::leaves(&b, adj));
+                }
+            }
+            out
         }
         Entry::Reverse => {
             crate::ir::globals::clear_shadows_for(&b, target);
