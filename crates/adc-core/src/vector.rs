@@ -131,6 +131,19 @@ pub fn public_wrapper(
     Ok(w)
 }
 
+/// A reverse-mode derivative's parameters as lanes: each parameter, then
+/// for a duplicated one its shadow, which has one per lane.
+fn shadow_lanes(acts: &[Activity]) -> Vec<bool> {
+    let mut lanes = Vec::new();
+    for a in acts {
+        lanes.push(false);
+        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
+            lanes.push(true);
+        }
+    }
+    lanes
+}
+
 /// Gradient `g` (under `acts`, seeded when `seeded`) batched to the
 /// batcher's width: N shadows per duplicated parameter, N seeds, N results.
 pub fn batched_gradient(
@@ -139,13 +152,7 @@ pub fn batched_gradient(
     g: Function,
     seeded: bool,
 ) -> Function {
-    let mut lanes = Vec::new();
-    for a in acts {
-        lanes.push(false);
-        if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-            lanes.push(true);
-        }
-    }
+    let mut lanes = shadow_lanes(acts);
     if seeded {
         lanes.push(true);
     }
@@ -220,13 +227,7 @@ pub fn split_functions(
 ) -> IndexMap<Function, TangentFn> {
     let mut out = IndexMap::new();
     for (f, acts, pair) in pairs {
-        let mut lanes = Vec::new();
-        for a in acts {
-            lanes.push(false);
-            if matches!(a, Activity::Dup | Activity::DupNoNeed) {
-                lanes.push(true);
-            }
-        }
+        let lanes = shadow_lanes(acts);
         let mut aug = lanes.clone();
         aug.push(false);
         out.insert(
