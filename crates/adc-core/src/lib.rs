@@ -186,10 +186,8 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         return Err(e);
     }
     let built = reverse.finish().and_then(|stats| {
-        let splits = vector::split_functions(&reverse.split_pairs());
         for (f, acts, g, seeded, name) in &reverse_vectors {
             let batcher = batchers.width(m, ctx, opts.width);
-            batcher.learn(&splits);
             let w = vector::public_gradient_wrapper(batcher, *f, acts, *g, *seeded, name)?;
             out.generated.push(signature::vector_gradient_declarations(
                 name,
@@ -199,11 +197,12 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
                 !g.return_type().is_void(),
             ));
         }
-        if !reverse_vectors.is_empty() || batchers.has_pending() {
-            for b in batchers.all_mut() {
-                b.learn(&splits);
-            }
-            batchers.finish(&vector::tangent_functions(&forward))?;
+        // Batched gradients (above, or from Enzyme call sites), with their
+        // split-mode callees.
+        if batchers.has_pending() {
+            let mut known = vector::tangent_functions(&forward);
+            known.extend(vector::split_functions(&reverse.split_pairs()));
+            batchers.finish(&known)?;
         }
         if batchers.has_pending() {
             return Err(AdcError::Llvm(

@@ -106,29 +106,51 @@ pub fn public_wrapper(
         )));
     }
     let (gw, info) = batched_tangent(fwd, batcher, f, acts);
-    let ctx = fwd.context();
+    // (The tangents of a paired result: its second field.)
+    let tangents = |b: &Builder, call: Value| b.extract_value(call, 1);
+    let out = info
+        .paired
+        .then_some(("d_ret", ret, &tangents as LaneResults));
+    Ok(lane_wrapper(batcher, f, gw, name, out))
+}
+
+/// How a wrapper finds the `[N x T]` of lanes in a batched call's result.
+type LaneResults<'a> = &'a dyn Fn(&Builder, Value) -> Value;
+
+/// The public void function `name` around batched `gw` (of `f`): the
+/// globals' lane shadows cleared, then the call; with `out` = (its name,
+/// the element type T, where the lanes are) a last pointer parameter
+/// receives the N lanes of the result, one T after another.
+fn lane_wrapper(
+    batcher: &Batcher,
+    f: Function,
+    gw: Function,
+    name: &str,
+    out: Option<(&str, Type, LaneResults)>,
+) -> Function {
+    let ctx = batcher.ctx;
     let mut ptys = gw.fn_type().params();
-    if info.paired {
+    if out.is_some() {
         ptys.push(Type::ptr(ctx));
     }
-    let w = add_function(fwd.module(), name, Type::function(Type::void(ctx), &ptys));
+    let w = add_function(batcher.module, name, Type::function(Type::void(ctx), &ptys));
     let b = Builder::new(ctx);
     b.position_at_end(w.append_block(ctx, "entry"));
     clear_lane_shadows(&b, f, batcher.width);
     let ps = w.params();
     let call = b.call(gw, &ps[..gw.fn_type().params().len()]);
-    if info.paired {
-        let d_ret = *ps.last().expect("d_ret");
-        d_ret.set_name("d_ret");
-        let lanes = b.extract_value(call, 1);
+    if let Some((out_name, ty, lanes_of)) = out {
+        let p = *ps.last().expect("the results' pointer");
+        p.set_name(out_name);
+        let lanes = lanes_of(&b, call);
         let i64t = Type::i64(ctx);
         for k in 0..batcher.width {
             let t = b.extract_value(lanes, k);
-            b.store(t, b.gep(ret, d_ret, i64t.const_int(k as i64)));
+            b.store(t, b.gep(ty, p, i64t.const_int(k as i64)));
         }
     }
     b.ret_void();
-    Ok(w)
+    w
 }
 
 /// A reverse-mode derivative's parameters as lanes: each parameter, then
@@ -188,33 +210,10 @@ pub fn public_gradient_wrapper(
     }
     let ret = g.return_type();
     let gw = batched_gradient(batcher, acts, g, seeded);
-    let info = TangentFn {
-        lanes: Vec::new(),
-        paired: false,
-        lane_results: !ret.is_void(),
-    };
-    let ctx = batcher.ctx;
-    let mut ptys = gw.fn_type().params();
-    if info.lane_results {
-        ptys.push(Type::ptr(ctx));
-    }
-    let w = add_function(batcher.module, name, Type::function(Type::void(ctx), &ptys));
-    let b = Builder::new(ctx);
-    b.position_at_end(w.append_block(ctx, "entry"));
-    clear_lane_shadows(&b, f, batcher.width);
-    let ps = w.params();
-    let call = b.call(gw, &ps[..gw.fn_type().params().len()]);
-    if info.lane_results {
-        let d_out = *ps.last().expect("d_out");
-        d_out.set_name("d_out");
-        let i64t = Type::i64(ctx);
-        for k in 0..batcher.width {
-            let r = b.extract_value(call, k);
-            b.store(r, b.gep(ret, d_out, i64t.const_int(k as i64)));
-        }
-    }
-    b.ret_void();
-    Ok(w)
+    // (One result per lane: the call's result is the `[N x T]`.)
+    let whole = |_: &Builder, call: Value| call;
+    let out = (!ret.is_void()).then_some(("d_out", ret, &whole as LaneResults));
+    Ok(lane_wrapper(batcher, f, gw, name, out))
 }
 
 /// Split pairs (reverse/mod.rs) as reverse vector mode batches them: the
@@ -286,11 +285,6 @@ impl Batchers {
 
     pub fn is_empty(&self) -> bool {
         self.by_width.is_empty()
-    }
-
-    /// Every batcher.
-    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Batcher> {
-        self.by_width.values_mut()
     }
 
     /// Whether some batched function still waits for its source's body.
