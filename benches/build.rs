@@ -150,21 +150,24 @@ enum Run {
     Forward(u32),
     Reverse(u32),
     Hvp,
+    /// A dense Hessian: the Jacobian of the gradient (`FN_grad_jac`), N
+    /// columns per forward call.
+    Hessian(u32),
 }
 
 /// A mode of kernels.toml: `forward`, `reverse`, `forwardN` (vector mode,
-/// N tangents per call), `reverseN` (N seeds per call) or `hvp`.
+/// N tangents per call), `reverseN` (N seeds per call), `hvp` or
+/// `hessianN` (the dense Hessian, N columns per call).
 fn mode_of(s: &str) -> Run {
+    let width = |prefix: &str| s.strip_prefix(prefix).and_then(|n| n.parse::<u32>().ok());
     match s {
         "forward" => Run::Forward(1),
         "reverse" => Run::Reverse(1),
         "hvp" => Run::Hvp,
-        _ => match (
-            s.strip_prefix("forward").and_then(|n| n.parse().ok()),
-            s.strip_prefix("reverse").and_then(|n| n.parse().ok()),
-        ) {
-            (Some(n), _) if n > 1 => Run::Forward(n),
-            (_, Some(n)) if n > 1 => Run::Reverse(n),
+        _ => match (width("forward"), width("reverse"), width("hessian")) {
+            (Some(n), _, _) if n > 1 => Run::Forward(n),
+            (_, Some(n), _) if n > 1 => Run::Reverse(n),
+            (_, _, Some(n)) if n >= 1 => Run::Hessian(n),
             _ => panic!("kernels.toml: unknown mode `{s}`"),
         },
     }
@@ -177,6 +180,7 @@ fn suffix(run: Run) -> String {
         Run::Reverse(w) if w > 1 => format!("_grad{w}"),
         Run::Reverse(_) => "_grad".into(),
         Run::Hvp => "_hvp".into(),
+        Run::Hessian(w) => format!("_hessian{w}"),
     }
 }
 
@@ -208,6 +212,66 @@ fn internalize_except(module: &Module, keep: &[String]) {
             g.set_linkage(Linkage::Internal);
         }
     }
+}
+
+/// The dense Hessian of each target as a user gets it: the gradient
+/// (width 1), then `--mode jacobian --jacobian-by forward --width w` of it,
+/// the gradient's input array against its shadow (the gradient's output),
+/// renamed `FN_hessianW`.
+fn hessian_by_jacobian(
+    module: &Module,
+    opts: &adc_core::Options,
+    w: u32,
+) -> adc_core::error::Result<adc_core::Output> {
+    let grad = adc_core::Options {
+        width: 1,
+        ..opts.clone()
+    };
+    let mut out = adc_core::differentiate(module, &grad)?;
+    let targets = opts
+        .targets
+        .iter()
+        .map(|t| {
+            let f = module.get_function(&t.name).expect("a target");
+            // FN_grad's parameters: each array followed by its shadow (both
+            // duplicated), then the seed d_ret (constant).
+            let mut acts = Vec::new();
+            for p in f.get_param_iter() {
+                acts.push(if p.is_pointer_value() {
+                    "dup,dup"
+                } else {
+                    "const"
+                });
+            }
+            acts.push("const");
+            adc_core::Target {
+                name: format!("{}_grad", t.name),
+                activity: Some(acts.join(",")),
+            }
+        })
+        .collect();
+    let jac = adc_core::Options {
+        targets,
+        width: w,
+        ..opts.clone()
+    };
+    let second =
+        adc_core::jacobian::jacobians(module, &jac, adc_core::jacobian::Strategy::Forward)?;
+    out.generated.extend(second.generated);
+    // (Named after the width: one object per width, all linked together.)
+    for t in &opts.targets {
+        let name = format!("{}_hessian{w}", t.name);
+        let f = module
+            .get_function(&format!("{}_grad_jac", t.name))
+            .expect("generated");
+        f.as_global_value().set_name(&name);
+        out.generated.push(adc_core::Generated {
+            name,
+            c_prototype: String::new(),
+            c_typedef: None,
+        });
+    }
+    Ok(out)
 }
 
 /// The function `name` in whichever of `modules` defines it.
@@ -307,6 +371,7 @@ impl Build {
                 Run::Forward(w) => (Mode::Forward, w),
                 Run::Reverse(w) => (Mode::Reverse, w),
                 Run::Hvp => (Mode::Reverse, 1),
+                Run::Hessian(w) => (Mode::Reverse, w),
             };
             let opts = adc_core::Options {
                 targets,
@@ -317,6 +382,8 @@ impl Build {
             };
             let out = if run == Run::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)
+            } else if let Run::Hessian(w) = run {
+                hessian_by_jacobian(&module, &opts, w)
             } else {
                 adc_core::differentiate(&module, &opts)
             }
@@ -332,7 +399,11 @@ impl Build {
                 .generated
                 .iter()
                 .map(|g| g.name.clone())
-                .filter(|n| run != Run::Hvp || n.ends_with("_hvp"))
+                .filter(|n| match run {
+                    Run::Hvp => n.ends_with("_hvp"),
+                    Run::Hessian(w) => n.ends_with(&format!("_hessian{w}")),
+                    _ => true,
+                })
                 .collect();
             internalize_except(&module, &keep);
             let obj = self
@@ -472,7 +543,7 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
                             twin(format!("s{i}_{lane}"), 1.0, &mut list);
                         }
                     }
-                    Some(Run::Reverse(_)) if dup => {
+                    Some(Run::Reverse(_)) | Some(Run::Hessian(_)) if dup => {
                         for lane in 0..width {
                             twin(
                                 format!("s{i}_{lane}"),
@@ -499,6 +570,21 @@ fn generate(k: &KernelSpec, module: &[Module], index: usize, code: &mut String) 
                     }
                     _ => {}
                 }
+            }
+            if let Some(Run::Hessian(_)) = run {
+                // FN_grad_jac: FN_grad's arguments (d_ret 1), then the
+                // Hessian and its shape.
+                let n = args
+                    .iter()
+                    .enumerate()
+                    .find(|(_, a)| matches!(a, Arg::Array { .. }))
+                    .map(|(i, _)| lens[i])
+                    .expect("an array argument");
+                list.push("1.0".into());
+                writeln!(setup, "            let mut hess = vec![0.0f64; {}];", n * n).unwrap();
+                list.push("hess.as_mut_ptr()".into());
+                list.push(format!("{n}i64"));
+                list.push(format!("{n}i64"));
             }
             let reverse = matches!(run, Some(Run::Reverse(_)));
             if reverse && d_ret {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod forward;
 pub mod info;
 pub mod ir;
+pub mod jacobian;
 pub mod jit;
 pub mod reverse;
 pub mod rules;

@@ -36,6 +36,20 @@ enum Mode {
     /// Hessian-vector products `FN_hvp` (forward over reverse; also
     /// generates `FN_grad` and `FN_grad_fwd`)
     Hvp,
+    /// A dense Jacobian `FN_jac` of an output array against an input
+    /// array, from forward vector mode (columns) or reverse vector mode
+    /// (rows) in chunks of --width (default 4)
+    Jacobian,
+}
+
+/// How `FN_jac` computes the Jacobian.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum JacobianBy {
+    /// Forward mode if the function has no more inputs than outputs, else
+    /// reverse mode (decided at run time from n_in and n_out)
+    Auto,
+    Forward,
+    Reverse,
 }
 
 #[derive(Subcommand)]
@@ -133,8 +147,12 @@ enum Command {
         /// parameter `d_ret`. Reverse: N seeds per call in `FN_gradN`, each
         /// duplicated pointer followed by its N shadows, the seed d_ret by
         /// N seeds, the N returned adjoints written to a last pointer `d_out`
-        #[arg(long, default_value_t = 1, value_name = "N")]
-        width: u32,
+        /// Jacobian mode: the chunk, columns or rows per call [default: 4]
+        #[arg(long, value_name = "N")]
+        width: Option<u32>,
+        /// Jacobian mode: forward (columns), reverse (rows) or auto.
+        #[arg(long, value_enum, default_value = "auto")]
+        jacobian_by: JacobianBy,
         /// Print the tape layout: bytes per block execution, slots, direct uses.
         #[arg(long)]
         stats: bool,
@@ -293,9 +311,11 @@ fn run(cli: Cli) -> Result<()> {
             output,
             no_opt,
             width,
+            jacobian_by,
             stats,
             type_hint,
         } => {
+            let width = width.unwrap_or(if mode == Mode::Jacobian { 4 } else { 1 });
             if activity.len() > functions.len() {
                 return Err(AdcError::Usage(format!(
                     "{} --activity lists for {} functions",
@@ -333,7 +353,7 @@ fn run(cli: Cli) -> Result<()> {
                     .collect(),
                 mode: match mode {
                     Mode::Forward => adc_core::Mode::Forward,
-                    Mode::Reverse | Mode::Hvp => adc_core::Mode::Reverse,
+                    Mode::Reverse | Mode::Hvp | Mode::Jacobian => adc_core::Mode::Reverse,
                 },
                 optimize: !no_opt,
                 width,
@@ -341,6 +361,14 @@ fn run(cli: Cli) -> Result<()> {
             };
             let out = if mode == Mode::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)?
+            } else if mode == Mode::Jacobian {
+                use adc_core::jacobian::{jacobians, Strategy};
+                let by = match jacobian_by {
+                    JacobianBy::Auto => Strategy::Auto,
+                    JacobianBy::Forward => Strategy::Forward,
+                    JacobianBy::Reverse => Strategy::Reverse,
+                };
+                jacobians(&module, &opts, by)?
             } else {
                 adc_core::differentiate(&module, &opts)?
             };

@@ -685,6 +685,20 @@ impl<'s> AdjointBuilder<'s> {
                 local.insert(n, r);
                 return Ok(r);
             }
+            if let (true, Some(root)) = (shadow, plan::offset_root(v)) {
+                // Reverse vector mode: the root's shadow plus the offset.
+                let i64t = Type::i64(self.b.context());
+                let p = self.rev_value(Need::Primal(v), local)?;
+                let r = self.rev_value(Need::Primal(root), local)?;
+                let sr = self.rev_value(Need::Shadow(root), local)?;
+                let off = self.b.sub(
+                    self.b.cast(LLVMOpcode::LLVMPtrToInt, p, i64t),
+                    self.b.cast(LLVMOpcode::LLVMPtrToInt, r, i64t),
+                );
+                let s = self.b.gep(Type::i8(self.b.context()), sr, off);
+                local.insert(n, s);
+                return Ok(s);
+            }
             if let (false, Some((c, t, f))) = (shadow, self.phi_select(v)) {
                 // A phi whose predecessor follows from a condition.
                 let c = self.rev_value(Need::Primal(c), local)?;

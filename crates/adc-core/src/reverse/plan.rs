@@ -1418,6 +1418,16 @@ impl AdjointBuilder<'_> {
             {
                 Some(Vec::new())
             }
+            // Reverse vector mode: the shadow of a pointer phi differs per
+            // lane, but its offset from its root argument does not (see
+            // `offset_root`): recompute it from the primal pointer instead
+            // of taping a shadow that the lanes cannot share.
+            Need::Shadow(v) if self.synth.lanes && offset_root(v).is_some() => Some(
+                not_direct(&v)
+                    .then_some(Need::Primal(v))
+                    .into_iter()
+                    .collect(),
+            ),
             Need::Shadow(v) => {
                 let op = v.opcode()?;
                 let ok = matches!(
@@ -1441,4 +1451,46 @@ impl AdjointBuilder<'_> {
             }
         }
     }
+}
+
+/// The one argument that pointer phi (or select) `v` points into, reached
+/// through phis, selects, GEPs and casts: then `v`'s shadow is the
+/// argument's shadow plus `v - argument`, whatever path made `v`.
+pub(super) fn offset_root(v: Value) -> Option<Value> {
+    if !matches!(
+        v.opcode(),
+        Some(LLVMOpcode::LLVMPHI) | Some(LLVMOpcode::LLVMSelect)
+    ) || !v.ty().is_pointer()
+    {
+        return None;
+    }
+    let mut seen = indexmap::IndexSet::new();
+    let mut work = vec![v];
+    let mut root = None;
+    while let Some(p) = work.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        if p.is_argument() {
+            if root.is_some_and(|r| r != p) {
+                return None;
+            }
+            root = Some(p);
+            continue;
+        }
+        match p.opcode() {
+            Some(LLVMOpcode::LLVMPHI) => {
+                work.extend((0..p.count_incoming()).map(|i| p.incoming(i).0))
+            }
+            Some(LLVMOpcode::LLVMSelect) => work.extend([p.operand(1), p.operand(2)]),
+            Some(LLVMOpcode::LLVMGetElementPtr) | Some(LLVMOpcode::LLVMBitCast) => {
+                work.push(p.operand(0))
+            }
+            _ => return None,
+        }
+        if seen.len() > 64 {
+            return None;
+        }
+    }
+    root
 }
