@@ -1,7 +1,8 @@
 // Driver for jacobian.c: model_jac (auto: forward when n <= m, else
 // reverse), model_cols_jac (forward only) and model_rows_jac (reverse
 // only), each against the closed form and a central difference, for
-// shapes on both sides of n = m and not multiples of the chunk.
+// shapes on both sides of n = m and not multiples of the chunk (the
+// largest has its lanes on the heap, the others on the stack).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static double closed(const double *x, const double *y0, int n, int i, int k) {
 typedef void (*jac_fn)(const double *, double *, int, int, double *, long, long);
 
 int main(void) {
-  int shapes[][2] = {{1, 1}, {3, 7}, {7, 3}, {4, 4}, {10, 10}, {13, 5}, {5, 13}, {1, 9}, {9, 1}, {33, 17}};
+  int shapes[][2] = {{1, 1}, {3, 7}, {7, 3}, {4, 4}, {10, 10}, {13, 5}, {5, 13}, {1, 9}, {9, 1}, {33, 17}, {120, 90}};
   jac_fn fns[] = {model_jac, model_cols_jac, model_rows_jac};
   const char *names[] = {"auto", "forward", "reverse"};
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -64,7 +65,7 @@ int main(void) {
       }
       for (int k = 0; k < n; k++) {
         // Central difference of column k (fourth order).
-        double h = 1e-3, d[4] = {-2 * h, -h, h, 2 * h}, c[4] = {1, -8, 8, -1};
+        double h = 1e-4, d[4] = {-2 * h, -h, h, 2 * h}, c[4] = {1, -8, 8, -1};
         double *fd = calloc(m, sizeof *fd);
         for (int t = 0; t < 4; t++) {
           memcpy(xp, x, n * sizeof *xp);

@@ -323,7 +323,32 @@ fn build(
     let total = b.add(xlanes, b.add(b.mul(wv, ystride), rows));
     let calloc = get_or_declare(m, "calloc", Type::function(ptr, &[i64t, i64t]));
     let free = get_or_declare(m, "free", Type::function(Type::void(ctx), &[ptr]));
-    let buf = b.call(calloc, &[total, esize]);
+    // Small Jacobians (one observation's block, called in a loop) keep
+    // the lanes on the stack: no allocation per call.
+    let bytes = b.mul(total, esize);
+    let stack = b.alloca(Type::array(Type::i8(ctx), STACK_LANES));
+    stack.set_alignment(16);
+    let small = b.icmp(
+        LLVMIntPredicate::LLVMIntULE,
+        bytes,
+        i64t.const_int(STACK_LANES as i64),
+    );
+    let (on_stack, on_heap, lanes_ready) = (
+        jac.append_block(ctx, "jac.stack"),
+        jac.append_block(ctx, "jac.heap"),
+        jac.append_block(ctx, "jac.lanes"),
+    );
+    b.cond_br(small, on_stack, on_heap);
+    b.position_at_end(on_stack);
+    b.memset(stack, Type::i8(ctx).const_int(0), bytes, 16);
+    b.br(lanes_ready);
+    b.position_at_end(on_heap);
+    let heap = b.call(calloc, &[total, esize]);
+    b.br(lanes_ready);
+    b.position_at_end(lanes_ready);
+    let buf = b.phi(ptr, "lanes");
+    buf.add_incoming(stack, on_stack);
+    buf.add_incoming(heap, on_heap);
     let dx = |b: &Builder, k: Value| b.gep(elem, buf, b.mul(k, xstride));
     let dy = |b: &Builder, k: Value| b.gep(elem, buf, b.add(xlanes, b.mul(k, ystride)));
     let lanes_len = b.mul(b.add(xlanes, b.mul(wv, ystride)), esize);
@@ -423,10 +448,21 @@ fn build(
         (None, Some(h)) => reverse(&b, h),
         (None, None) => unreachable!("a strategy uses a mode"),
     }
+    let (release, done) = (
+        jac.append_block(ctx, "jac.free"),
+        jac.append_block(ctx, "jac.ret"),
+    );
+    b.cond_br(small, done, release);
+    b.position_at_end(release);
     b.call(free, &[buf]);
+    b.br(done);
+    b.position_at_end(done);
     b.ret_void();
     jac
 }
+
+/// Bytes of lanes (and the saved output) that `FN_jac` keeps on its stack.
+const STACK_LANES: u64 = 4096;
 
 /// `FN_jac`'s C prototype, with what its arguments are.
 fn declarations(

@@ -2098,7 +2098,7 @@ fn jacobian_mode_by_forward_chunks_or_reverse_rows() {
             "{h}"
         );
         let out = run_with_driver(dir.path(), "jacobian_main.c", &[&obj]);
-        assert!(out.contains("5418 checks, 0 failed"), "{flags}: {out}");
+        assert!(out.contains("70488 checks, 0 failed"), "{flags}: {out}");
         let o = adc(&[
             "grad",
             bc.to_str().unwrap(),
@@ -2205,4 +2205,40 @@ fn rust_jacobian_of_a_layer() {
     let out = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{out}");
     assert!(out.contains("1578 checks, 0 failed"), "{out}");
+}
+
+/// Bundle adjustment (test-ir/c/ba.c, ADBench's objective): one
+/// observation's 2 x 15 Jacobian of the reprojection error by `--mode
+/// jacobian` (reverse rows, width 2, and forward columns), with the
+/// feature marked const, against central differences and each other, at
+/// rotations of several sizes and none (test-ir/c/ba_main.c).
+#[test]
+fn bundle_adjustment_jacobian_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("c", "ba.c", "");
+    let cols = dir.path().join("cols.bc");
+    let obj = dir.path().join("ba.o");
+    let steps: [(&str, &Path, &Path, &[&str]); 2] = [
+        ("ba_reproj_rows", &bc, &cols, &["--jacobian-by", "forward"]),
+        ("ba_reproj", &cols, &obj, &["--width", "2"]),
+    ];
+    for (f, input, output, extra) in steps {
+        let mut args = vec![
+            "grad",
+            input.to_str().unwrap(),
+            "-f",
+            f,
+            "--mode",
+            "jacobian",
+            "--activity",
+            "dup,const,dup",
+            "-o",
+            output.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = adc(&args);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+    }
+    let out = run_with_driver(dir.path(), "ba_main.c", &[&obj]);
+    assert!(out.contains("732 checks, 0 failed"), "{out}");
 }

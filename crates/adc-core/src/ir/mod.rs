@@ -866,6 +866,10 @@ impl Type {
             }
         }
     }
+    /// `[len x elem]`.
+    pub fn array(elem: Type, len: u64) -> Type {
+        Type(unsafe { LLVMArrayType2(elem.0, len) })
+    }
     /// A function type `ret (params...)`.
     pub fn function(ret: Type, params: &[Type]) -> Type {
         let mut p: Vec<_> = params.iter().map(|t| t.0).collect();
