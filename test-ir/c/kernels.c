@@ -278,3 +278,17 @@ double bits_through_call(double x, double y) {
 /* pow's partials at the edges: x = 0 (the result 0 or 1: the second pow
  * call), y = 0 (the guard), and normal results (r/x). */
 double pow_edges(double x, double y) { return pow(x, y) + pow(x, 3.0) * y; }
+
+/* sin and cos of the same angle (either order), and sinh and cosh, in a
+ * loop: each partial is the other call's result (rules/siblings.rs). */
+double trig_pairs(double x, double y) {
+  double s = 0;
+  for (int i = 1; i <= 3; i++) {
+    double a = x * i + y;
+    double c = cos(a), sn = sin(a);
+    double b = y * i - x;
+    double sb = sin(b), cb = cos(b);
+    s += c * sn * i + sb / (2 + cb) + sinh(0.3 * a) * cosh(0.3 * a);
+  }
+  return s;
+}

@@ -234,3 +234,19 @@ pub extern "C" fn bits_through_call(x: f64, y: f64) -> f64 {
 pub extern "C" fn pow_edges(x: f64, y: f64) -> f64 {
     x.powf(y) + x.powf(3.0) * y
 }
+
+/// sin and cos of the same angle (either order), sinh and cosh, in a loop
+/// (see kernels.c).
+#[no_mangle]
+pub extern "C" fn trig_pairs(x: f64, y: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 1..=3 {
+        let fi = i as f64;
+        let a = x * fi + y;
+        let (c, sn) = (a.cos(), a.sin());
+        let b = y * fi - x;
+        let (sb, cb) = (b.sin(), b.cos());
+        s += c * sn * fi + sb / (2.0 + cb) + (0.3 * a).sinh() * (0.3 * a).cosh();
+    }
+    s
+}

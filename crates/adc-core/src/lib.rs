@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod check;
+pub mod checkpoint;
 pub mod enzyme;
 pub mod error;
 pub mod forward;

@@ -397,6 +397,16 @@ impl<'s> TangentBuilder<'s> {
                         Expr::Num(x) if *x == 0.0 => continue,
                         Expr::Num(x) if *x == 1.0 => dx,
                         Expr::Num(x) if *x == -1.0 => self.b.fneg(dx),
+                        // (A partial another call computed before: its value.)
+                        p if crate::rules::siblings::sibling(inst, p, true).is_some() => {
+                            let (s, negate) =
+                                crate::rules::siblings::sibling(inst, p, true).expect("a sibling");
+                            let mut d = self.primal(s).without_poison_lanes();
+                            if negate {
+                                d = self.b.fneg(d);
+                            }
+                            partial_term(&self.b, needs_strong_zero(p, ops), d, dx)
+                        }
                         p => {
                             let d = emit(p, &env).map_err(|e| AdcError::unsupported(inst, e))?;
                             partial_term(&self.b, needs_strong_zero(p, ops), d, dx)

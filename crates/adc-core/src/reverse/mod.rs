@@ -1675,9 +1675,11 @@ impl<'s> AdjointBuilder<'s> {
             Rule::Partials { partials, .. } => {
                 let mut args = Vec::with_capacity(ops.len());
                 let mut used = Vec::new();
+                // (A partial another call computed: that call's value.)
+                let sibling = |p: &Expr| crate::rules::siblings::sibling(inst, p, false);
                 for (i, p) in partials.iter().enumerate() {
                     if let Some(p) = p {
-                        if self.has_adjoint(ops[i]) {
+                        if self.has_adjoint(ops[i]) && sibling(p).is_none() {
                             p.args_used(&mut used);
                         }
                     }
@@ -1691,8 +1693,9 @@ impl<'s> AdjointBuilder<'s> {
                     });
                 }
                 let uses_r = partials.iter().enumerate().any(|(i, p)| {
-                    p.as_ref()
-                        .is_some_and(|p| p.uses_result() && self.has_adjoint(ops[i]))
+                    p.as_ref().is_some_and(|p| {
+                        p.uses_result() && self.has_adjoint(ops[i]) && sibling(p).is_none()
+                    })
                 });
                 let result = if uses_r {
                     Some(self.rev_value(Need::Primal(inst), local)?)
@@ -1708,6 +1711,14 @@ impl<'s> AdjointBuilder<'s> {
                         Expr::Num(x) if *x == 0.0 => continue,
                         Expr::Num(x) if *x == 1.0 => r_bar,
                         Expr::Num(x) if *x == -1.0 => self.b.fneg(r_bar),
+                        p if sibling(p).is_some() => {
+                            let (s, negate) = sibling(p).expect("a sibling");
+                            let mut d = self.rev_value(Need::Primal(s), local)?;
+                            if negate {
+                                d = self.b.fneg(d);
+                            }
+                            partial_term(&self.b, needs_strong_zero(p, &ops), d, r_bar)
+                        }
                         p => {
                             let env = ExprEnv {
                                 builder: &self.b,

@@ -233,6 +233,10 @@ impl AdjointBuilder<'_> {
                         if p.is_zero() || !ops.get(i).is_some_and(|o| self.has_adjoint(*o)) {
                             continue;
                         }
+                        if let Some((s, _)) = crate::rules::siblings::sibling(inst, p, false) {
+                            out.push(Need::Primal(s));
+                            continue;
+                        }
                         let mut used = Vec::new();
                         p.args_used(&mut used);
                         out.extend(used.into_iter().map(|j| Need::Primal(ops[j])));

@@ -15,6 +15,7 @@ pub mod custom;
 pub mod emit;
 pub mod expr;
 pub mod runtime;
+pub mod siblings;
 pub mod special;
 pub mod table;
 
