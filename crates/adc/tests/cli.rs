@@ -2274,3 +2274,43 @@ fn fft_in_place_in_both_modes() {
         assert!(out.contains("14507 checks, 0 failed"), "{flags}: {out}");
     }
 }
+
+/// An ODE integrated by RK4 (test-ir/c/ode.c, the 2-D Brusselator): its
+/// right-hand side is a callee in split mode, four calls per step, whose
+/// loop-invariant values are kept once per loop execution; the gradient in
+/// the parameters and the initial state and the forward derivative against
+/// central differences, clang -O2 and -O0 input, with and without adc's
+/// cleanup (test-ir/c/ode_main.c).
+#[test]
+fn ode_runge_kutta_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flags, cleanup) in [("", true), ("-O0", true), ("", false)] {
+        let bc = bitcode("c", "ode.c", flags);
+        let grad = dir.path().join("grad.bc");
+        let obj = dir.path().join("ode.o");
+        for (mode, input, output) in [("reverse", &bc, &grad), ("forward", &grad, &obj)] {
+            let mut args = vec![
+                "grad",
+                input.to_str().unwrap(),
+                "-f",
+                "brusselator_rk4",
+                "--activity",
+                "const,const,const,const,dup,dup,const",
+                "--mode",
+                mode,
+                "-o",
+                output.to_str().unwrap(),
+            ];
+            if !cleanup {
+                args.push("--no-opt");
+            }
+            let o = adc(&args);
+            assert!(o.status.success(), "{mode} {flags}: {}", stderr(&o));
+        }
+        let out = run_with_driver(dir.path(), "ode_main.c", &[&obj]);
+        assert!(
+            out.contains("39 checks, 0 failed"),
+            "{flags} {cleanup}: {out}"
+        );
+    }
+}

@@ -1328,10 +1328,8 @@ impl AdjointBuilder<'_> {
     /// instead of once per iteration. The exit's reverse block pops it into a
     /// slot that the loop's reverse blocks read. Repeated until no need
     /// moves, so a value invariant in a loop nest leaves every level.
+    /// (Split mode too: the slots are the reverse function's own.)
     fn plan_hoisting(&mut self) {
-        if self.aug.is_some() {
-            return; // split mode keeps no frame across its reverse function's blocks
-        }
         let def_block = |n: &Need| match n {
             Need::Primal(v) | Need::Shadow(v) => Some(v.parent_block()),
             _ => None,
