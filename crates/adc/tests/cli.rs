@@ -511,6 +511,12 @@ fn a_const_float_input_gives_a_gradient_without_tape() {
     ]);
     let stats = String::from_utf8_lossy(&o.stdout);
     assert!(stats.contains("bytes per execution"), "{stats}");
+    // (Why each value is kept: whose partial reads it, why not recomputed.)
+    assert!(
+        stats.contains("needed by the partials of `")
+            && stats.contains("a phi (which value it took is not recomputed)"),
+        "{stats}"
+    );
 }
 
 /// Every tape byte is freed and every access is in bounds, under memcheck.

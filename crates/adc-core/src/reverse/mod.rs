@@ -792,6 +792,49 @@ impl<'s> AdjointBuilder<'s> {
         ))
     }
 
+    /// For `--stats`: why a value is on the tape (what its reverse needs
+    /// it for, and why the reverse sweep cannot recompute it).
+    fn why_taped(&self, n: Need) -> String {
+        let Need::Primal(v) = n else {
+            return String::new();
+        };
+        let why = match v.opcode() {
+            Some(LLVMOpcode::LLVMLoad) if self.aug.is_some() => {
+                "a load, and split mode reverses in another function"
+            }
+            Some(LLVMOpcode::LLVMLoad) => "a load of memory that may change before the reverse",
+            Some(LLVMOpcode::LLVMCall) => "a call's result (calls are not run twice)",
+            Some(LLVMOpcode::LLVMPHI) => "a phi (which value it took is not recomputed)",
+            _ => "recomputing it would need operands that are not kept",
+        };
+        // Whose partial reads it: its own (exp's is its result), or a user's.
+        let reads = |u: Value, own: bool| match Self::rule_of(u) {
+            Some(Rule::Partials { partials, .. }) => {
+                let ops = Self::rule_operands(u);
+                partials.iter().flatten().any(|p| {
+                    let mut used = Vec::new();
+                    p.args_used(&mut used);
+                    (own && p.uses_result()) || used.iter().any(|j| ops.get(*j) == Some(&v))
+                })
+            }
+            _ => false,
+        };
+        let user = if self.is_reversed(v) && reads(v, true) {
+            "needed by its own partial; ".to_string()
+        } else {
+            v.users()
+                .into_iter()
+                .find(|u| u.is_instruction() && self.is_reversed(*u) && reads(*u, false))
+                .map(|u| {
+                    let text = u.print();
+                    let short: String = text.trim().chars().take(40).collect();
+                    format!("needed by the partials of `{short}...`; ")
+                })
+                .unwrap_or_default()
+        };
+        format!("  [{user}{why}]")
+    }
+
     fn adjoint_slot(&mut self, v: Value) -> Value {
         if let Some(s) = self.adjoint.get(&v) {
             return *s;
@@ -1208,7 +1251,10 @@ impl<'s> AdjointBuilder<'s> {
             let (t, fns) = self.tape.as_ref().expect("tape");
             let len = Type::i64(ctx).const_int(size as i64);
             let p = self.b.call(fns.push, &[*t, len]);
-            let what: Vec<String> = layout.iter().map(|(n, _)| n.describe()).collect();
+            let what: Vec<String> = layout
+                .iter()
+                .map(|(n, _)| format!("{}{}", n.describe(), self.why_taped(*n)))
+                .collect();
             self.stats.pushed_values.push((bb.label(), what));
             for (n, off) in layout {
                 let v = self.forward_value(n)?;
