@@ -3,7 +3,8 @@
 //! CBLAS derivative rules (src/rules/blas_rules.c, linked by rules/blas.rs
 //! into modules that call those routines) and the stack switch of
 //! derivatives of recursive functions (src/ir/stack_switch.c, linked by
-//! ir/stack_switch.rs).
+//! ir/stack_switch.rs), and the run-time checkpointing schedule
+//! (src/checkpoint/revolve.c).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,6 +17,7 @@ fn main() {
     for (src, ll) in [
         ("src/rules/blas_rules.c", "blas_rules.ll"),
         ("src/ir/stack_switch.c", "stack_switch.ll"),
+        ("src/checkpoint/revolve.c", "revolve.ll"),
     ] {
         println!("cargo:rerun-if-changed={src}");
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(ll);

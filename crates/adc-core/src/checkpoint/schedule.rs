@@ -311,4 +311,51 @@ mod tests {
         assert_eq!(forward_steps(3, 2), 2);
         assert_eq!(forward_steps(6, 2), 8);
     }
+
+    /// revolve.c, run through the JIT, gives the same actions as
+    /// [`offline`] (its action codes and operand fields as the C says).
+    #[test]
+    fn the_run_time_schedule_is_the_offline_one() {
+        use inkwell::context::Context;
+        use inkwell::memory_buffer::MemoryBuffer;
+        let ctx = Context::create();
+        let buf = MemoryBuffer::create_from_memory_range_copy(
+            crate::checkpoint::RUNTIME_IR.as_bytes(),
+            "revolve",
+        );
+        let module = ctx.create_module_from_ir(buf).expect("revolve.ll parses");
+        let jit = crate::jit::Jit::new(&module).expect("jit");
+        type Init = extern "C" fn(*mut i64, i64, i64);
+        type Next = extern "C" fn(*mut i64) -> i32;
+        let init: Init = unsafe { std::mem::transmute(jit.address("adc_revolve_init").unwrap()) };
+        let next: Next = unsafe { std::mem::transmute(jit.address("adc_revolve_next").unwrap()) };
+        let run = |steps: u64, snaps: usize| -> Vec<Action> {
+            // (Larger than struct adc_revolve.)
+            let mut st = vec![0i64; 4096];
+            init(st.as_mut_ptr(), steps as i64, snaps as i64);
+            let mut out = Vec::new();
+            loop {
+                let code = next(st.as_mut_ptr());
+                let (a, b, slot) = (st[0] as u64, st[1] as u64, st[2] as usize);
+                out.push(match code {
+                    1 => Action::Advance { from: a, to: b },
+                    2 => Action::Store { slot, step: b },
+                    3 => Action::Restore { slot, step: a },
+                    4 => Action::Free { slot },
+                    5 => Action::Turn { step: b },
+                    6 => break,
+                    c => panic!("action code {c}"),
+                });
+            }
+            out
+        };
+        for s in 1..=8usize {
+            for t in 0..=120u64 {
+                assert_eq!(run(t, s), offline(t, s).actions, "T {t} s {s}");
+            }
+        }
+        for (t, s) in [(1000, 3), (10_000, 8), (100_000, 16)] {
+            assert_eq!(run(t, s), offline(t, s).actions, "T {t} s {s}");
+        }
+    }
 }
