@@ -95,15 +95,9 @@ pub fn jacobians(module: &Module, opts: &Options, strategy: Strategy) -> Result<
     }
     let w = opts.width;
     let derivative = |name: &str, mode: Mode| -> Option<Function> {
-        let suffix = match mode {
-            Mode::Forward if w > 1 => format!("_fwd{w}"),
-            Mode::Forward => "_fwd".into(),
-            Mode::Reverse if w > 1 => format!("_grad{w}"),
-            Mode::Reverse => "_grad".into(),
-        };
         strategy
             .uses(mode)
-            .then(|| get_function(m, &format!("{name}{suffix}")).expect("generated"))
+            .then(|| get_function(m, &crate::derivative_name(name, mode, w)).expect("generated"))
     };
     for t in &opts.targets {
         let f = get_function(m, &t.name).expect("differentiated");

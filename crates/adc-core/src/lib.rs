@@ -75,6 +75,17 @@ pub struct Output {
     pub lowered_call_sites: usize,
 }
 
+/// The public name of `name`'s derivative: `FN_fwd`, `FN_grad`, and with
+/// N > 1 tangents or seeds per call `FN_fwdN`, `FN_gradN`.
+pub fn derivative_name(name: &str, mode: Mode, width: u32) -> String {
+    match mode {
+        Mode::Forward if width > 1 => format!("{name}_fwd{width}"),
+        Mode::Forward => format!("{name}_fwd"),
+        Mode::Reverse if width > 1 => format!("{name}_grad{width}"),
+        Mode::Reverse => format!("{name}_grad"),
+    }
+}
+
 /// Differentiate the requested functions of `module` in place, adding the
 /// derivative functions, and replace Enzyme-style call sites (see [`enzyme`]);
 /// with no targets it only does the latter. The module passes the LLVM
@@ -120,13 +131,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             Some(list) => signature::parse_activity(*f, list)?,
             None => signature::default_activity(*f),
         };
-        let suffix = match opts.mode {
-            Mode::Forward if opts.width > 1 => format!("_fwd{}", opts.width),
-            Mode::Forward => "_fwd".into(),
-            Mode::Reverse if opts.width > 1 => format!("_grad{}", opts.width),
-            Mode::Reverse => "_grad".into(),
-        };
-        let name = format!("{}{suffix}", t.name);
+        let name = derivative_name(&t.name, opts.mode, opts.width);
         if get_function(m, &name).is_some() {
             return Err(AdcError::Usage(format!(
                 "the module already has a function named `{name}`"

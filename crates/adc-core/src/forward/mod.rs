@@ -393,14 +393,14 @@ impl<'s> TangentBuilder<'s> {
                     let (Some(p), Some(dx)) = (p, ops.get(i).and_then(|o| self.tangent(*o))) else {
                         continue;
                     };
+                    // (A partial another call computed before: its value.)
+                    let sibling = crate::rules::siblings::sibling(inst, p, true);
                     let term = match p {
                         Expr::Num(x) if *x == 0.0 => continue,
                         Expr::Num(x) if *x == 1.0 => dx,
                         Expr::Num(x) if *x == -1.0 => self.b.fneg(dx),
-                        // (A partial another call computed before: its value.)
-                        p if crate::rules::siblings::sibling(inst, p, true).is_some() => {
-                            let (s, negate) =
-                                crate::rules::siblings::sibling(inst, p, true).expect("a sibling");
+                        p if sibling.is_some() => {
+                            let (s, negate) = sibling.expect("a sibling");
                             let mut d = self.primal(s).without_poison_lanes();
                             if negate {
                                 d = self.b.fneg(d);

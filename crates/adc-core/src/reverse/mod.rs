@@ -1722,10 +1722,16 @@ impl<'s> AdjointBuilder<'s> {
                 let mut args = Vec::with_capacity(ops.len());
                 let mut used = Vec::new();
                 // (A partial another call computed: that call's value.)
-                let sibling = |p: &Expr| crate::rules::siblings::sibling(inst, p, false);
+                let siblings: Vec<_> = partials
+                    .iter()
+                    .map(|p| {
+                        p.as_ref()
+                            .and_then(|p| crate::rules::siblings::sibling(inst, p, false))
+                    })
+                    .collect();
                 for (i, p) in partials.iter().enumerate() {
                     if let Some(p) = p {
-                        if self.has_adjoint(ops[i]) && sibling(p).is_none() {
+                        if self.has_adjoint(ops[i]) && siblings[i].is_none() {
                             p.args_used(&mut used);
                         }
                     }
@@ -1740,7 +1746,7 @@ impl<'s> AdjointBuilder<'s> {
                 }
                 let uses_r = partials.iter().enumerate().any(|(i, p)| {
                     p.as_ref().is_some_and(|p| {
-                        p.uses_result() && self.has_adjoint(ops[i]) && sibling(p).is_none()
+                        p.uses_result() && self.has_adjoint(ops[i]) && siblings[i].is_none()
                     })
                 });
                 let result = if uses_r {
@@ -1757,8 +1763,8 @@ impl<'s> AdjointBuilder<'s> {
                         Expr::Num(x) if *x == 0.0 => continue,
                         Expr::Num(x) if *x == 1.0 => r_bar,
                         Expr::Num(x) if *x == -1.0 => self.b.fneg(r_bar),
-                        p if sibling(p).is_some() => {
-                            let (s, negate) = sibling(p).expect("a sibling");
+                        p if siblings[i].is_some() => {
+                            let (s, negate) = siblings[i].expect("a sibling");
                             let mut d = self.rev_value(Need::Primal(s), local)?;
                             if negate {
                                 d = self.b.fneg(d);
