@@ -379,6 +379,7 @@ impl Build {
                 optimize: true,
                 width,
                 type_hint: None,
+                checkpoints: Vec::new(),
             };
             let out = if run == Run::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)

@@ -4,7 +4,7 @@
 //! into modules that call those routines) and the stack switch of
 //! derivatives of recursive functions (src/ir/stack_switch.c, linked by
 //! ir/stack_switch.rs), and the run-time checkpointing schedule
-//! (src/checkpoint/revolve.c).
+//! and its snapshots (src/checkpoint/snapshots.c, which includes revolve.c).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,9 +17,12 @@ fn main() {
     for (src, ll) in [
         ("src/rules/blas_rules.c", "blas_rules.ll"),
         ("src/ir/stack_switch.c", "stack_switch.ll"),
-        ("src/checkpoint/revolve.c", "revolve.ll"),
+        ("src/checkpoint/snapshots.c", "checkpoint.ll"),
     ] {
         println!("cargo:rerun-if-changed={src}");
+        if src.ends_with("snapshots.c") {
+            println!("cargo:rerun-if-changed=src/checkpoint/revolve.c");
+        }
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(ll);
         let status = Command::new(&clang)
             .args(["-O2", "-w", "-S", "-emit-llvm", "-fno-ident", src, "-o"])

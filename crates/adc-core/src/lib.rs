@@ -54,6 +54,8 @@ pub struct Options {
     pub width: u32,
     /// `--type-hint`: what copies hold when the type analysis cannot tell.
     pub type_hint: Option<reverse::TypeHint>,
+    /// `--checkpoint`: loops whose reverse follows a binomial schedule.
+    pub checkpoints: Vec<checkpoint::Request>,
 }
 
 /// A function adc generated, with its C declarations.
@@ -73,6 +75,8 @@ pub struct Output {
     pub tape_stats: Vec<reverse::TapeStats>,
     /// Enzyme-style call sites replaced (`__enzyme_autodiff`, `__enzyme_fwddiff`).
     pub lowered_call_sites: usize,
+    /// One line per checkpointed loop (`--stats`).
+    pub checkpoints: Vec<String>,
 }
 
 /// The public name of `name`'s derivative: `FN_fwd`, `FN_grad`, and with
@@ -110,12 +114,22 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         }
     }
     prepare(module, &wanted)?;
+    let mut out = Output::default();
+    if !opts.checkpoints.is_empty() {
+        if opts.mode != Mode::Reverse || opts.width > 1 {
+            return Err(AdcError::Usage(
+                "--checkpoint is for reverse mode with one seed per call (its schedule runs the \
+                 loop's reverse; forward mode keeps no tape)"
+                    .into(),
+            ));
+        }
+        out.checkpoints = checkpoint::prepare(m, &wanted, &opts.checkpoints)?;
+    }
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
     let mut reverse = reverse::ReverseSynth::new(m, ctx);
     reverse.type_hint = opts.type_hint.clone();
     forward.type_hint = opts.type_hint.clone();
-    let mut out = Output::default();
     // Public functions whose derivative recurses: they run on a larger stack.
     let mut deep = Vec::new();
     if opts.width == 0 {
@@ -227,6 +241,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         }
     }
     ir::stack_switch::unmark(m);
+    checkpoint::finish(m);
     ir::metadata::strip_lane_objects(m);
     ir::iteration_count::resolve(m);
     verify(module)?;

@@ -162,6 +162,14 @@ enum Command {
         /// overrides what the code says.
         #[arg(long, value_parser = parse_hint)]
         type_hint: Option<adc_core::reverse::TypeHint>,
+        /// Reverse mode: reverse loop LOOP by binomial checkpointing with S
+        /// snapshots of its state instead of a tape of every iteration
+        /// (repeatable). LOOP is FUNCTION:INDEX (loops counted from 0 in
+        /// the order of their headers) or FILE:LINE (where the loop starts);
+        /// without =S, the fewest snapshots with which each iteration runs
+        /// at most three times forward, chosen at run time.
+        #[arg(long, value_name = "LOOP[=S]")]
+        checkpoint: Vec<adc_core::checkpoint::Request>,
     },
 }
 
@@ -225,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
                 optimize: true,
                 width: 1,
                 type_hint,
+                checkpoints: Vec::new(),
             };
             let out = adc_core::differentiate(&module, &opts)?;
             module_io::write(&module, &output)?;
@@ -314,6 +323,7 @@ fn run(cli: Cli) -> Result<()> {
             jacobian_by,
             stats,
             type_hint,
+            checkpoint,
         } => {
             let width = width.unwrap_or(if mode == Mode::Jacobian { 4 } else { 1 });
             if activity.len() > functions.len() {
@@ -358,6 +368,7 @@ fn run(cli: Cli) -> Result<()> {
                 optimize: !no_opt,
                 width,
                 type_hint,
+                checkpoints: checkpoint,
             };
             let out = if mode == Mode::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)?
@@ -392,6 +403,9 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("adc: generated {}", g.c_prototype);
             }
             if stats {
+                for c in &out.checkpoints {
+                    println!("{c}");
+                }
                 print_stats(&out.tape_stats);
             }
             Ok(())

@@ -23,6 +23,7 @@ fn check(lang: &str, file: &str, mode: adc_core::Mode) {
         optimize: true,
         width: 1,
         type_hint: None,
+        checkpoints: Vec::new(),
     };
     let out = adc_core::differentiate(&module, &opts).unwrap();
     let (name, proto, want) = match mode {
@@ -115,6 +116,7 @@ fn finite_differences_converge_at_their_order_on_besselj() {
         optimize: true,
         width: 1,
         type_hint: None,
+        checkpoints: Vec::new(),
     };
     adc_core::differentiate(&module, &opts).unwrap();
     let jit = adc_core::jit::Jit::new(&module).unwrap();

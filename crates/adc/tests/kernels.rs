@@ -336,6 +336,7 @@ fn run_kernel(
             optimize: true,
             width: w,
             type_hint: None,
+            checkpoints: Vec::new(),
         };
         adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
     }

@@ -42,6 +42,7 @@ fn main() -> Result<()> {
             optimize: true,
             width: 1,
             type_hint: None,
+            checkpoints: Vec::new(),
         };
         adc_core::differentiate(&module, &opts)?;
     }

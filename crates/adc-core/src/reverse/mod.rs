@@ -38,6 +38,7 @@ use crate::analysis::activity::{underlying_alloca, HeapFn};
 use crate::analysis::memory::MemoryWrites;
 use crate::analysis::types::{MemoryType, TypeAnalysis};
 use crate::analysis::{ActivityAnalysis, ControlFlowGraph, DominatorTree, LoopAnalysis};
+use crate::checkpoint::driver as checkpoint;
 use crate::error::{AdcError, Result};
 use crate::ir::clone::{zeroed_shadow_alloca, PrimalMap};
 use crate::ir::constant_tables::{
@@ -413,9 +414,11 @@ fn is_lifetime_marker(inst: Value) -> bool {
 }
 
 /// A call of an adc-runtime routine (see [`crate::rules::runtime`]).
+/// A checkpointed loop's call (checkpoint/) is called like one: its
+/// forward sweep returns a context the reverse sweep takes.
 fn is_runtime_call(inst: Value) -> bool {
     inst.called_function()
-        .is_some_and(|f| is_runtime_routine(&f.name()))
+        .is_some_and(|f| is_runtime_routine(&f.name()) || checkpoint::is_loop(f))
 }
 
 struct AdjointBuilder<'s> {
@@ -2117,7 +2120,11 @@ impl<'s> AdjointBuilder<'s> {
     /// the reverse sweep hands to `_vjp`.
     fn forward_runtime_call(&mut self, inst: Value) {
         let callee = inst.called_function().expect("direct call");
-        let aug = runtime_form(callee, RuntimeForm::Aug);
+        let aug = if checkpoint::is_loop(callee) {
+            checkpoint::aug_of(callee)
+        } else {
+            runtime_form(callee, RuntimeForm::Aug)
+        };
         let args: Vec<Value> = inst.call_args().iter().map(|a| self.primal(*a)).collect();
         let t = self.b.call(aug, &args);
         self.call_tapes.insert(inst, t);
@@ -2131,7 +2138,19 @@ impl<'s> AdjointBuilder<'s> {
         local: &mut IndexMap<Need, Value>,
     ) -> Result<()> {
         let callee = inst.called_function().expect("direct call");
-        let vjp = runtime_form(callee, RuntimeForm::Vjp);
+        let vjp = if checkpoint::is_loop(callee) {
+            // Its reverse sweep turns with the iteration's gradient.
+            let shadowed: Vec<bool> = inst
+                .call_args()
+                .iter()
+                .map(|a| a.ty().is_pointer() && self.activity.is_varied(*a))
+                .collect();
+            let acts = checkpoint::step_activity(callee, &shadowed);
+            let (g, _) = self.synth.gradient_of(checkpoint::step_of(callee), &acts);
+            checkpoint::reverse_sweep(callee, &acts, g)
+        } else {
+            runtime_form(callee, RuntimeForm::Vjp)
+        };
         let mut args = Vec::new();
         for a in inst.call_args() {
             args.push(self.rev_value(Need::Primal(a), local)?);

@@ -113,6 +113,7 @@ impl AdjointBuilder<'_> {
                 && !tape::is_block_fn(f)
                 && lookup_callee(f).is_none()
                 && crate::rules::custom::reverse_rule(f).is_none()
+                && !crate::checkpoint::driver::is_loop(f)
                 && HeapFn::of(inst).is_none()
         })
     }

@@ -1,0 +1,1068 @@
+//! A loop taken out of its function, one iteration per call, so that its
+//! reverse can follow a checkpointing schedule (`--checkpoint`).
+//!
+//! The loop of function `f` becomes a call `f.ckpt.N(state, pointers...,
+//! integers..., T)`. `state` is a stack object of `f` with the loop's
+//! header values (its phis), the other numbers it reads from outside (a
+//! coefficient, a splat of one), the values it hands to the code after it,
+//! and the number of the exit it took. `f.ckpt.N` runs the loop by calling
+//! `f.ckpt.N.step` (one iteration: 0 to go on, the exit's number to stop)
+//! until it stops, so the primal means what it meant. Reverse mode does not
+//! call it: the call has a forward and a reverse form like an adc-runtime
+//! routine's (`aug`: the schedule's forward sweep, which returns its
+//! context; `vjp`: its reverse sweep, made per activity by [`super::driver`]).
+//!
+//! The forward sweep runs `f.ckpt.N.probe`, the iteration with a check
+//! before each store that the bytes it writes are in the hull of what the
+//! loop wrote through the same base pointer (snapshots.c). A store whose
+//! base is not one pointer from outside the loop, or a call that may write
+//! memory adc does not see, is refused: a snapshot must hold everything an
+//! iteration changes.
+
+use super::Request;
+use crate::analysis::{loops::SimpleLoop, ControlFlowGraph, DominatorTree, LoopAnalysis};
+use crate::error::{AdcError, Result};
+use crate::ir::clone::PrimalMap;
+use crate::ir::debug_loc::SourceLoc;
+use crate::ir::{add_function, get_or_declare, Block, Builder, Function, Type, Value};
+use indexmap::{IndexMap, IndexSet};
+use llvm_sys::core::*;
+use llvm_sys::LLVMIntPredicate::*;
+use llvm_sys::LLVMOpcode::{self, *};
+
+/// On `f.ckpt.N`: the number of snapshots (0: chosen at run time).
+pub const LOOP_ATTR: &str = "adc.checkpoint";
+/// On `f.ckpt.N`: its step, probe and forward-sweep functions, where the
+/// loop is, and how many base pointers the probe checks.
+pub const STEP_ATTR: &str = "adc.checkpoint.step";
+pub const AUG_ATTR: &str = "adc.checkpoint.aug";
+pub const WHERE_ATTR: &str = "adc.checkpoint.where";
+
+/// A loop of `f` in loop-simplify form, with its name for `--checkpoint`.
+pub struct NamedLoop {
+    pub index: usize,
+    pub header: Block,
+    /// `file:line` of the loop's start (from `!llvm.loop`, else the header).
+    pub location: Option<String>,
+}
+
+/// The loops of `f` adc can name, in the order of their headers.
+pub fn loops_of(f: Function) -> Vec<NamedLoop> {
+    let cfg = ControlFlowGraph::compute(f);
+    let loops = LoopAnalysis::compute(&cfg);
+    let mut out = Vec::new();
+    for b in f.blocks() {
+        if let Some(l) = loops.simple_loop(b) {
+            out.push(NamedLoop {
+                index: out.len(),
+                header: b,
+                location: loop_location(l),
+            });
+        }
+    }
+    out
+}
+
+/// The start of the loop as `!llvm.loop` records it (clang and rustc with
+/// debug info), else the first located instruction of its header.
+fn loop_location(l: &SimpleLoop) -> Option<String> {
+    if let Some(loc) = l.latch.terminator().and_then(llvm_loop_start) {
+        return Some(loc);
+    }
+    l.header
+        .instructions()
+        .into_iter()
+        .find_map(SourceLoc::of)
+        .map(|s| format!("{}:{}", s.file, s.line))
+}
+
+fn llvm_loop_start(term: Value) -> Option<String> {
+    unsafe {
+        let kind = LLVMGetMDKindIDInContext(
+            LLVMGetModuleContext(term.parent_function().module()),
+            c"llvm.loop".as_ptr(),
+            9,
+        );
+        let md = LLVMGetMetadata(term.0, kind);
+        if md.is_null() {
+            return None;
+        }
+        let n = LLVMGetMDNodeNumOperands(md) as usize;
+        let mut ops = vec![std::ptr::null_mut(); n];
+        LLVMGetMDNodeOperands(md, ops.as_mut_ptr());
+        for op in ops.into_iter().skip(1) {
+            if op.is_null() {
+                continue;
+            }
+            let m = LLVMValueAsMetadata(op);
+            if !matches!(
+                llvm_sys::debuginfo::LLVMGetMetadataKind(m),
+                llvm_sys::debuginfo::LLVMMetadataKind::LLVMDILocationMetadataKind
+            ) {
+                continue;
+            }
+            let line = llvm_sys::debuginfo::LLVMDILocationGetLine(m);
+            let scope = llvm_sys::debuginfo::LLVMDILocationGetScope(m);
+            let file = llvm_sys::debuginfo::LLVMDIScopeGetFile(scope);
+            let mut len = 0u32;
+            let p = if file.is_null() {
+                std::ptr::null()
+            } else {
+                llvm_sys::debuginfo::LLVMDIFileGetFilename(file, &mut len)
+            };
+            let name = if p.is_null() {
+                String::new()
+            } else {
+                String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len as usize))
+                    .into_owned()
+            };
+            return Some(format!("{name}:{line}"));
+        }
+        None
+    }
+}
+
+/// `name:K` and, where known, `file:line` of each loop, for messages.
+fn loop_list(fs: &[Function]) -> String {
+    let mut out = Vec::new();
+    for f in fs {
+        for l in loops_of(*f) {
+            match &l.location {
+                Some(loc) => out.push(format!("{}:{} (at {loc})", f.name(), l.index)),
+                None => out.push(format!("{}:{}", f.name(), l.index)),
+            }
+        }
+    }
+    if out.is_empty() {
+        "the functions differentiated have no loops adc can checkpoint".into()
+    } else {
+        format!("loops: {}", out.join(", "))
+    }
+}
+
+/// The loop `req` names among the loops of `targets`.
+fn find(targets: &[Function], req: &Request) -> Result<(Function, Block, String)> {
+    let (head, tail) = req.name.rsplit_once(':').ok_or_else(|| {
+        AdcError::Usage(format!(
+            "--checkpoint {}: name a loop as FUNCTION:INDEX or FILE:LINE ({})",
+            req.name,
+            loop_list(targets)
+        ))
+    })?;
+    let number: Option<usize> = tail.parse().ok();
+    let mut found = Vec::new();
+    for f in targets {
+        for l in loops_of(*f) {
+            let loc = l.location.clone().unwrap_or_default();
+            let by_index = f.name() == head && number == Some(l.index);
+            let by_line = l.location.as_ref().is_some_and(|loc| {
+                loc.rsplit_once(':').is_some_and(|(file, line)| {
+                    line == tail && (file == head || file.ends_with(&format!("/{head}")))
+                })
+            });
+            if by_index || by_line {
+                let shown = if loc.is_empty() {
+                    format!("{}:{}", f.name(), l.index)
+                } else {
+                    loc
+                };
+                found.push((*f, l.header, shown));
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.pop().expect("one loop")),
+        0 => Err(AdcError::Usage(format!(
+            "--checkpoint {}: no such loop ({})",
+            req.name,
+            loop_list(targets)
+        ))),
+        _ => Err(AdcError::Usage(format!(
+            "--checkpoint {}: names more than one loop; name it as FUNCTION:INDEX ({})",
+            req.name,
+            loop_list(targets)
+        ))),
+    }
+}
+
+/// Take each requested loop out of its function (see the module
+/// documentation). Returns a line per loop for `--stats`.
+pub fn apply(
+    m: llvm_sys::prelude::LLVMModuleRef,
+    targets: &[Function],
+    reqs: &[Request],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (n, req) in reqs.iter().enumerate() {
+        let (f, header, shown) = find(targets, req)?;
+        let cfg = ControlFlowGraph::compute(f);
+        let loops = LoopAnalysis::compute(&cfg);
+        let doms = DominatorTree::compute(&cfg);
+        let l = loops.simple_loop(header).expect("a named loop").clone();
+        let plan = Plan::of(f, &l, &cfg, &doms)?;
+        let name = format!("{}.ckpt.{n}", f.name());
+        plan.build(m, &name, req.snapshots.unwrap_or(0), &shown)?;
+        out.push(format!(
+            "checkpointed loop {shown} ({}:{}): {}, {} base pointer(s) besides its header values",
+            f.name(),
+            loops_of(f).len(),
+            match req.snapshots {
+                Some(s) => format!("{s} snapshots"),
+                None => "snapshots chosen at run time (repetition number 3)".into(),
+            },
+            plan.bases.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// How the loop's trip count follows from its latch test.
+struct TripCount {
+    /// The header phi the latch tests (or its next value).
+    start: Value,
+    bound: Value,
+    /// +1 or -1.
+    step: i64,
+    /// Iterations = max(1, dist + extra), dist = (bound - start) * step.
+    extra: i64,
+    /// Compare as unsigned (zero-extend to i64).
+    unsigned: bool,
+}
+
+struct Plan {
+    f: Function,
+    header: Block,
+    preheader: Block,
+    latch: Block,
+    /// The loop's blocks, then exits that end in `unreachable` (a panic).
+    region: IndexSet<Block>,
+    exit: Block,
+    phis: Vec<Value>,
+    live_ptrs: Vec<Value>,
+    live_ints: Vec<Value>,
+    live_slots: Vec<Value>,
+    escapes: Vec<Value>,
+    exit_phis: Vec<Value>,
+    /// Base pointers of the stores (live-in pointers or globals).
+    bases: IndexSet<Value>,
+    /// Store (or memory intrinsic) -> its base.
+    base_of: IndexMap<Value, Value>,
+    trip: TripCount,
+    escapes_at: IndexMap<Block, Vec<Value>>,
+}
+
+fn is_mem_write_intrinsic(c: Function) -> bool {
+    let n = c.name();
+    n.starts_with("llvm.memcpy") || n.starts_with("llvm.memmove") || n.starts_with("llvm.memset")
+}
+
+/// The one pointer from outside the loop (or global) that `p` is derived
+/// from by address arithmetic inside it.
+fn root(p: Value, region: &IndexSet<Block>) -> Option<Value> {
+    let mut seen = IndexSet::new();
+    let mut work = vec![p];
+    let mut found: Option<Value> = None;
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        let inside = v.is_instruction() && region.contains(&v.parent_block());
+        if !inside {
+            if v.is_instruction()
+                || v.is_argument()
+                || unsafe { !LLVMIsAGlobalVariable(v.0).is_null() }
+            {
+                if found.is_some_and(|r| r != v) {
+                    return None;
+                }
+                found = Some(v);
+                continue;
+            }
+            return None;
+        }
+        match v.opcode() {
+            Some(LLVMGetElementPtr) | Some(LLVMBitCast) | Some(LLVMAddrSpaceCast) => {
+                work.push(v.operand(0))
+            }
+            Some(LLVMPHI) => {
+                for i in 0..v.count_incoming() {
+                    work.push(v.incoming(i).0);
+                }
+            }
+            Some(LLVMSelect) => {
+                work.push(v.operand(1));
+                work.push(v.operand(2));
+            }
+            _ => return None,
+        }
+    }
+    found
+}
+
+fn is_value_operand(o: Value) -> bool {
+    (unsafe { LLVMValueIsBasicBlock(o.0) == 0 })
+        && !matches!(
+            o.kind(),
+            llvm_sys::LLVMValueKind::LLVMMetadataAsValueValueKind
+        )
+}
+
+impl Plan {
+    fn of(
+        f: Function,
+        l: &SimpleLoop,
+        cfg: &ControlFlowGraph,
+        doms: &DominatorTree,
+    ) -> Result<Plan> {
+        let first = l
+            .header
+            .first_non_phi()
+            .unwrap_or_else(|| l.header.terminator().expect("terminator"));
+        let refuse = |inst: Value, why: &str| {
+            AdcError::unsupported(inst, format!("cannot checkpoint this loop: {why}"))
+        };
+        let mut region: IndexSet<Block> = l.body.clone();
+        let mut normal = Vec::new();
+        for e in &l.exits {
+            let dead = e
+                .terminator()
+                .is_some_and(|t| t.opcode() == Some(LLVMUnreachable))
+                && e.instructions().iter().all(|i| i.opcode() != Some(LLVMPHI));
+            if dead {
+                region.insert(*e);
+            } else {
+                normal.push(*e);
+            }
+        }
+        let latch_term = l.latch.terminator().expect("terminator");
+        let exit = match normal.as_slice() {
+            [e] if l.latch.successors().contains(e) => *e,
+            [] => return Err(refuse(first, "it never ends (no exit but a panic)")),
+            _ => {
+                return Err(refuse(
+                    latch_term,
+                    "it leaves at more than one place (a break); a checkpointed loop must \
+                     leave at its latch, with a trip count known at its entry",
+                ))
+            }
+        };
+        if let Some(p) = cfg.predecessors(exit).iter().find(|p| **p != l.latch) {
+            return Err(refuse(
+                p.terminator().unwrap_or(latch_term),
+                "it leaves at more than one place (a break); a checkpointed loop must \
+                 leave at its latch, with a trip count known at its entry",
+            ));
+        }
+        let phis: Vec<Value> = l
+            .header
+            .instructions()
+            .into_iter()
+            .filter(|i| i.opcode() == Some(LLVMPHI))
+            .collect();
+        for p in &phis {
+            if p.ty().contains_pointer() {
+                return Err(refuse(
+                    *p,
+                    "a pointer changes from one iteration to the next (a swap of two \
+                     buffers?); checkpointing needs the loop's state to be numbers and memory: \
+                     copy the new values into the old buffer instead",
+                ));
+            }
+        }
+        let mut live: IndexSet<Value> = IndexSet::new();
+        let mut escapes: IndexSet<Value> = IndexSet::new();
+        let mut exit_phis = Vec::new();
+        let mut bases = IndexSet::new();
+        let mut base_of = IndexMap::new();
+        for b in &region {
+            for i in b.instructions() {
+                let op = i.opcode().expect("instruction");
+                match op {
+                    LLVMAlloca => {
+                        return Err(refuse(i, "it allocates a stack object in each iteration"))
+                    }
+                    LLVMInvoke | LLVMCallBr => {
+                        return Err(refuse(i, "it has a call that may unwind (an invoke)"))
+                    }
+                    LLVMAtomicRMW | LLVMAtomicCmpXchg => {
+                        return Err(refuse(i, "it has an atomic operation"))
+                    }
+                    LLVMStore => {
+                        if unsafe { LLVMGetOrdering(i.0) }
+                            != llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingNotAtomic
+                        {
+                            return Err(refuse(i, "it has an atomic store"));
+                        }
+                        let r = root(i.operand(1), &region).ok_or_else(|| {
+                            refuse(
+                                i,
+                                "adc cannot tell which object this store writes (its address is not \
+                                 one pointer from outside the loop plus an offset)",
+                            )
+                        })?;
+                        bases.insert(r);
+                        base_of.insert(i, r);
+                    }
+                    LLVMCall => {
+                        let Some(c) = i.called_function() else {
+                            return Err(refuse(i, "it calls through a function pointer"));
+                        };
+                        if is_mem_write_intrinsic(c) {
+                            let r = root(i.operand(0), &region).ok_or_else(|| {
+                                refuse(i, "adc cannot tell which object this copy or fill writes")
+                            })?;
+                            bases.insert(r);
+                            base_of.insert(i, r);
+                        } else if crate::ir::heap::HeapFn::of(i).is_some() {
+                            return Err(refuse(
+                                i,
+                                "it allocates or frees memory in each iteration",
+                            ));
+                        } else if !c.is_intrinsic()
+                            && crate::analysis::memory::may_write_user_memory(i, c)
+                            && !crate::rules::custom::is_inactive(c)
+                        {
+                            return Err(refuse(
+                                i,
+                                &format!(
+                                    "the call of `{}` may write memory adc does not see, and a \
+                                     snapshot must hold everything an iteration changes (let the \
+                                     compiler inline it)",
+                                    c.name()
+                                ),
+                            ));
+                        } else if c.is_intrinsic()
+                            && !c.name().starts_with("llvm.dbg")
+                            && !c.name().starts_with("llvm.lifetime")
+                            && crate::analysis::memory::may_write_user_memory(i, c)
+                            && !matches!(
+                                c.name().as_str(),
+                                "llvm.assume" | "llvm.experimental.noalias.scope.decl"
+                            )
+                        {
+                            return Err(refuse(
+                                i,
+                                &format!("the intrinsic `{}` may write memory", c.name()),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+                for k in 0..i.num_operands() {
+                    let o = i.operand(k);
+                    if !is_value_operand(o) {
+                        continue;
+                    }
+                    let outside = (o.is_instruction() && !region.contains(&o.parent_block()))
+                        || o.is_argument();
+                    if !outside {
+                        continue;
+                    }
+                    // A header phi's start is stored into its slot.
+                    if op == LLVMPHI && b == &l.header {
+                        continue;
+                    }
+                    live.insert(o);
+                }
+                for u in i.users() {
+                    if !u.is_instruction() || region.contains(&u.parent_block()) {
+                        continue;
+                    }
+                    if u.opcode() == Some(LLVMPHI) && u.parent_block() == exit {
+                        continue;
+                    }
+                    escapes.insert(i);
+                }
+            }
+        }
+        for p in exit
+            .instructions()
+            .into_iter()
+            .filter(|i| i.opcode() == Some(LLVMPHI))
+        {
+            exit_phis.push(p);
+        }
+        for v in escapes.iter().chain(&exit_phis) {
+            if v.ty().contains_pointer() {
+                return Err(refuse(
+                    *v,
+                    "a pointer computed in the loop is used after it",
+                ));
+            }
+        }
+        let mut live_ptrs = Vec::new();
+        let mut live_ints = Vec::new();
+        let mut live_slots = Vec::new();
+        for v in live {
+            let t = v.ty();
+            if t.is_pointer() {
+                live_ptrs.push(v);
+            } else if t.is_integer() {
+                live_ints.push(v);
+            } else if t.contains_pointer() {
+                return Err(refuse(
+                    first,
+                    &format!("the loop reads {} from outside it", v.print()),
+                ));
+            } else {
+                live_slots.push(v);
+            }
+        }
+        for b in &bases {
+            if !(live_ptrs.contains(b) || unsafe { !LLVMIsAGlobalVariable(b.0).is_null() }) {
+                return Err(refuse(
+                    first,
+                    "a store's base pointer is not passed into the loop",
+                ));
+            }
+        }
+        let trip = trip_count(l, &phis, exit, &region).ok_or_else(|| {
+            refuse(
+                latch_term,
+                "adc cannot compute its trip count at its entry (it needs a latch test of an \
+                 induction variable stepping by 1 against a bound computed before the loop); \
+                 checkpointing while loops is not supported yet",
+            )
+        })?;
+        let mut escapes_at = IndexMap::new();
+        for b in &region {
+            if b.successors().contains(&exit) {
+                let here: Vec<Value> = escapes
+                    .iter()
+                    .copied()
+                    .filter(|v| doms.dominates(v.parent_block(), *b))
+                    .collect();
+                escapes_at.insert(*b, here);
+            }
+        }
+        Ok(Plan {
+            f,
+            header: l.header,
+            preheader: l.preheader,
+            latch: l.latch,
+            region,
+            exit,
+            phis,
+            live_ptrs,
+            live_ints,
+            live_slots,
+            escapes: escapes.into_iter().collect(),
+            exit_phis,
+            bases,
+            base_of,
+            trip,
+            escapes_at,
+        })
+    }
+
+    /// Fields of the state object: exit code, phis, read-only numbers,
+    /// escaping values, exit phis.
+    fn state_type(&self, ctx: llvm_sys::prelude::LLVMContextRef) -> Type {
+        let mut fields = vec![Type::i32(ctx)];
+        for v in self
+            .phis
+            .iter()
+            .chain(&self.live_slots)
+            .chain(&self.escapes)
+            .chain(&self.exit_phis)
+        {
+            fields.push(v.ty());
+        }
+        Type::struct_of(ctx, &fields)
+    }
+
+    fn slot_of(&self, v: Value) -> u32 {
+        let mut all = self
+            .phis
+            .iter()
+            .chain(&self.live_slots)
+            .chain(&self.escapes)
+            .chain(&self.exit_phis);
+        1 + all.position(|x| *x == v).expect("a state field") as u32
+    }
+
+    fn build(
+        &self,
+        m: llvm_sys::prelude::LLVMModuleRef,
+        name: &str,
+        snapshots: u32,
+        shown: &str,
+    ) -> Result<()> {
+        let ctx = unsafe { LLVMGetModuleContext(m) };
+        let (ptr, i32t, i64t, void) = (
+            Type::ptr(ctx),
+            Type::i32(ctx),
+            Type::i64(ctx),
+            Type::void(ctx),
+        );
+        let st = self.state_type(ctx);
+        let mut params = vec![ptr];
+        params.extend(self.live_ptrs.iter().map(|v| v.ty()));
+        params.extend(self.live_ints.iter().map(|v| v.ty()));
+        let step = add_function(m, &format!("{name}.step"), Type::function(i32t, &params));
+        step.set_internal();
+        self.body(m, step, st, None);
+        let mut probe_params = vec![ptr];
+        probe_params.extend(params.iter().copied());
+        let probe = add_function(
+            m,
+            &format!("{name}.probe"),
+            Type::function(i32t, &probe_params),
+        );
+        probe.set_internal();
+        let grow = get_or_declare(
+            m,
+            "adc_ckpt_grow",
+            Type::function(void, &[ptr, i64t, ptr, i64t]),
+        );
+        self.body(m, probe, st, Some(grow));
+
+        // The loop as a function: the primal calls it.
+        let mut lparams = params.clone();
+        lparams.push(i64t);
+        let lf = add_function(m, name, Type::function(void, &lparams));
+        lf.set_internal();
+        lf.add_fn_attr("noinline");
+        step.add_fn_attr("noinline");
+        let b = Builder::new(ctx);
+        let entry = lf.append_block(ctx, "entry");
+        let body = lf.append_block(ctx, "iteration");
+        let done = lf.append_block(ctx, "done");
+        b.position_at_end(entry);
+        b.br(body);
+        b.position_at_end(body);
+        let ps = lf.params();
+        let code = b.call(step, &ps[..params.len()]);
+        let go_on = b.icmp(LLVMIntEQ, code, i32t.const_int(0));
+        b.cond_br(go_on, body, done);
+        b.position_at_end(done);
+        b.ret_void();
+        let aug = super::driver::forward_sweep(
+            m,
+            name,
+            &params,
+            probe,
+            self.bases.len() + 1,
+            snapshots,
+            shown,
+        );
+        lf.set_string_attr(LOOP_ATTR, &snapshots.to_string());
+        lf.set_string_attr(STEP_ATTR, &step.name());
+        lf.set_string_attr(AUG_ATTR, &aug.name());
+        lf.set_string_attr(WHERE_ATTR, shown);
+        self.rewrite(lf, st);
+        Ok(())
+    }
+
+    /// One iteration into `g` (the step, or with `grow` the probe).
+    fn body(
+        &self,
+        m: llvm_sys::prelude::LLVMModuleRef,
+        g: Function,
+        st: Type,
+        grow: Option<Function>,
+    ) {
+        let ctx = unsafe { LLVMGetModuleContext(m) };
+        let (i32t, i64t, ptr) = (Type::i32(ctx), Type::i64(ctx), Type::ptr(ctx));
+        let b = Builder::new(ctx);
+        let entry = g.append_block(ctx, "entry");
+        b.position_at_end(entry);
+        let gp = g.params();
+        let (probe_ctx, rest) = match grow {
+            Some(_) => (Some(gp[0]), &gp[1..]),
+            None => (None, &gp[..]),
+        };
+        let state = rest[0];
+        let field = |b: &Builder, i: u32| {
+            Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) })
+        };
+        let mut pm = PrimalMap::default();
+        let bounds = probe_ctx.map(|c| b.load(ptr, c));
+        let td = unsafe { llvm_sys::target::LLVMGetModuleDataLayout(m) };
+        let store_size = |t: Type| unsafe { llvm_sys::target::LLVMStoreSizeOfType(td, t.0) } as i64;
+        // (the probe) Check [p, p + size) against base k's hull.
+        let check = |b: &Builder, k: usize, p: Value, size: Value| -> Block {
+            let (c, bounds) = (probe_ctx.expect("probe"), bounds.expect("probe"));
+            let a = Value(unsafe { LLVMBuildPtrToInt(b.raw(), p.0, i64t.0, c"".as_ptr()) });
+            let size = if size.ty().int_width() < 64 {
+                b.cast(LLVMOpcode::LLVMZExt, size, i64t)
+            } else {
+                size
+            };
+            let e = b.add(a, size);
+            let lo = b.load(i64t, b.gep(i64t, bounds, i64t.const_int(2 * k as i64)));
+            let hi = b.load(i64t, b.gep(i64t, bounds, i64t.const_int(2 * k as i64 + 1)));
+            let below = b.icmp(LLVMIntULT, a, lo);
+            let above = b.icmp(LLVMIntUGT, e, hi);
+            let bad = Value(unsafe { LLVMBuildOr(b.raw(), below.0, above.0, c"".as_ptr()) });
+            let grow_bb = g.append_block(ctx, "grow");
+            let cont = g.append_block(ctx, "stored");
+            b.cond_br(bad, grow_bb, cont);
+            b.position_at_end(grow_bb);
+            b.call(
+                grow.expect("probe"),
+                &[c, i64t.const_int(k as i64), p, size],
+            );
+            b.br(cont);
+            b.position_at_end(cont);
+            cont
+        };
+        if grow.is_some() {
+            let size = i64t.const_int(store_size(st));
+            check(&b, 0, state, size);
+        }
+        for p in &self.phis {
+            let v = b.load(p.ty(), field(&b, self.slot_of(*p)));
+            pm.values.insert(*p, v);
+        }
+        for v in &self.live_slots {
+            let x = b.load(v.ty(), field(&b, self.slot_of(*v)));
+            pm.values.insert(*v, x);
+        }
+        for (v, p) in self.live_ptrs.iter().chain(&self.live_ints).zip(&rest[1..]) {
+            pm.values.insert(*v, *p);
+        }
+        let pre_end = b.insert_block();
+        let blocks: Vec<Block> = self.region.iter().copied().collect();
+        for bb in &blocks {
+            pm.blocks.insert(*bb, g.append_block(ctx, &bb.name()));
+        }
+        b.position_at_end(pre_end);
+        b.br(pm.blocks[&self.header]);
+        // Back edge: the next header values, then "go on".
+        let next = g.append_block(ctx, "next");
+        b.position_at_end(next);
+        let nexts: Vec<(Value, Value)> = self
+            .phis
+            .iter()
+            .map(|p| (*p, p.incoming_from(self.latch).expect("latch value")))
+            .collect();
+        let mut next_fill = Vec::new();
+        for (p, _) in &nexts {
+            next_fill.push((*p, field(&b, self.slot_of(*p))));
+        }
+        let next_pos = b.store(i32t.const_int(0), field(&b, 0));
+        b.ret(i32t.const_int(0));
+        // Clone in the function's order (definitions before uses but phis').
+        let cfg = ControlFlowGraph::compute(self.f);
+        let order: Vec<Block> = cfg
+            .reverse_post_order()
+            .iter()
+            .copied()
+            .filter(|x| self.region.contains(x))
+            .collect();
+        let mut phis = Vec::new();
+        let mut ends: IndexMap<Block, Block> = IndexMap::new();
+        for bb in &order {
+            b.position_at_end(pm.blocks[bb]);
+            for i in bb.instructions() {
+                if self.phis.contains(&i) {
+                    continue;
+                }
+                match i.opcode() {
+                    Some(LLVMPHI) => {
+                        let p = b.phi(i.ty(), &i.name());
+                        pm.values.insert(i, p);
+                        phis.push((i, p));
+                        continue;
+                    }
+                    Some(LLVMStore) | Some(LLVMCall)
+                        if grow.is_some() && self.base_of.contains_key(&i) =>
+                    {
+                        let k = 1 + self.bases.get_index_of(&self.base_of[&i]).expect("base");
+                        let (p, size) = if i.opcode() == Some(LLVMStore) {
+                            (
+                                pm.get(i.operand(1)),
+                                i64t.const_int(store_size(i.operand(0).ty())),
+                            )
+                        } else {
+                            (pm.get(i.operand(0)), pm.get(i.operand(2)))
+                        };
+                        check(&b, k, p, size);
+                    }
+                    _ => {}
+                }
+                if i.opcode()
+                    .is_some_and(|o| matches!(o, LLVMCondBr | LLVMUncondBr | LLVMSwitch))
+                {
+                    // Leaving the iteration: back to the header, or out.
+                    let exit_bb = if bb.successors().contains(&self.exit) {
+                        Some(self.exit_block(&b, g, *bb, st, state, &pm))
+                    } else {
+                        None
+                    };
+                    let saved: Vec<(Block, Option<Block>)> = [self.header, self.exit]
+                        .iter()
+                        .map(|x| (*x, pm.blocks.get(x).copied()))
+                        .collect();
+                    pm.blocks.insert(self.header, next);
+                    if let Some(e) = exit_bb {
+                        pm.blocks.insert(self.exit, e);
+                    }
+                    pm.clone_at(&b, i);
+                    for (x, old) in saved {
+                        match old {
+                            Some(o) => pm.blocks.insert(x, o),
+                            None => pm.blocks.shift_remove(&x),
+                        };
+                    }
+                    continue;
+                }
+                pm.clone_at(&b, i);
+            }
+            ends.insert(*bb, b.insert_block());
+        }
+        for (src, p) in phis {
+            for k in 0..src.count_incoming() {
+                let (v, pred) = src.incoming(k);
+                p.add_incoming(pm.get(v), ends[&pred]);
+            }
+        }
+        b.position_before(next_pos);
+        for ((_, v), (_, slot)) in nexts.iter().zip(next_fill) {
+            b.store(pm.get(*v), slot);
+        }
+    }
+
+    /// The block that leaves the iteration from `from` by the loop's exit:
+    /// the values the code after the loop uses, the exit's phis, the code.
+    /// (Cloning goes in reverse post-order, so what dominates `from` has
+    /// its copy already.)
+    fn exit_block(
+        &self,
+        b: &Builder,
+        g: Function,
+        from: Block,
+        st: Type,
+        state: Value,
+        pm: &PrimalMap,
+    ) -> Block {
+        let ctx = b.context();
+        let here = b.insert_block();
+        let e = g.append_block(ctx, "leave");
+        b.position_at_end(e);
+        let field =
+            |i: u32| Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) });
+        for v in &self.escapes_at[&from] {
+            b.store(pm.get(*v), field(self.slot_of(*v)));
+        }
+        for p in &self.exit_phis {
+            let v = p.incoming_from(from).expect("exit phi value");
+            b.store(pm.get(v), field(self.slot_of(*p)));
+        }
+        b.store(Type::i32(ctx).const_int(1), field(0));
+        b.ret(Type::i32(ctx).const_int(1));
+        b.position_at_end(here);
+        e
+    }
+
+    /// Replace the loop in `f` by a call of `lf`.
+    fn rewrite(&self, lf: Function, st: Type) {
+        let ctx = lf.fn_type().context();
+        let b = Builder::new(ctx);
+        let entry = self.f.entry();
+        match entry.first_non_phi() {
+            Some(i) => b.position_before(i),
+            None => b.position_at_end(entry),
+        }
+        let state = b.alloca(st);
+        state.set_name("ckpt.state");
+        // The edge into the loop now goes to the call.
+        let term = self.preheader.terminator().expect("terminator");
+        let call_bb = self.f.append_block(ctx, "ckpt.loop");
+        unsafe {
+            for k in 0..LLVMGetNumSuccessors(term.0) {
+                if LLVMGetSuccessor(term.0, k) == self.header.0 {
+                    LLVMSetSuccessor(term.0, k, call_bb.0);
+                }
+            }
+        }
+        b.position_at_end(call_bb);
+        unsafe {
+            let first = self.header.first_non_phi().unwrap_or(term);
+            LLVMSetCurrentDebugLocation2(
+                b.raw(),
+                llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(first.0),
+            );
+        }
+        let field = |b: &Builder, i: u32| {
+            Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) })
+        };
+        for p in &self.phis {
+            let v = p.incoming_from(self.preheader).expect("preheader value");
+            b.store(v, field(&b, self.slot_of(*p)));
+        }
+        for v in &self.live_slots {
+            b.store(*v, field(&b, self.slot_of(*v)));
+        }
+        let trips = self.trip.emit(&b);
+        let mut args = vec![state];
+        args.extend(self.live_ptrs.iter().copied());
+        args.extend(self.live_ints.iter().copied());
+        args.push(trips);
+        b.call(lf, &args);
+        for v in self.escapes.iter().chain(&self.exit_phis) {
+            let x = b.load(v.ty(), field(&b, self.slot_of(*v)));
+            if self.exit_phis.contains(v) {
+                v.replace_all_uses_with(x);
+            } else {
+                for u in v.users() {
+                    if u.is_instruction() && !self.region.contains(&u.parent_block()) {
+                        for k in 0..u.num_operands() {
+                            if u.operand(k) == *v {
+                                u.set_operand(k, x);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        b.br(self.exit);
+        for p in &self.exit_phis {
+            p.erase();
+        }
+        unsafe { LLVMSetCurrentDebugLocation2(b.raw(), std::ptr::null_mut()) };
+        // The loop's blocks are unreachable now.
+        for bb in &self.region {
+            for i in bb.instructions() {
+                if !i.ty().is_void() {
+                    i.replace_all_uses_with(i.ty().poison());
+                }
+            }
+        }
+        for bb in &self.region {
+            unsafe { LLVMDeleteBasicBlock(bb.0) };
+        }
+    }
+}
+
+impl TripCount {
+    fn emit(&self, b: &Builder) -> Value {
+        let i64t = Type::i64(b.context());
+        let wide = |v: Value| {
+            if v.ty().int_width() == 64 {
+                v
+            } else if self.unsigned {
+                b.cast(LLVMOpcode::LLVMZExt, v, i64t)
+            } else {
+                b.cast(LLVMOpcode::LLVMSExt, v, i64t)
+            }
+        };
+        let (s, n) = (wide(self.start), wide(self.bound));
+        let dist = if self.step > 0 {
+            b.sub(n, s)
+        } else {
+            b.sub(s, n)
+        };
+        let t = b.add(dist, i64t.const_int(self.extra));
+        let one = i64t.const_int(1);
+        let small = b.icmp(LLVMIntSLT, t, one);
+        b.select(small, one, t)
+    }
+}
+
+/// The trip count from the latch test `icmp X, B` of a header phi `p`
+/// stepping by +-1 (X is `p` or its next value) against `B` from outside.
+fn trip_count(
+    l: &SimpleLoop,
+    phis: &[Value],
+    exit: Block,
+    region: &IndexSet<Block>,
+) -> Option<TripCount> {
+    let term = l.latch.terminator()?;
+    if term.opcode() != Some(LLVMCondBr) {
+        return None;
+    }
+    let cond = Value(unsafe { LLVMGetCondition(term.0) });
+    let on_true = l.latch.successors()[0];
+    let stay_if_true = on_true == l.header;
+    if !stay_if_true && on_true != exit {
+        return None;
+    }
+    if cond.opcode() != Some(LLVMICmp) {
+        return None;
+    }
+    let mut pred = unsafe { LLVMGetICmpPredicate(cond.0) };
+    let (mut x, mut bound) = (cond.operand(0), cond.operand(1));
+    let outside = |v: Value| !(v.is_instruction() && region.contains(&v.parent_block()));
+    if !outside(bound) {
+        std::mem::swap(&mut x, &mut bound);
+        pred = swapped(pred);
+    }
+    if !outside(bound) || !bound.ty().is_integer() {
+        return None;
+    }
+    if !stay_if_true {
+        pred = inverse(pred);
+    }
+    // x = p or x = p + c with c = +-1, p a header phi whose latch value is p + c.
+    let step_of = |p: Value| -> Option<i64> {
+        let n = p.incoming_from(l.latch)?;
+        if n.opcode() != Some(LLVMAdd) || n.operand(0) != p {
+            return None;
+        }
+        match n.operand(1).const_u64().map(|c| c as i64) {
+            Some(1) => Some(1),
+            Some(-1) => Some(-1),
+            _ => None,
+        }
+    };
+    let (phi, after) = if phis.contains(&x) {
+        (x, false)
+    } else {
+        let p = phis
+            .iter()
+            .copied()
+            .find(|p| p.incoming_from(l.latch) == Some(x))?;
+        (p, true)
+    };
+    let step = step_of(phi)?;
+    let start = phi.incoming_from(l.preheader)?;
+    // Iteration j tests X_j = start + (j + after) * step: the loop goes on
+    // while `X pred bound`; dist = (bound - start) * step.
+    let base = if after { 0 } else { 1 };
+    let (extra, unsigned) = match (pred, step) {
+        (LLVMIntNE, _) => (base, false),
+        (LLVMIntSLT, 1) | (LLVMIntSGT, -1) => (base, false),
+        (LLVMIntULT, 1) | (LLVMIntUGT, -1) => (base, true),
+        (LLVMIntSLE, 1) | (LLVMIntSGE, -1) => (base + 1, false),
+        (LLVMIntULE, 1) | (LLVMIntUGE, -1) => (base + 1, true),
+        _ => return None,
+    };
+    Some(TripCount {
+        start,
+        bound,
+        step,
+        extra,
+        unsigned,
+    })
+}
+
+fn swapped(p: llvm_sys::LLVMIntPredicate) -> llvm_sys::LLVMIntPredicate {
+    match p {
+        LLVMIntSLT => LLVMIntSGT,
+        LLVMIntSGT => LLVMIntSLT,
+        LLVMIntSLE => LLVMIntSGE,
+        LLVMIntSGE => LLVMIntSLE,
+        LLVMIntULT => LLVMIntUGT,
+        LLVMIntUGT => LLVMIntULT,
+        LLVMIntULE => LLVMIntUGE,
+        LLVMIntUGE => LLVMIntULE,
+        p => p,
+    }
+}
+
+fn inverse(p: llvm_sys::LLVMIntPredicate) -> llvm_sys::LLVMIntPredicate {
+    match p {
+        LLVMIntEQ => LLVMIntNE,
+        LLVMIntNE => LLVMIntEQ,
+        LLVMIntSLT => LLVMIntSGE,
+        LLVMIntSGE => LLVMIntSLT,
+        LLVMIntSGT => LLVMIntSLE,
+        LLVMIntSLE => LLVMIntSGT,
+        LLVMIntULT => LLVMIntUGE,
+        LLVMIntUGE => LLVMIntULT,
+        LLVMIntUGT => LLVMIntULE,
+        LLVMIntULE => LLVMIntUGT,
+    }
+}

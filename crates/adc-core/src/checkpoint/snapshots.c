@@ -1,0 +1,223 @@
+/* Snapshots of a checkpointed loop and the driver that carries out its
+ * binomial schedule (revolve.c). Linked into modules as IR (build.rs,
+ * checkpoint/mod.rs); the code adc generates calls four functions:
+ *
+ *   adc_ckpt_begin(steps, snaps, bases, where) -> ctx   at the loop's entry
+ *   adc_ckpt_grow(ctx, base, addr, size)                from the probe step
+ *   adc_ckpt_forward(ctx, probe, env) -> exit code      forward sweep
+ *   adc_ckpt_reverse(ctx, step, grad, env)              reverse sweep
+ *
+ * The state of the loop is its header's values (kept in a stack object the
+ * loop writes like any other memory) and the memory its body writes. Which
+ * bytes those are is learnt while the loop runs for the first time, by the
+ * probe: a copy of one iteration that, before each store, makes sure the
+ * store's bytes lie in the hull [lo, hi) of what the loop wrote through the
+ * same base pointer, and otherwise calls adc_ckpt_grow. Bytes join the
+ * hull before anything in the loop has written them, so their contents at
+ * that moment are their contents at the loop's entry: they are copied to
+ * the base's `pristine` buffer. A snapshot copies the hull as it is when
+ * taken; restoring it also restores, from the pristine copy, what the hull
+ * gained since. The entry state's snapshot is therefore empty, and the
+ * schedule's s snapshots, the state before the last step and the state at
+ * the reverse sweep's start (restored at its end, so the program sees the
+ * memory the forward sweep left) hold at most s + 2 states.
+ *
+ * Iterations are the schedule's steps 1..T: step k takes state k - 1 to
+ * state k. A step function returns 0 when the loop goes on and the number
+ * of the exit it took otherwise; the trip count T computed at the entry is
+ * checked against that as the forward sweep runs. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "revolve.c"
+
+typedef int32_t (*adc_step_fn)(void *env);
+typedef void (*adc_grad_fn)(void *env);
+
+/* What the loop wrote through one base pointer, and that memory's
+ * contents at the loop's entry. `buf` covers [blo, bhi) ⊇ [lo, hi). */
+struct adc_ckpt_base {
+  uintptr_t blo, bhi;
+  char *buf;
+};
+
+/* One snapshot: each base's hull when it was taken, and its bytes. */
+struct adc_ckpt_snap {
+  uintptr_t *lo, *hi;
+  char *data;
+  uint64_t cap;
+};
+
+struct adc_ckpt {
+  /* lo, hi of each base, read by the probe before every store (first:
+   * the probe loads it from the context's address). */
+  uintptr_t *bounds;
+  struct adc_revolve rv;
+  int64_t steps, snaps, nbases;
+  const char *where;
+  struct adc_ckpt_base *bases;
+  /* The schedule's snapshots, then the state before step T, then the
+   * state at the start of the reverse sweep. */
+  struct adc_ckpt_snap *snap;
+};
+
+static void *must(void *p) {
+  if (!p) {
+    fputs("adc: out of memory for the snapshots of a checkpointed loop\n", stderr);
+    abort();
+  }
+  return p;
+}
+
+void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *where) {
+  struct adc_ckpt *c = must(calloc(1, sizeof *c));
+  if (steps < 1) {
+    fprintf(stderr,
+            "adc: the checkpointed loop at %s runs %lld iterations by the count "
+            "computed at its entry; adc expected at least one\n",
+            where, (long long)steps);
+    abort();
+  }
+  if (snaps < 1) snaps = 1;
+  if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
+  if (snaps > steps) snaps = steps;
+  c->steps = steps, c->snaps = snaps, c->nbases = nbases, c->where = where;
+  c->bounds = must(calloc(2 * (size_t)nbases + 1, sizeof(uintptr_t)));
+  c->bases = must(calloc((size_t)nbases + 1, sizeof *c->bases));
+  c->snap = must(calloc((size_t)snaps + 2, sizeof *c->snap));
+  for (int64_t k = 0; k < snaps + 2; k++) {
+    c->snap[k].lo = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
+    c->snap[k].hi = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
+  }
+  adc_revolve_init(&c->rv, steps, snaps);
+  return c;
+}
+
+/* The probe found a store of [addr, addr + size) outside base k's hull. */
+void adc_ckpt_grow(void *ctx, int64_t k, char *addr, int64_t size) {
+  struct adc_ckpt *c = ctx;
+  struct adc_ckpt_base *b = &c->bases[k];
+  uintptr_t *lo = &c->bounds[2 * k], *hi = &c->bounds[2 * k + 1];
+  uintptr_t a = (uintptr_t)addr, e = a + (uintptr_t)size;
+  int empty = *lo == *hi;
+  uintptr_t nlo = empty || a < *lo ? a : *lo, nhi = empty || e > *hi ? e : *hi;
+  if (!b->buf || nlo < b->blo || nhi > b->bhi) {
+    /* Room for the hull to double on the side it grows on. */
+    uintptr_t len = nhi - nlo, blo = nlo, bhi = nhi;
+    if (b->buf && nlo < *lo) blo = nlo > len ? nlo - len : 0;
+    if (!b->buf || nhi > *hi) bhi = nhi + len;
+    char *buf = must(malloc(bhi - blo));
+    if (b->buf) {
+      if (!empty) memcpy(buf + (*lo - blo), b->buf + (*lo - b->blo), *hi - *lo);
+      free(b->buf);
+    }
+    b->buf = buf, b->blo = blo, b->bhi = bhi;
+  }
+  /* The new bytes: nothing in the loop has written them yet. */
+  if (empty) {
+    memcpy(b->buf + (nlo - b->blo), (char *)nlo, nhi - nlo);
+  } else {
+    if (nlo < *lo) memcpy(b->buf + (nlo - b->blo), (char *)nlo, *lo - nlo);
+    if (nhi > *hi) memcpy(b->buf + (*hi - b->blo), (char *)*hi, nhi - *hi);
+  }
+  *lo = nlo, *hi = nhi;
+}
+
+static void snap_store(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
+  uint64_t total = 0;
+  for (int64_t k = 0; k < c->nbases; k++) total += c->bounds[2 * k + 1] - c->bounds[2 * k];
+  if (total > s->cap) {
+    free(s->data);
+    s->data = must(malloc(total));
+    s->cap = total;
+  }
+  char *p = s->data;
+  for (int64_t k = 0; k < c->nbases; k++) {
+    uintptr_t lo = c->bounds[2 * k], hi = c->bounds[2 * k + 1];
+    s->lo[k] = lo, s->hi[k] = hi;
+    memcpy(p, (char *)lo, hi - lo);
+    p += hi - lo;
+  }
+}
+
+static void copy_pristine(struct adc_ckpt_base *b, uintptr_t lo, uintptr_t hi) {
+  if (lo < hi) memcpy((char *)lo, b->buf + (lo - b->blo), hi - lo);
+}
+
+static void snap_restore(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
+  char *p = s->data;
+  for (int64_t k = 0; k < c->nbases; k++) {
+    uintptr_t lo = c->bounds[2 * k], hi = c->bounds[2 * k + 1];
+    uintptr_t slo = s->lo[k], shi = s->hi[k];
+    if (slo == shi) {
+      copy_pristine(&c->bases[k], lo, hi);
+      continue;
+    }
+    /* The hull only grows: [slo, shi) lies inside [lo, hi). */
+    copy_pristine(&c->bases[k], lo, slo);
+    copy_pristine(&c->bases[k], shi, hi);
+    memcpy((char *)slo, p, shi - slo);
+    p += shi - slo;
+  }
+}
+
+static void wrong_count(struct adc_ckpt *c, int64_t ran, int left) {
+  fprintf(stderr,
+          "adc: the checkpointed loop at %s %s after %lld iterations, but the "
+          "trip count computed at its entry is %lld; checkpoint a loop whose "
+          "count is known when it starts, or leave this one out of --checkpoint\n",
+          c->where, left ? "left" : "went on", (long long)ran, (long long)c->steps);
+  abort();
+}
+
+int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
+  struct adc_ckpt *c = ctx;
+  for (;;) {
+    int32_t act = adc_revolve_next(&c->rv);
+    if (act == ADC_ADVANCE) {
+      for (int64_t k = c->rv.a; k < c->rv.b; k++)
+        if (probe(env) != 0) wrong_count(c, k + 1, 1);
+    } else if (act == ADC_STORE) {
+      snap_store(c, &c->snap[c->rv.slot]);
+    } else if (act == ADC_TURN) {
+      /* Step T: keep state T - 1 for the reverse sweep, then run it. */
+      snap_store(c, &c->snap[c->snaps]);
+      int32_t code = probe(env);
+      if (code == 0) wrong_count(c, c->steps, 0);
+      return code;
+    } else {
+      fputs("adc: internal error: checkpoint schedule out of order\n", stderr);
+      abort();
+    }
+  }
+}
+
+void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) {
+  struct adc_ckpt *c = ctx;
+  struct adc_ckpt_snap *end = &c->snap[c->snaps + 1];
+  snap_store(c, end);
+  snap_restore(c, &c->snap[c->snaps]);
+  grad(env);
+  for (;;) {
+    int32_t act = adc_revolve_next(&c->rv);
+    if (act == ADC_ADVANCE) {
+      for (int64_t k = c->rv.a; k < c->rv.b; k++) step(env);
+    } else if (act == ADC_STORE) {
+      snap_store(c, &c->snap[c->rv.slot]);
+    } else if (act == ADC_RESTORE) {
+      snap_restore(c, &c->snap[c->rv.slot]);
+    } else if (act == ADC_TURN) {
+      grad(env);
+    } else if (act == ADC_DONE) {
+      break;
+    }
+  }
+  snap_restore(c, end);
+  for (int64_t k = 0; k < c->snaps + 2; k++) {
+    free(c->snap[k].lo), free(c->snap[k].hi), free(c->snap[k].data);
+  }
+  for (int64_t k = 0; k < c->nbases; k++) free(c->bases[k].buf);
+  free(c->snap), free(c->bases), free(c->bounds), free(c);
+}
