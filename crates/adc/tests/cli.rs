@@ -3,20 +3,9 @@
 
 mod common;
 
-use common::{bitcode, llvm_prefix, root};
+use common::{adc, bitcode, llvm_prefix, root, stderr};
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn adc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_adc"))
-        .args(args)
-        .output()
-        .expect("run adc")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A failed run: exit status 1, a message, no panic, no output file.
 fn assert_clean_failure(o: &Output, out: &Path) -> String {

@@ -5,16 +5,9 @@
 
 mod common;
 
-use common::{clang, llvm_prefix, root};
+use common::{adc, clang, llvm_prefix, root};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn adc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_adc"))
-        .args(args)
-        .output()
-        .expect("run adc")
-}
+use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

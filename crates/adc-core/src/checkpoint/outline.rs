@@ -23,7 +23,6 @@ use super::Request;
 use crate::analysis::{loops::SimpleLoop, ControlFlowGraph, DominatorTree, LoopAnalysis};
 use crate::error::{AdcError, Result};
 use crate::ir::clone::PrimalMap;
-use crate::ir::debug_loc::SourceLoc;
 use crate::ir::{add_function, get_or_declare, Block, Builder, Function, Type, Value};
 use indexmap::{IndexMap, IndexSet};
 use llvm_sys::core::*;
@@ -69,20 +68,16 @@ fn loop_location(l: &SimpleLoop) -> Option<String> {
     if let Some(loc) = l.latch.terminator().and_then(llvm_loop_start) {
         return Some(loc);
     }
-    l.header
-        .instructions()
-        .into_iter()
-        .find_map(SourceLoc::of)
-        .map(|s| format!("{}:{}", s.file, s.line))
+    l.header.instructions().into_iter().find_map(|i| unsafe {
+        let loc = llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(i.0);
+        (!loc.is_null()).then(|| user_location(loc))
+    })
 }
 
 fn llvm_loop_start(term: Value) -> Option<String> {
     unsafe {
-        let kind = LLVMGetMDKindIDInContext(
-            LLVMGetModuleContext(term.parent_function().module()),
-            c"llvm.loop".as_ptr(),
-            9,
-        );
+        let ctx = LLVMGetModuleContext(term.parent_function().module());
+        let kind = LLVMGetMDKindIDInContext(ctx, c"llvm.loop".as_ptr(), 9);
         let md = LLVMGetMetadata(term.0, kind);
         if md.is_null() {
             return None;
@@ -90,35 +85,56 @@ fn llvm_loop_start(term: Value) -> Option<String> {
         let n = LLVMGetMDNodeNumOperands(md) as usize;
         let mut ops = vec![std::ptr::null_mut(); n];
         LLVMGetMDNodeOperands(md, ops.as_mut_ptr());
-        for op in ops.into_iter().skip(1) {
-            if op.is_null() {
-                continue;
-            }
-            let m = LLVMValueAsMetadata(op);
-            if !matches!(
-                llvm_sys::debuginfo::LLVMGetMetadataKind(m),
-                llvm_sys::debuginfo::LLVMMetadataKind::LLVMDILocationMetadataKind
-            ) {
-                continue;
-            }
-            let line = llvm_sys::debuginfo::LLVMDILocationGetLine(m);
-            let scope = llvm_sys::debuginfo::LLVMDILocationGetScope(m);
-            let file = llvm_sys::debuginfo::LLVMDIScopeGetFile(scope);
-            let mut len = 0u32;
-            let p = if file.is_null() {
-                std::ptr::null()
-            } else {
-                llvm_sys::debuginfo::LLVMDIFileGetFilename(file, &mut len)
-            };
-            let name = if p.is_null() {
-                String::new()
-            } else {
-                String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len as usize))
-                    .into_owned()
-            };
-            return Some(format!("{name}:{line}"));
+        ops.into_iter()
+            .skip(1)
+            .filter(|op| !op.is_null())
+            .map(|op| LLVMValueAsMetadata(op))
+            .find(|m| {
+                matches!(
+                    llvm_sys::debuginfo::LLVMGetMetadataKind(*m),
+                    llvm_sys::debuginfo::LLVMMetadataKind::LLVMDILocationMetadataKind
+                )
+            })
+            .map(|m| user_location(m))
+    }
+}
+
+/// `file:line` of a location, or of the user's code it was inlined into
+/// when it is in Rust's standard library (a `for` over a range is
+/// `Range::next`'s code).
+unsafe fn user_location(mut m: llvm_sys::prelude::LLVMMetadataRef) -> String {
+    use llvm_sys::debuginfo::*;
+    loop {
+        let scope = LLVMDILocationGetScope(m);
+        let file = LLVMDIScopeGetFile(scope);
+        let mut len = 0u32;
+        let p = if file.is_null() {
+            std::ptr::null()
+        } else {
+            LLVMDIFileGetFilename(file, &mut len)
+        };
+        let name = if p.is_null() {
+            String::new()
+        } else {
+            String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len as usize))
+                .into_owned()
+        };
+        let mut dlen = 0u32;
+        let d = if file.is_null() {
+            std::ptr::null()
+        } else {
+            LLVMDIFileGetDirectory(file, &mut dlen)
+        };
+        let std_lib = name.starts_with("/rustc/")
+            || (!d.is_null()
+                && std::slice::from_raw_parts(d as *const u8, dlen as usize)
+                    .starts_with(b"/rustc/"));
+        let outer = LLVMDILocationGetInlinedAt(m);
+        if std_lib && !outer.is_null() {
+            m = outer;
+            continue;
         }
-        None
+        return format!("{name}:{}", LLVMDILocationGetLine(m));
     }
 }
 
@@ -141,7 +157,7 @@ fn loop_list(fs: &[Function]) -> String {
 }
 
 /// The loop `req` names among the loops of `targets`.
-fn find(targets: &[Function], req: &Request) -> Result<(Function, Block, String)> {
+fn find(targets: &[Function], req: &Request) -> Result<(Function, Block, String, String)> {
     let (head, tail) = req.name.rsplit_once(':').ok_or_else(|| {
         AdcError::Usage(format!(
             "--checkpoint {}: name a loop as FUNCTION:INDEX or FILE:LINE ({})",
@@ -166,7 +182,7 @@ fn find(targets: &[Function], req: &Request) -> Result<(Function, Block, String)
                 } else {
                     loc
                 };
-                found.push((*f, l.header, shown));
+                found.push((*f, l.header, shown, format!("{}:{}", f.name(), l.index)));
             }
         }
     }
@@ -193,8 +209,22 @@ pub fn apply(
     reqs: &[Request],
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for (n, req) in reqs.iter().enumerate() {
-        let (f, header, shown) = find(targets, req)?;
+    // Named before any is taken out (which renumbers the rest).
+    let mut found = Vec::new();
+    for req in reqs {
+        let hit = find(targets, req)?;
+        if let Some((_, _, _, id)) = found
+            .iter()
+            .find(|x: &&(Function, Block, String, String)| x.1 == hit.1)
+        {
+            return Err(AdcError::Usage(format!(
+                "--checkpoint {}: names loop {id} again",
+                req.name
+            )));
+        }
+        found.push(hit);
+    }
+    for (n, (req, (f, header, shown, id))) in reqs.iter().zip(found).enumerate() {
         let cfg = ControlFlowGraph::compute(f);
         let loops = LoopAnalysis::compute(&cfg);
         let doms = DominatorTree::compute(&cfg);
@@ -203,28 +233,165 @@ pub fn apply(
         let name = format!("{}.ckpt.{n}", f.name());
         plan.build(m, &name, req.snapshots.unwrap_or(0), &shown)?;
         out.push(format!(
-            "checkpointed loop {shown} ({}:{}): {}, {} base pointer(s) besides its header values",
-            f.name(),
-            loops_of(f).len(),
+            "checkpointed loop {shown} ({id}): {}; state: {} header value(s) and the memory written through {} base pointer(s); {}",
             match req.snapshots {
                 Some(s) => format!("{s} snapshots"),
-                None => "snapshots chosen at run time (repetition number 3)".into(),
+                None => "snapshots chosen at run time (at most 3 forward runs of an iteration)".into(),
             },
-            plan.bases.len()
+            plan.phis.len(),
+            plan.bases.len(),
+            match req.snapshots {
+                Some(s) => super::schedule::factor_table(s),
+                None => "ADC_CHECKPOINT_STATS=1 prints the schedule's figures when it runs".into(),
+            }
         ));
     }
     Ok(out)
 }
 
+/// An object a pointer may point into, as far as aliasing goes: stack
+/// slots, heap blocks and globals are distinct objects; arguments may be
+/// the same memory unless one is `noalias` (Rust's `&mut`, C's `restrict`).
+fn may_alias(a: Value, b: Value) -> bool {
+    use crate::analysis::activity::HeapFn;
+    if a == b {
+        return true;
+    }
+    let identified = |v: Value| {
+        v.opcode() == Some(LLVMAlloca)
+            || unsafe { !LLVMIsAGlobalVariable(v.0).is_null() }
+            || (v.opcode() == Some(LLVMCall) && HeapFn::of(v).is_some_and(HeapFn::allocates))
+    };
+    let noalias_arg = |v: Value| v.is_argument() && is_noalias(v);
+    if identified(a) && (identified(b) || b.is_argument()) || identified(b) && a.is_argument() {
+        return false;
+    }
+    if a.is_argument() && b.is_argument() {
+        return !(noalias_arg(a) || noalias_arg(b));
+    }
+    true
+}
+
+/// Whether argument `a` carries `noalias`.
+fn is_noalias(a: Value) -> bool {
+    unsafe {
+        let f = LLVMGetParamParent(a.0);
+        let n = LLVMCountParams(f);
+        let Some(i) = (0..n).find(|i| LLVMGetParam(f, *i) == a.0) else {
+            return false;
+        };
+        let kind = LLVMGetEnumAttributeKindForName(c"noalias".as_ptr(), 7);
+        !LLVMGetEnumAttributeAtIndex(f, i + 1, kind).is_null()
+    }
+}
+
+/// Where the loop reads memory that code after it (on a path from its
+/// exit) may write: the objects of those reads. The iterations recomputed
+/// in the reverse sweep must read what they read the first time, so the
+/// probe adds the bytes such reads touch to the snapshots. `Err`: a free
+/// there may release memory the loop reads.
+fn read_memory_written_later(
+    l: &SimpleLoop,
+    region: &IndexSet<Block>,
+    exit: Block,
+) -> std::result::Result<IndexSet<Value>, Value> {
+    use crate::analysis::types::pointer_sources;
+    use crate::ir::heap::HeapFn;
+    let mut read = IndexSet::new();
+    for b in &l.body {
+        for i in b.instructions() {
+            if let Some(p) = read_pointer(i) {
+                read.extend(pointer_sources(p));
+            }
+        }
+    }
+    let ends_in_ret = |b: Block| b.terminator().is_some_and(|t| t.opcode() == Some(LLVMRet));
+    let mut hazards = IndexSet::new();
+    let mut seen = IndexSet::new();
+    let mut work = vec![exit];
+    while let Some(b) = work.pop() {
+        if region.contains(&b) || !seen.insert(b) {
+            continue;
+        }
+        work.extend(b.successors());
+        for i in b.instructions() {
+            let written: Option<Vec<Value>> = match i.opcode() {
+                Some(LLVMStore) => Some(pointer_sources(i.operand(1))),
+                Some(LLVMCall) => match i.called_function() {
+                    None => None,
+                    Some(c) if is_mem_write_intrinsic(c) => Some(pointer_sources(i.operand(0))),
+                    Some(_) if HeapFn::of(i).is_some_and(|h| !h.allocates()) => {
+                        // The gradient frees what the function frees at its
+                        // end when it returns (analysis::memory::FinalWrites).
+                        let last = ends_in_ret(b)
+                            || matches!(b.successors().as_slice(), [s] if ends_in_ret(*s));
+                        let freed = pointer_sources(i.operand(0));
+                        if !last && freed.iter().any(|w| read.iter().any(|r| may_alias(*w, *r))) {
+                            return Err(i);
+                        }
+                        continue;
+                    }
+                    Some(c)
+                        if !c.is_intrinsic()
+                            && crate::analysis::memory::may_write_user_memory(i, c) =>
+                    {
+                        None
+                    }
+                    Some(_) => continue,
+                },
+                _ => continue,
+            };
+            match written {
+                Some(ws) => {
+                    for r in &read {
+                        if ws.iter().any(|w| may_alias(*w, *r)) {
+                            hazards.insert(*r);
+                        }
+                    }
+                }
+                None => hazards.extend(read.iter().copied()),
+            }
+        }
+    }
+    Ok(hazards)
+}
+
+/// The operand of [`read_pointer`].
+fn read_index(i: Value) -> u32 {
+    if i.opcode() == Some(LLVMLoad) {
+        0
+    } else {
+        1
+    }
+}
+
+/// The pointer a load or a copy reads through.
+fn read_pointer(i: Value) -> Option<Value> {
+    match i.opcode() {
+        Some(LLVMLoad) => Some(i.operand(0)),
+        Some(LLVMCall)
+            if i.called_function().is_some_and(|c| {
+                c.name().starts_with("llvm.memcpy") || c.name().starts_with("llvm.memmove")
+            }) =>
+        {
+            Some(i.operand(1))
+        }
+        _ => None,
+    }
+}
+
 /// How the loop's trip count follows from its latch test.
 struct TripCount {
-    /// The header phi the latch tests (or its next value).
+    /// The tested header phi's start and the bound it is compared with.
     start: Value,
     bound: Value,
-    /// +1 or -1.
+    /// Its step per iteration (a constant; 2 or 4 when unrolled).
     step: i64,
-    /// Iterations = max(1, dist + extra), dist = (bound - start) * step.
-    extra: i64,
+    /// The latch tests the phi itself rather than its next value.
+    before: bool,
+    /// `!=` (else `<` toward the bound; `<=` is `<` bound + 1).
+    not_equal: bool,
+    inclusive: bool,
     /// Compare as unsigned (zero-extend to i64).
     unsigned: bool,
 }
@@ -245,8 +412,10 @@ struct Plan {
     exit_phis: Vec<Value>,
     /// Base pointers of the stores (live-in pointers or globals).
     bases: IndexSet<Value>,
-    /// Store (or memory intrinsic) -> its base.
-    base_of: IndexMap<Value, Value>,
+    /// What the probe checks before an instruction: (operand of the
+    /// pointer, its base); a store's or copy's destination, and reads of
+    /// memory written after the loop.
+    checks: IndexMap<Value, Vec<(u32, Value)>>,
     trip: TripCount,
     escapes_at: IndexMap<Block, Vec<Value>>,
 }
@@ -335,6 +504,13 @@ impl Plan {
             }
         }
         let latch_term = l.latch.terminator().expect("terminator");
+        if LoopAnalysis::compute(cfg).in_loop(l.preheader) {
+            return Err(refuse(
+                first,
+                "it is inside another loop (checkpoint the outer loop, or a loop that runs once \
+                 per call)",
+            ));
+        }
         let exit = match normal.as_slice() {
             [e] if l.latch.successors().contains(e) => *e,
             [] => return Err(refuse(first, "it never ends (no exit but a panic)")),
@@ -373,7 +549,7 @@ impl Plan {
         let mut escapes: IndexSet<Value> = IndexSet::new();
         let mut exit_phis = Vec::new();
         let mut bases = IndexSet::new();
-        let mut base_of = IndexMap::new();
+        let mut checks: IndexMap<Value, Vec<(u32, Value)>> = IndexMap::new();
         for b in &region {
             for i in b.instructions() {
                 let op = i.opcode().expect("instruction");
@@ -401,7 +577,7 @@ impl Plan {
                             )
                         })?;
                         bases.insert(r);
-                        base_of.insert(i, r);
+                        checks.entry(i).or_default().push((1, r));
                     }
                     LLVMCall => {
                         let Some(c) = i.called_function() else {
@@ -412,7 +588,7 @@ impl Plan {
                                 refuse(i, "adc cannot tell which object this copy or fill writes")
                             })?;
                             bases.insert(r);
-                            base_of.insert(i, r);
+                            checks.entry(i).or_default().push((0, r));
                         } else if crate::ir::heap::HeapFn::of(i).is_some() {
                             return Err(refuse(
                                 i,
@@ -516,11 +692,36 @@ impl Plan {
                 ));
             }
         }
+        let hazards = read_memory_written_later(l, &region, exit).map_err(|w| {
+            refuse(
+                w,
+                "this free after the loop may release memory the loop reads, which the reverse \
+                 sweep recomputes iterations from; free it at the end of the function",
+            )
+        })?;
+        for b in &region {
+            for i in b.instructions() {
+                let Some(p) = read_pointer(i) else { continue };
+                let sources = crate::analysis::types::pointer_sources(p);
+                if !sources.iter().any(|s| hazards.contains(s)) {
+                    continue;
+                }
+                let r = root(p, &region).ok_or_else(|| {
+                    refuse(
+                        i,
+                        "code after the loop may write the memory this load reads, and adc cannot \
+                         tell which object it reads (to keep it in the snapshots)",
+                    )
+                })?;
+                bases.insert(r);
+                checks.entry(i).or_default().push((read_index(i), r));
+            }
+        }
         let trip = trip_count(l, &phis, exit, &region).ok_or_else(|| {
             refuse(
                 latch_term,
                 "adc cannot compute its trip count at its entry (it needs a latch test of an \
-                 induction variable stepping by 1 against a bound computed before the loop); \
+                 induction variable with a constant step against a bound computed before the loop); \
                  checkpointing while loops is not supported yet",
             )
         })?;
@@ -549,7 +750,7 @@ impl Plan {
             escapes: escapes.into_iter().collect(),
             exit_phis,
             bases,
-            base_of,
+            checks,
             trip,
             escapes_at,
         })
@@ -766,19 +967,17 @@ impl Plan {
                         phis.push((i, p));
                         continue;
                     }
-                    Some(LLVMStore) | Some(LLVMCall)
-                        if grow.is_some() && self.base_of.contains_key(&i) =>
-                    {
-                        let k = 1 + self.bases.get_index_of(&self.base_of[&i]).expect("base");
-                        let (p, size) = if i.opcode() == Some(LLVMStore) {
-                            (
-                                pm.get(i.operand(1)),
-                                i64t.const_int(store_size(i.operand(0).ty())),
-                            )
-                        } else {
-                            (pm.get(i.operand(0)), pm.get(i.operand(2)))
-                        };
-                        check(&b, k, p, size);
+                    _ if grow.is_some() && self.checks.contains_key(&i) => {
+                        for (idx, r) in &self.checks[&i] {
+                            let k = 1 + self.bases.get_index_of(r).expect("base");
+                            let p = pm.get(i.operand(*idx));
+                            let size = match i.opcode() {
+                                Some(LLVMStore) => i64t.const_int(store_size(i.operand(0).ty())),
+                                Some(LLVMLoad) => i64t.const_int(store_size(i.ty())),
+                                _ => pm.get(i.operand(2)),
+                            };
+                            check(&b, k, p, size);
+                        }
                     }
                     _ => {}
                 }
@@ -937,6 +1136,11 @@ impl Plan {
 }
 
 impl TripCount {
+    /// Iteration j has phi = start + j step and tests X_j = phi (+ step
+    /// unless `before`); the loop goes on while X_j has not reached the
+    /// bound. With dist = (bound - start) * sign(step) and c = |step|:
+    /// `!=`: dist / c (+ 1 if before); `<`: max(1, ceil(max(dist, 0) / c)
+    /// (+ 1 if before)). The run time checks it (snapshots.c).
     fn emit(&self, b: &Builder) -> Value {
         let i64t = Type::i64(b.context());
         let wide = |v: Value| {
@@ -949,13 +1153,33 @@ impl TripCount {
             }
         };
         let (s, n) = (wide(self.start), wide(self.bound));
-        let dist = if self.step > 0 {
+        let mut dist = if self.step > 0 {
             b.sub(n, s)
         } else {
             b.sub(s, n)
         };
-        let t = b.add(dist, i64t.const_int(self.extra));
-        let one = i64t.const_int(1);
+        if self.inclusive {
+            dist = b.add(dist, i64t.const_int(1));
+        }
+        let c = self.step.abs();
+        let (zero, one) = (i64t.const_int(0), i64t.const_int(1));
+        let div = |x: Value| {
+            if c == 1 {
+                x
+            } else {
+                Value(unsafe { LLVMBuildSDiv(b.raw(), x.0, i64t.const_int(c).0, c"".as_ptr()) })
+            }
+        };
+        let mut t = if self.not_equal {
+            div(dist)
+        } else {
+            let neg = b.icmp(LLVMIntSLT, dist, zero);
+            let d = b.select(neg, zero, dist);
+            div(b.add(d, i64t.const_int(c - 1)))
+        };
+        if self.before {
+            t = b.add(t, one);
+        }
         let small = b.icmp(LLVMIntSLT, t, one);
         b.select(small, one, t)
     }
@@ -995,45 +1219,54 @@ fn trip_count(
     if !stay_if_true {
         pred = inverse(pred);
     }
-    // x = p or x = p + c with c = +-1, p a header phi whose latch value is p + c.
+    // x = p or x = p + c for a constant c, p a header phi whose latch
+    // value is p + c.
     let step_of = |p: Value| -> Option<i64> {
         let n = p.incoming_from(l.latch)?;
         if n.opcode() != Some(LLVMAdd) || n.operand(0) != p {
             return None;
         }
-        match n.operand(1).const_u64().map(|c| c as i64) {
-            Some(1) => Some(1),
-            Some(-1) => Some(-1),
-            _ => None,
-        }
+        let w = n.ty().int_width();
+        let c = n.operand(1).const_u64()?;
+        // Sign-extend from the phi's width.
+        let c = if w < 64 {
+            ((c << (64 - w)) as i64) >> (64 - w)
+        } else {
+            c as i64
+        };
+        (c != 0).then_some(c)
     };
-    let (phi, after) = if phis.contains(&x) {
-        (x, false)
+    let (phi, before) = if phis.contains(&x) {
+        (x, true)
     } else {
         let p = phis
             .iter()
             .copied()
             .find(|p| p.incoming_from(l.latch) == Some(x))?;
-        (p, true)
+        (p, false)
     };
     let step = step_of(phi)?;
     let start = phi.incoming_from(l.preheader)?;
-    // Iteration j tests X_j = start + (j + after) * step: the loop goes on
-    // while `X pred bound`; dist = (bound - start) * step.
-    let base = if after { 0 } else { 1 };
-    let (extra, unsigned) = match (pred, step) {
-        (LLVMIntNE, _) => (base, false),
-        (LLVMIntSLT, 1) | (LLVMIntSGT, -1) => (base, false),
-        (LLVMIntULT, 1) | (LLVMIntUGT, -1) => (base, true),
-        (LLVMIntSLE, 1) | (LLVMIntSGE, -1) => (base + 1, false),
-        (LLVMIntULE, 1) | (LLVMIntUGE, -1) => (base + 1, true),
+    let up = step > 0;
+    let (not_equal, inclusive, unsigned) = match pred {
+        LLVMIntNE => (true, false, false),
+        LLVMIntSLT if up => (false, false, false),
+        LLVMIntSGT if !up => (false, false, false),
+        LLVMIntULT if up => (false, false, true),
+        LLVMIntUGT if !up => (false, false, true),
+        LLVMIntSLE if up => (false, true, false),
+        LLVMIntSGE if !up => (false, true, false),
+        LLVMIntULE if up => (false, true, true),
+        LLVMIntUGE if !up => (false, true, true),
         _ => return None,
     };
     Some(TripCount {
         start,
         bound,
         step,
-        extra,
+        before,
+        not_equal,
+        inclusive,
         unsigned,
     })
 }

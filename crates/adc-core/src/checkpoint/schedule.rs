@@ -63,6 +63,19 @@ pub fn recomputation_factor(steps: u64, snapshots: u64) -> f64 {
     (forward_steps(steps, snapshots) + steps) as f64 / steps as f64
 }
 
+/// `--stats`: the recomputation factor with `snapshots` snapshots for a
+/// few trip counts (the real one is known when the loop starts).
+pub fn factor_table(snapshots: u32) -> String {
+    let row: Vec<String> = [100u64, 1_000, 10_000, 100_000]
+        .iter()
+        .map(|&t| format!("T = {t}: {:.2}", recomputation_factor(t, snapshots as u64)))
+        .collect();
+    format!(
+        "forward runs of an iteration per iteration: {}",
+        row.join(", ")
+    )
+}
+
 /// One move of a schedule. States are numbered by the steps done: state i
 /// is the loop's state after i steps (the input of step i + 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -61,6 +61,8 @@ struct adc_ckpt {
   /* The schedule's snapshots, then the state before step T, then the
    * state at the start of the reverse sweep. */
   struct adc_ckpt_snap *snap;
+  /* For ADC_CHECKPOINT_STATS: iterations run forward, peak bytes held. */
+  int64_t advanced, peak;
 };
 
 static void *must(void *p) {
@@ -80,7 +82,12 @@ void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *w
             where, (long long)steps);
     abort();
   }
-  if (snaps < 1) snaps = 1;
+  if (snaps < 1) {
+    /* Not given: the fewest with which no step runs forward more than
+     * three times. */
+    snaps = 1;
+    while (snaps < ADC_REVOLVE_DEPTH && eta((uint64_t)snaps, 3) < (uint64_t)steps) snaps++;
+  }
   if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
   if (snaps > steps) snaps = steps;
   c->steps = steps, c->snaps = snaps, c->nbases = nbases, c->where = where;
@@ -125,6 +132,17 @@ void adc_ckpt_grow(void *ctx, int64_t k, char *addr, int64_t size) {
   *lo = nlo, *hi = nhi;
 }
 
+/* Bytes of snapshots and pristine copies held now. */
+static int64_t held(struct adc_ckpt *c) {
+  int64_t total = 0;
+  for (int64_t k = 0; k < c->snaps + 2; k++) total += (int64_t)c->snap[k].cap;
+  for (int64_t k = 0; k < c->nbases; k++) {
+    uintptr_t lo = c->bounds[2 * k], hi = c->bounds[2 * k + 1];
+    total += (int64_t)(hi - lo);
+  }
+  return total;
+}
+
 static void snap_store(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
   uint64_t total = 0;
   for (int64_t k = 0; k < c->nbases; k++) total += c->bounds[2 * k + 1] - c->bounds[2 * k];
@@ -132,6 +150,8 @@ static void snap_store(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
     free(s->data);
     s->data = must(malloc(total));
     s->cap = total;
+    int64_t h = held(c);
+    if (h > c->peak) c->peak = h;
   }
   char *p = s->data;
   for (int64_t k = 0; k < c->nbases; k++) {
@@ -179,6 +199,7 @@ int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
     if (act == ADC_ADVANCE) {
       for (int64_t k = c->rv.a; k < c->rv.b; k++)
         if (probe(env) != 0) wrong_count(c, k + 1, 1);
+      c->advanced += c->rv.b - c->rv.a;
     } else if (act == ADC_STORE) {
       snap_store(c, &c->snap[c->rv.slot]);
     } else if (act == ADC_TURN) {
@@ -204,6 +225,7 @@ void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) 
     int32_t act = adc_revolve_next(&c->rv);
     if (act == ADC_ADVANCE) {
       for (int64_t k = c->rv.a; k < c->rv.b; k++) step(env);
+      c->advanced += c->rv.b - c->rv.a;
     } else if (act == ADC_STORE) {
       snap_store(c, &c->snap[c->rv.slot]);
     } else if (act == ADC_RESTORE) {
@@ -215,6 +237,17 @@ void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) 
     }
   }
   snap_restore(c, end);
+  if (getenv("ADC_CHECKPOINT_STATS")) {
+    int64_t state = 0;
+    for (int64_t k = 0; k < c->nbases; k++) state += (int64_t)(c->bounds[2 * k + 1] - c->bounds[2 * k]);
+    fprintf(stderr,
+            "adc: checkpointed loop at %s: %lld iterations, %lld snapshots, state %lld bytes; "
+            "snapshots held at most %lld bytes (%.2f states); %lld iterations advanced "
+            "(%.3f per iteration; the schedule's forward steps), 1 more to leave the loop\n",
+            c->where, (long long)c->steps, (long long)c->snaps, (long long)state, (long long)c->peak,
+            state ? (double)c->peak / (double)state : 0.0, (long long)c->advanced,
+            (double)c->advanced / (double)c->steps);
+  }
   for (int64_t k = 0; k < c->snaps + 2; k++) {
     free(c->snap[k].lo), free(c->snap[k].hi), free(c->snap[k].data);
   }

@@ -1203,7 +1203,7 @@ impl<'s> AdjointBuilder<'s> {
                     self.forward_custom_call(inst)?
                 }
                 LLVMCall if is_runtime_call(inst) && self.is_reversed(inst) => {
-                    self.forward_runtime_call(inst)
+                    self.forward_runtime_call(inst)?
                 }
                 // (the gradient frees them before it returns)
                 LLVMCall if self.finals.frees.contains(&inst) => {}
@@ -2118,9 +2118,22 @@ impl<'s> AdjointBuilder<'s> {
 
     /// Forward sweep of an adc-runtime routine: its `_aug` form, whose tape
     /// the reverse sweep hands to `_vjp`.
-    fn forward_runtime_call(&mut self, inst: Value) {
+    fn forward_runtime_call(&mut self, inst: Value) -> Result<()> {
         let callee = inst.called_function().expect("direct call");
         let aug = if checkpoint::is_loop(callee) {
+            if self.aug.is_some() {
+                // Between its sweeps the caller's code runs, which may
+                // change memory the recomputed iterations read.
+                return Err(AdcError::unsupported(
+                    inst,
+                    format!(
+                        "cannot checkpoint the loop at {}: its function is called by another \
+                         function being differentiated; checkpoint a loop of the function named \
+                         with -f that no other one calls",
+                        checkpoint::where_of(callee)
+                    ),
+                ));
+            }
             checkpoint::aug_of(callee)
         } else {
             runtime_form(callee, RuntimeForm::Aug)
@@ -2128,6 +2141,7 @@ impl<'s> AdjointBuilder<'s> {
         let args: Vec<Value> = inst.call_args().iter().map(|a| self.primal(*a)).collect();
         let t = self.b.call(aug, &args);
         self.call_tapes.insert(inst, t);
+        Ok(())
     }
 
     /// Reverse sweep of an adc-runtime routine: its `_vjp` moves the output

@@ -7,6 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+/// Run the `adc` binary of this build.
+pub fn adc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_adc"))
+        .args(args)
+        .output()
+        .expect("run adc")
+}
+
+/// What a process wrote to stderr.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

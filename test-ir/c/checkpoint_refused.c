@@ -1,0 +1,53 @@
+/* Loops --checkpoint refuses, each with its reason (tests/cli.rs). */
+#include <stdlib.h>
+
+/* Double buffering: the buffers' pointers are the loop's state. */
+void swap_buffers(double *u, double *v, int n, int steps) {
+  for (int t = 0; t < steps; t++) {
+    for (int i = 1; i < n - 1; i++)
+      v[i] = 0.5 * (u[i - 1] + u[i + 1]);
+    double *w = u;
+    u = v;
+    v = w;
+  }
+}
+
+/* A while loop: its trip count is not known when it starts. */
+double until(double *u, int n, double tol) {
+  double r = 1;
+  int t = 0;
+  while (r > tol && t < 100000) {
+    r = 0;
+    for (int i = 0; i < n; i++) {
+      double d = 0.5 * u[i];
+      u[i] -= d;
+      r += d * d;
+    }
+    t++;
+  }
+  return r;
+}
+
+/* A break: the loop leaves at two places. */
+double with_break(double *u, int n, int steps) {
+  for (int t = 0; t < steps; t++) {
+    for (int i = 0; i < n; i++)
+      u[i] = __builtin_sin(u[i]);
+    if (u[0] > 0.9)
+      break;
+  }
+  return u[0];
+}
+
+/* Each iteration allocates and frees a work array. */
+double scratch(double *u, int n, int steps) {
+  for (int t = 0; t < steps; t++) {
+    double *w = malloc(n * sizeof *w);
+    for (int i = 0; i < n; i++)
+      w[i] = u[i] * u[i];
+    for (int i = 0; i < n; i++)
+      u[i] += 0.1 * w[(i + 1) % n];
+    free(w);
+  }
+  return u[0];
+}
