@@ -50,3 +50,36 @@ void NAME(two_phase)(double *y, const double *a, double *table, int n, int steps
     for (int i = n - 1; i > 0; i--)
       y[i] += 0.001 * y[i - 1] * y[i - 1];
 }
+
+/* A while loop (its trip count is not known at its entry: checkpointed
+ * online): a nonlinear diffusion until the step count's square reaches a
+ * limit. */
+double NAME(relax)(double *u, int n, long limit) {
+  long t = 0;
+  while (t * t < limit) {
+    double prev = u[n - 1];
+    for (int i = 0; i < n; i++) {
+      double here = u[i];
+      u[i] = here + 0.05 * (prev - here) + 0.01 * __builtin_sin(here);
+      prev = here;
+    }
+    t++;
+  }
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += u[i] * (i + 1);
+  return s;
+}
+
+/* A loop that may leave early (a break): two ways out, online too. */
+double NAME(until_stop)(double *u, int n, int steps, int stop) {
+  double e = 0;
+  for (int t = 0; t < steps; t++) {
+    for (int i = 1; i < n; i++)
+      u[i] = u[i] * 0.9 + 0.1 * __builtin_cos(u[i - 1]);
+    e += u[n - 1] * u[n - 1];
+    if (t == stop)
+      return e + u[0];
+  }
+  return e;
+}

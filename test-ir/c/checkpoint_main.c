@@ -148,6 +148,53 @@ static void two_phase_case(int n, int steps) {
   free(y0), free(a);
 }
 
+double relax_plain(double *u, int n, long limit);
+void relax_plain_grad(double *u, double *du, int n, long limit, double d_ret);
+void relax_ck_grad(double *u, double *du, int n, long limit, double d_ret);
+double until_stop_plain(double *u, int n, int steps, int stop);
+void until_stop_plain_grad(double *u, double *du, int n, int steps, int stop, double d_ret);
+void until_stop_ck_grad(double *u, double *du, int n, int steps, int stop, double d_ret);
+
+/* A loop with a trip count unknown at its entry: `kind` 0 is relax (a
+ * while loop), 1 until_stop (a break). */
+static int okind, on, oa, ob, oj;
+static double *ou0;
+static double online_at(double e) {
+  double *u = malloc(on * 8), r;
+  memcpy(u, ou0, on * 8);
+  u[oj] += e;
+  r = okind == 0 ? relax_plain(u, on, oa) : until_stop_plain(u, on, oa, ob);
+  free(u);
+  return r;
+}
+
+static void online_case(int kind, int n, int a, int b) {
+  double *u0 = malloc(n * 8);
+  for (int i = 0; i < n; i++) u0[i] = 0.4 + 0.3 * sin(1.7 * i);
+  double *u[2], *du[2];
+  for (int v = 0; v < 2; v++) u[v] = malloc(n * 8), du[v] = calloc(n, 8), memcpy(u[v], u0, n * 8);
+  if (kind == 0) {
+    relax_plain_grad(u[0], du[0], n, a, 1.0);
+    relax_ck_grad(u[1], du[1], n, a, 1.0);
+  } else {
+    until_stop_plain_grad(u[0], du[0], n, a, b, 1.0);
+    until_stop_ck_grad(u[1], du[1], n, a, b, 1.0);
+  }
+  char what[80];
+  for (int i = 0; i < n; i++) {
+    snprintf(what, sizeof what, "%s(%d, %d) du[%d]", kind ? "until_stop" : "relax", a, b, i);
+    expect(what, du[1][i], du[0][i], 1e-12);
+    expect(what, u[1][i], u[0][i], 0);
+  }
+  okind = kind, on = n, oa = a, ob = b, ou0 = u0;
+  for (oj = 0; oj < n; oj += 2) {
+    snprintf(what, sizeof what, "%s(%d, %d) du[%d] vs differences", kind ? "until_stop" : "relax", a, b, oj);
+    expect(what, du[1][oj], CENTRAL(online_at, 1e-4), 1e-6);
+  }
+  for (int v = 0; v < 2; v++) free(u[v]), free(du[v]);
+  free(u0);
+}
+
 static void *work(void *arg) {
   long big = *(long *)arg;
   long sizes[][2] = {{3, 1}, {8, 2}, {16, 7}, {32, 100}, {32, big}};
@@ -156,6 +203,11 @@ static void *work(void *arg) {
   for (int c = 0; c < 6; c++) oscillator_case(osteps[c]);
   int tsteps[] = {1, 2, 5, 64, 1000};
   for (int c = 0; c < 5; c++) two_phase_case(c == 0 ? 1 : 7, tsteps[c]);
+  /* while: t * t < limit, so ceil(sqrt(limit)) iterations */
+  long limits[] = {1, 2, 17, 1000, big * big};
+  for (int c = 0; c < 5; c++) online_case(0, 9, (int)limits[c], 0);
+  int stops[][2] = {{1, 0}, {5, 2}, {5, 9}, {300, 250}, {(int)big, (int)big / 3}};
+  for (int c = 0; c < 5; c++) online_case(1, 6, stops[c][0], stops[c][1]);
   return NULL;
 }
 

@@ -12,33 +12,6 @@ void swap_buffers(double *u, double *v, int n, int steps) {
   }
 }
 
-/* A while loop: its trip count is not known when it starts. */
-double until(double *u, int n, double tol) {
-  double r = 1;
-  int t = 0;
-  while (r > tol && t < 100000) {
-    r = 0;
-    for (int i = 0; i < n; i++) {
-      double d = 0.5 * u[i];
-      u[i] -= d;
-      r += d * d;
-    }
-    t++;
-  }
-  return r;
-}
-
-/* A break: the loop leaves at two places. */
-double with_break(double *u, int n, int steps) {
-  for (int t = 0; t < steps; t++) {
-    for (int i = 0; i < n; i++)
-      u[i] = __builtin_sin(u[i]);
-    if (u[0] > 0.9)
-      break;
-  }
-  return u[0];
-}
-
 /* Each iteration allocates and frees a work array. */
 double scratch(double *u, int n, int steps) {
   for (int t = 0; t < steps; t++) {

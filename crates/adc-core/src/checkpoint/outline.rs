@@ -236,13 +236,19 @@ pub fn apply(
             "checkpointed loop {shown} ({id}): {}; state: {} header value(s) and the memory written through {} base pointer(s); {}",
             match req.snapshots {
                 Some(s) => format!("{s} snapshots"),
-                None => "snapshots chosen at run time (at most 3 forward runs of an iteration)".into(),
+                None if plan.trip.is_some() => {
+                    "snapshots chosen at run time (at most 3 forward runs of an iteration)".into()
+                }
+                None => "16 snapshots".into(),
             },
             plan.phis.len(),
             plan.bases.len(),
-            match req.snapshots {
-                Some(s) => super::schedule::factor_table(s),
-                None => "ADC_CHECKPOINT_STATS=1 prints the schedule's figures when it runs".into(),
+            match (req.snapshots, plan.trip.is_some()) {
+                (_, false) => "online (doubling): its trip count is not known at its entry; \
+                     ADC_CHECKPOINT_STATS=1 prints the schedule's figures when it runs"
+                    .into(),
+                (Some(s), true) => super::schedule::factor_table(s),
+                (None, true) => "ADC_CHECKPOINT_STATS=1 prints the schedule's figures when it runs".into(),
             }
         ));
     }
@@ -293,7 +299,7 @@ fn is_noalias(a: Value) -> bool {
 fn read_memory_written_later(
     l: &SimpleLoop,
     region: &IndexSet<Block>,
-    exit: Block,
+    exits: &[Block],
 ) -> std::result::Result<IndexSet<Value>, Value> {
     use crate::analysis::types::pointer_sources;
     use crate::ir::heap::HeapFn;
@@ -308,7 +314,7 @@ fn read_memory_written_later(
     let ends_in_ret = |b: Block| b.terminator().is_some_and(|t| t.opcode() == Some(LLVMRet));
     let mut hazards = IndexSet::new();
     let mut seen = IndexSet::new();
-    let mut work = vec![exit];
+    let mut work = exits.to_vec();
     while let Some(b) = work.pop() {
         if region.contains(&b) || !seen.insert(b) {
             continue;
@@ -403,7 +409,8 @@ struct Plan {
     latch: Block,
     /// The loop's blocks, then exits that end in `unreachable` (a panic).
     region: IndexSet<Block>,
-    exit: Block,
+    /// Where the loop goes on (its exit blocks; code k + 1 is exits[k]).
+    exits: Vec<Block>,
     phis: Vec<Value>,
     live_ptrs: Vec<Value>,
     live_ints: Vec<Value>,
@@ -416,7 +423,8 @@ struct Plan {
     /// pointer, its base); a store's or copy's destination, and reads of
     /// memory written after the loop.
     checks: IndexMap<Value, Vec<(u32, Value)>>,
-    trip: TripCount,
+    /// `None`: unknown at the entry, checkpointed online.
+    trip: Option<TripCount>,
     escapes_at: IndexMap<Block, Vec<Value>>,
 }
 
@@ -511,24 +519,14 @@ impl Plan {
                  per call)",
             ));
         }
-        let exit = match normal.as_slice() {
-            [e] if l.latch.successors().contains(e) => *e,
-            [] => return Err(refuse(first, "it never ends (no exit but a panic)")),
-            _ => {
-                return Err(refuse(
-                    latch_term,
-                    "it leaves at more than one place (a break); a checkpointed loop must \
-                     leave at its latch, with a trip count known at its entry",
-                ))
-            }
-        };
-        if let Some(p) = cfg.predecessors(exit).iter().find(|p| **p != l.latch) {
-            return Err(refuse(
-                p.terminator().unwrap_or(latch_term),
-                "it leaves at more than one place (a break); a checkpointed loop must \
-                 leave at its latch, with a trip count known at its entry",
-            ));
+        if normal.is_empty() {
+            return Err(refuse(first, "it never ends (no exit but a panic)"));
         }
+        let exits = normal;
+        // Offline only when the latch is the one way out.
+        let only_latch = exits.len() == 1
+            && cfg.predecessors(exits[0]).iter().all(|p| *p == l.latch)
+            && l.latch.successors().contains(&exits[0]);
         let phis: Vec<Value> = l
             .header
             .instructions()
@@ -644,19 +642,21 @@ impl Plan {
                     if !u.is_instruction() || region.contains(&u.parent_block()) {
                         continue;
                     }
-                    if u.opcode() == Some(LLVMPHI) && u.parent_block() == exit {
+                    if u.opcode() == Some(LLVMPHI) && exits.contains(&u.parent_block()) {
                         continue;
                     }
                     escapes.insert(i);
                 }
             }
         }
-        for p in exit
-            .instructions()
-            .into_iter()
-            .filter(|i| i.opcode() == Some(LLVMPHI))
-        {
-            exit_phis.push(p);
+        for e in &exits {
+            for p in e
+                .instructions()
+                .into_iter()
+                .filter(|i| i.opcode() == Some(LLVMPHI))
+            {
+                exit_phis.push(p);
+            }
         }
         for v in escapes.iter().chain(&exit_phis) {
             if v.ty().contains_pointer() {
@@ -692,7 +692,7 @@ impl Plan {
                 ));
             }
         }
-        let hazards = read_memory_written_later(l, &region, exit).map_err(|w| {
+        let hazards = read_memory_written_later(l, &region, &exits).map_err(|w| {
             refuse(
                 w,
                 "this free after the loop may release memory the loop reads, which the reverse \
@@ -717,17 +717,16 @@ impl Plan {
                 checks.entry(i).or_default().push((read_index(i), r));
             }
         }
-        let trip = trip_count(l, &phis, exit, &region).ok_or_else(|| {
-            refuse(
-                latch_term,
-                "adc cannot compute its trip count at its entry (it needs a latch test of an \
-                 induction variable with a constant step against a bound computed before the loop); \
-                 checkpointing while loops is not supported yet",
-            )
-        })?;
+        // Without a trip count (a while loop, a break): online.
+        let trip = if only_latch {
+            trip_count(l, &phis, exits[0], &region)
+        } else {
+            None
+        };
+        let _ = latch_term;
         let mut escapes_at = IndexMap::new();
         for b in &region {
-            if b.successors().contains(&exit) {
+            if b.successors().iter().any(|s| exits.contains(s)) {
                 let here: Vec<Value> = escapes
                     .iter()
                     .copied()
@@ -742,7 +741,7 @@ impl Plan {
             preheader: l.preheader,
             latch: l.latch,
             region,
-            exit,
+            exits,
             phis,
             live_ptrs,
             live_ints,
@@ -985,18 +984,19 @@ impl Plan {
                     .is_some_and(|o| matches!(o, LLVMCondBr | LLVMUncondBr | LLVMSwitch))
                 {
                     // Leaving the iteration: back to the header, or out.
-                    let exit_bb = if bb.successors().contains(&self.exit) {
-                        Some(self.exit_block(&b, g, *bb, st, state, &pm))
-                    } else {
-                        None
-                    };
-                    let saved: Vec<(Block, Option<Block>)> = [self.header, self.exit]
+                    let succs = bb.successors();
+                    let leaving: Vec<(Block, Block)> = self
+                        .exits
                         .iter()
-                        .map(|x| (*x, pm.blocks.get(x).copied()))
+                        .filter(|e| succs.contains(e))
+                        .map(|e| (*e, self.exit_block(&b, g, *bb, *e, st, state, &pm)))
                         .collect();
+                    let mut saved: Vec<(Block, Option<Block>)> =
+                        vec![(self.header, pm.blocks.get(&self.header).copied())];
+                    saved.extend(self.exits.iter().map(|x| (*x, pm.blocks.get(x).copied())));
                     pm.blocks.insert(self.header, next);
-                    if let Some(e) = exit_bb {
-                        pm.blocks.insert(self.exit, e);
+                    for (e, to) in leaving {
+                        pm.blocks.insert(e, to);
                     }
                     pm.clone_at(&b, i);
                     for (x, old) in saved {
@@ -1027,11 +1027,13 @@ impl Plan {
     /// the values the code after the loop uses, the exit's phis, the code.
     /// (Cloning goes in reverse post-order, so what dominates `from` has
     /// its copy already.)
+    #[allow(clippy::too_many_arguments)]
     fn exit_block(
         &self,
         b: &Builder,
         g: Function,
         from: Block,
+        to: Block,
         st: Type,
         state: Value,
         pm: &PrimalMap,
@@ -1045,12 +1047,13 @@ impl Plan {
         for v in &self.escapes_at[&from] {
             b.store(pm.get(*v), field(self.slot_of(*v)));
         }
-        for p in &self.exit_phis {
+        for p in self.exit_phis.iter().filter(|p| p.parent_block() == to) {
             let v = p.incoming_from(from).expect("exit phi value");
             b.store(pm.get(v), field(self.slot_of(*p)));
         }
-        b.store(Type::i32(ctx).const_int(1), field(0));
-        b.ret(Type::i32(ctx).const_int(1));
+        let k = 1 + self.exits.iter().position(|e| *e == to).expect("an exit") as i64;
+        b.store(Type::i32(ctx).const_int(k), field(0));
+        b.ret(Type::i32(ctx).const_int(k));
         b.position_at_end(here);
         e
     }
@@ -1094,7 +1097,11 @@ impl Plan {
         for v in &self.live_slots {
             b.store(*v, field(&b, self.slot_of(*v)));
         }
-        let trips = self.trip.emit(&b);
+        // (-1: not known, online)
+        let trips = match &self.trip {
+            Some(t) => t.emit(&b),
+            None => Type::i64(ctx).const_int(-1),
+        };
         let mut args = vec![state];
         args.extend(self.live_ptrs.iter().copied());
         args.extend(self.live_ints.iter().copied());
@@ -1116,7 +1123,19 @@ impl Plan {
                 }
             }
         }
-        b.br(self.exit);
+        if let [only] = self.exits.as_slice() {
+            b.br(*only);
+        } else {
+            let code = b.load(Type::i32(ctx), field(&b, 0));
+            let cases: Vec<(Value, Block)> = self
+                .exits
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(k, e)| (Type::i32(ctx).const_int(k as i64 + 1), *e))
+                .collect();
+            b.switch(code, self.exits[0], &cases);
+        }
         for p in &self.exit_phis {
             p.erase();
         }

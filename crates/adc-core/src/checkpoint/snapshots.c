@@ -25,7 +25,16 @@
  * Iterations are the schedule's steps 1..T: step k takes state k - 1 to
  * state k. A step function returns 0 when the loop goes on and the number
  * of the exit it took otherwise; the trip count T computed at the entry is
- * checked against that as the forward sweep runs. */
+ * checked against that as the forward sweep runs.
+ *
+ * A loop whose trip count is not known at its entry (`steps` < 0: a while
+ * loop, a break) is checkpointed online, by doubling: the forward sweep
+ * keeps a snapshot every k-th state, k = 1 at first; when all s slots are
+ * taken, every other snapshot is dropped and k doubles. When the loop
+ * ends after T iterations, between s/2 and s snapshots k <= 2T/s apart
+ * remain. The reverse sweep reverses the last interval first with the
+ * binomial schedule and every free slot, frees its snapshot, and so on
+ * back to the entry. Memory: the same s + 2 states as offline. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +72,9 @@ struct adc_ckpt {
   struct adc_ckpt_snap *snap;
   /* For ADC_CHECKPOINT_STATS: iterations run forward, peak bytes held. */
   int64_t advanced, peak;
+  /* Online: the states kept (ascending) and their slots, the spacing. */
+  int64_t online, kept, spacing;
+  int64_t *kept_state, *kept_slot;
 };
 
 static void *must(void *p) {
@@ -75,22 +87,35 @@ static void *must(void *p) {
 
 void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *where) {
   struct adc_ckpt *c = must(calloc(1, sizeof *c));
-  if (steps < 1) {
+  if (steps < 0) {
+    /* Online: slots for the kept states; T is learnt by running. */
+    c->online = 1, c->spacing = 1;
+    if (snaps < 1) snaps = 16;
+    if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
+    c->snaps = snaps, c->nbases = nbases, c->where = where;
+    c->kept_state = must(calloc((size_t)snaps, sizeof(int64_t)));
+    c->kept_slot = must(calloc((size_t)snaps, sizeof(int64_t)));
+  } else if (steps < 1) {
     fprintf(stderr,
             "adc: the checkpointed loop at %s runs %lld iterations by the count "
             "computed at its entry; adc expected at least one\n",
             where, (long long)steps);
     abort();
   }
-  if (snaps < 1) {
+  if (c->online) {
+    /* (set above) */
+  } else if (snaps < 1) {
     /* Not given: the fewest with which no step runs forward more than
      * three times. */
     snaps = 1;
     while (snaps < ADC_REVOLVE_DEPTH && eta((uint64_t)snaps, 3) < (uint64_t)steps) snaps++;
   }
-  if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
-  if (snaps > steps) snaps = steps;
-  c->steps = steps, c->snaps = snaps, c->nbases = nbases, c->where = where;
+  if (!c->online) {
+    if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
+    if (snaps > steps) snaps = steps;
+    c->steps = steps, c->snaps = snaps, c->nbases = nbases, c->where = where;
+  }
+  snaps = c->snaps;
   c->bounds = must(calloc(2 * (size_t)nbases + 1, sizeof(uintptr_t)));
   c->bases = must(calloc((size_t)nbases + 1, sizeof *c->bases));
   c->snap = must(calloc((size_t)snaps + 2, sizeof *c->snap));
@@ -98,7 +123,7 @@ void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *w
     c->snap[k].lo = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
     c->snap[k].hi = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
   }
-  adc_revolve_init(&c->rv, steps, snaps);
+  if (!c->online) adc_revolve_init(&c->rv, steps, snaps);
   return c;
 }
 
@@ -192,8 +217,49 @@ static void wrong_count(struct adc_ckpt *c, int64_t ran, int left) {
   abort();
 }
 
+/* The online forward sweep: run to the loop's exit, keeping every
+ * `spacing`-th state, thinning by half when the slots are full. */
+static int32_t forward_online(struct adc_ckpt *c, adc_step_fn probe, void *env) {
+  c->kept = 1, c->kept_state[0] = 0, c->kept_slot[0] = 0;
+  snap_store(c, &c->snap[0]);
+  for (int64_t i = 1;; i++) {
+    int32_t code = probe(env);
+    if (code != 0) {
+      /* As offline: the first sweep's advances, then the last step. */
+      c->steps = i, c->advanced = i - 1;
+      return code;
+    }
+    if (i % c->spacing != 0) continue;
+    if (c->kept == c->snaps) {
+      int64_t k = 0;
+      for (int64_t j = 0; j < c->kept; j++)
+        if (c->kept_state[j] % (2 * c->spacing) == 0) {
+          c->kept_state[k] = c->kept_state[j], c->kept_slot[k] = c->kept_slot[j];
+          k++;
+        }
+      /* The dropped states' slots are free again: the first unused ones
+       * are found by search below. */
+      c->kept = k;
+      c->spacing *= 2;
+      if (i % c->spacing != 0) continue;
+    }
+    if (c->kept < c->snaps) {
+      int64_t slot = 0;
+      for (;; slot++) {
+        int used = 0;
+        for (int64_t j = 0; j < c->kept; j++) used |= c->kept_slot[j] == slot;
+        if (!used) break;
+      }
+      c->kept_state[c->kept] = i, c->kept_slot[c->kept] = slot;
+      c->kept++;
+      snap_store(c, &c->snap[slot]);
+    }
+  }
+}
+
 int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
   struct adc_ckpt *c = ctx;
+  if (c->online) return forward_online(c, probe, env);
   for (;;) {
     int32_t act = adc_revolve_next(&c->rv);
     if (act == ADC_ADVANCE) {
@@ -215,10 +281,53 @@ int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
   }
 }
 
+/* The online reverse sweep: each interval between kept states, last
+ * first, by the binomial schedule with its start's slot and the free ones. */
+static void reverse_online(struct adc_ckpt *c, adc_step_fn step, adc_grad_fn grad, void *env) {
+  int64_t *map = must(calloc((size_t)c->snaps, sizeof(int64_t)));
+  for (int64_t j = c->kept - 1; j >= 0; j--) {
+    int64_t a = c->kept_state[j], b = j + 1 < c->kept ? c->kept_state[j + 1] : c->steps;
+    /* Slots: 0 is the interval's start; then those no kept state uses. */
+    int64_t n = 1;
+    map[0] = c->kept_slot[j];
+    for (int64_t slot = 0; slot < c->snaps; slot++) {
+      int used = 0;
+      for (int64_t q = 0; q <= j; q++) used |= c->kept_slot[q] == slot;
+      if (!used) map[n++] = slot;
+    }
+    snap_restore(c, &c->snap[map[0]]);
+    struct adc_revolve rv;
+    adc_revolve_init(&rv, b - a, n);
+    int first = 1;
+    for (;;) {
+      int32_t act = adc_revolve_next(&rv);
+      if (act == ADC_ADVANCE) {
+        for (int64_t k = rv.a; k < rv.b; k++) step(env);
+        c->advanced += rv.b - rv.a;
+      } else if (act == ADC_STORE) {
+        /* (the first: the interval's start, which its slot holds) */
+        if (!first) snap_store(c, &c->snap[map[rv.slot]]);
+      } else if (act == ADC_RESTORE) {
+        snap_restore(c, &c->snap[map[rv.slot]]);
+      } else if (act == ADC_TURN) {
+        grad(env);
+      } else if (act == ADC_DONE) {
+        break;
+      }
+      first = 0;
+    }
+  }
+  free(map);
+}
+
 void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) {
   struct adc_ckpt *c = ctx;
   struct adc_ckpt_snap *end = &c->snap[c->snaps + 1];
   snap_store(c, end);
+  if (c->online) {
+    reverse_online(c, step, grad, env);
+    goto done;
+  }
   snap_restore(c, &c->snap[c->snaps]);
   grad(env);
   for (;;) {
@@ -236,15 +345,17 @@ void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) 
       break;
     }
   }
+done:
   snap_restore(c, end);
   if (getenv("ADC_CHECKPOINT_STATS")) {
     int64_t state = 0;
     for (int64_t k = 0; k < c->nbases; k++) state += (int64_t)(c->bounds[2 * k + 1] - c->bounds[2 * k]);
     fprintf(stderr,
-            "adc: checkpointed loop at %s: %lld iterations, %lld snapshots, state %lld bytes; "
+            "adc: checkpointed loop at %s: %lld iterations, %lld snapshots%s, state %lld bytes; "
             "snapshots held at most %lld bytes (%.2f states); %lld iterations advanced "
             "(%.3f per iteration; the schedule's forward steps), 1 more to leave the loop\n",
-            c->where, (long long)c->steps, (long long)c->snaps, (long long)state, (long long)c->peak,
+            c->where, (long long)c->steps, (long long)c->snaps, c->online ? " (online)" : "",
+            (long long)state, (long long)c->peak,
             state ? (double)c->peak / (double)state : 0.0, (long long)c->advanced,
             (double)c->advanced / (double)c->steps);
   }
@@ -252,5 +363,6 @@ void adc_ckpt_reverse(void *ctx, adc_step_fn step, adc_grad_fn grad, void *env) 
     free(c->snap[k].lo), free(c->snap[k].hi), free(c->snap[k].data);
   }
   for (int64_t k = 0; k < c->nbases; k++) free(c->bases[k].buf);
+  free(c->kept_state), free(c->kept_slot);
   free(c->snap), free(c->bases), free(c->bounds), free(c);
 }
