@@ -380,6 +380,7 @@ impl Build {
                 width,
                 type_hint: None,
                 checkpoints: Vec::new(),
+                tape_limit: None,
             };
             let out = if run == Run::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)

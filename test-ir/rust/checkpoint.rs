@@ -48,3 +48,30 @@ pub fn orbit_plain(x0: f64, r: f64, steps: u32) -> f64 {
 pub fn orbit_ck(r: f64, x0: f64, steps: u32) -> f64 {
     orbit(x0, r, steps)
 }
+
+/// A while loop over a slice (its trip count is not known at its entry:
+/// checkpointed online).
+#[inline(always)]
+fn settle(u: &mut [f64], limit: u64) -> f64 {
+    let mut t = 0u64;
+    while t * t < limit {
+        let mut prev = u[u.len() - 1];
+        for x in u.iter_mut() {
+            let here = *x;
+            *x = here + 0.05 * (prev - here) + 0.01 * here.sin();
+            prev = here;
+        }
+        t += 1;
+    }
+    u.iter().enumerate().map(|(i, x)| (i + 1) as f64 * x).sum()
+}
+
+#[no_mangle]
+pub fn settle_plain(u: &mut [f64], limit: u64) -> f64 {
+    settle(u, limit)
+}
+
+#[no_mangle]
+pub fn settle_ck(limit: u64, u: &mut [f64]) -> f64 {
+    settle(u, limit)
+}

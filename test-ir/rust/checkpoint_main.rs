@@ -12,6 +12,8 @@ extern "C" {
         k: *const f64, dk: *mut f64, nk: usize, u: *mut f64, du: *mut f64, nu: usize,
         w: *mut f64, dw: *mut f64, nw: usize, steps: usize, d_ret: f64,
     );
+    fn settle_plain_grad(u: *mut f64, du: *mut f64, n: usize, limit: u64, d_ret: f64);
+    fn settle_ck_grad(limit: u64, u: *mut f64, du: *mut f64, n: usize, d_ret: f64);
     fn orbit_plain_grad(x0: f64, r: f64, steps: u32, d_ret: f64) -> Pair;
     fn orbit_ck_grad(r: f64, x0: f64, steps: u32, d_ret: f64) -> Pair;
 }
@@ -32,6 +34,20 @@ fn heat(u: &mut [f64], work: &mut [f64], kappa: &[f64], steps: usize) -> f64 {
         u[1..n - 1].copy_from_slice(&work[1..n - 1]);
     }
     u.iter().map(|x| x * x).sum()
+}
+
+fn settle(u: &mut [f64], limit: u64) -> f64 {
+    let mut t = 0u64;
+    while t * t < limit {
+        let mut prev = u[u.len() - 1];
+        for x in u.iter_mut() {
+            let here = *x;
+            *x = here + 0.05 * (prev - here) + 0.01 * here.sin();
+            prev = here;
+        }
+        t += 1;
+    }
+    u.iter().enumerate().map(|(i, x)| (i + 1) as f64 * x).sum()
 }
 
 fn orbit(x0: f64, r: f64, steps: u32) -> f64 {
@@ -104,6 +120,31 @@ fn main() {
             expect(format!("orbit({steps}) dx0 vs differences"), c.second, fd, 1e-6);
             let fd = central(|e| orbit(x0, r + e, steps), 1e-5);
             expect(format!("orbit({steps}) dr vs differences"), c.first, fd, 1e-6);
+        }
+    }
+    for limit in [1u64, 2, 17, 1000, (big * big) as u64] {
+        let n = 9;
+        let u0: Vec<f64> = (0..n).map(|i| 0.4 + 0.3 * (1.7 * i as f64).sin()).collect();
+        let mut u = [u0.clone(), u0.clone()];
+        let mut du = [vec![0.0; n], vec![0.0; n]];
+        unsafe {
+            settle_plain_grad(u[0].as_mut_ptr(), du[0].as_mut_ptr(), n, limit, 1.0);
+            settle_ck_grad(limit, u[1].as_mut_ptr(), du[1].as_mut_ptr(), n, 1.0);
+        }
+        for i in 0..n {
+            expect(format!("settle({limit}) du[{i}]"), du[1][i], du[0][i], 1e-12);
+            expect(format!("settle({limit}) u after[{i}]"), u[1][i], u[0][i], 0.0);
+        }
+        for i in (0..n).step_by(2) {
+            let fd = central(
+                |e| {
+                    let mut u = u0.clone();
+                    u[i] += e;
+                    settle(&mut u, limit)
+                },
+                1e-4,
+            );
+            expect(format!("settle({limit}) du[{i}] vs differences"), du[1][i], fd, 1e-6);
         }
     }
     println!("{checks} checks, {failed} failed");

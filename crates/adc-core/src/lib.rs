@@ -56,6 +56,8 @@ pub struct Options {
     pub type_hint: Option<reverse::TypeHint>,
     /// `--checkpoint`: loops whose reverse follows a binomial schedule.
     pub checkpoints: Vec<checkpoint::Request>,
+    /// `--tape-limit`: bytes for the snapshots of the loops adc chooses.
+    pub tape_limit: Option<u64>,
 }
 
 /// A function adc generated, with its C declarations.
@@ -115,15 +117,15 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     }
     prepare(module, &wanted)?;
     let mut out = Output::default();
-    if !opts.checkpoints.is_empty() {
+    if !opts.checkpoints.is_empty() || opts.tape_limit.is_some() {
         if opts.mode != Mode::Reverse || opts.width > 1 {
             return Err(AdcError::Usage(
-                "--checkpoint is for reverse mode with one seed per call (its schedule runs the \
+                "--checkpoint and --tape-limit are for reverse mode with one seed per call (its schedule runs the \
                  loop's reverse; forward mode keeps no tape)"
                     .into(),
             ));
         }
-        out.checkpoints = checkpoint::prepare(m, &wanted, &opts.checkpoints)?;
+        out.checkpoints = checkpoint::prepare(m, &wanted, &opts.checkpoints, opts.tape_limit)?;
     }
 
     let mut forward = forward::ForwardSynth::new(m, ctx);

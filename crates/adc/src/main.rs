@@ -170,7 +170,19 @@ enum Command {
         /// at most three times forward, chosen at run time.
         #[arg(long, value_name = "LOOP[=S]")]
         checkpoint: Vec<adc_core::checkpoint::Request>,
+        /// Reverse mode: checkpoint every loop of the functions named with
+        /// -f that steps a state (and is not inside another loop), with as
+        /// many snapshots as fit in BYTES (K, M, G: powers of 1024), shared
+        /// among those loops and chosen at run time from the bytes the
+        /// loop's first iteration writes. An iteration's own tape comes on
+        /// top. Loops it cannot checkpoint are listed by --stats.
+        #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+        tape_limit: Option<u64>,
     },
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    adc_core::checkpoint::parse_bytes(s).map_err(|e| e.to_string())
 }
 
 fn parse_hint(s: &str) -> Result<adc_core::reverse::TypeHint, String> {
@@ -234,6 +246,7 @@ fn run(cli: Cli) -> Result<()> {
                 width: 1,
                 type_hint,
                 checkpoints: Vec::new(),
+                tape_limit: None,
             };
             let out = adc_core::differentiate(&module, &opts)?;
             module_io::write(&module, &output)?;
@@ -324,6 +337,7 @@ fn run(cli: Cli) -> Result<()> {
             stats,
             type_hint,
             checkpoint,
+            tape_limit,
         } => {
             let width = width.unwrap_or(if mode == Mode::Jacobian { 4 } else { 1 });
             if activity.len() > functions.len() {
@@ -369,6 +383,7 @@ fn run(cli: Cli) -> Result<()> {
                 width,
                 type_hint,
                 checkpoints: checkpoint,
+                tape_limit,
             };
             let out = if mode == Mode::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)?

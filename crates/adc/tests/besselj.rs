@@ -24,6 +24,7 @@ fn check(lang: &str, file: &str, mode: adc_core::Mode) {
         width: 1,
         type_hint: None,
         checkpoints: Vec::new(),
+        tape_limit: None,
     };
     let out = adc_core::differentiate(&module, &opts).unwrap();
     let (name, proto, want) = match mode {
@@ -117,6 +118,7 @@ fn finite_differences_converge_at_their_order_on_besselj() {
         width: 1,
         type_hint: None,
         checkpoints: Vec::new(),
+        tape_limit: None,
     };
     adc_core::differentiate(&module, &opts).unwrap();
     let jit = adc_core::jit::Jit::new(&module).unwrap();

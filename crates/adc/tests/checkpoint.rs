@@ -186,7 +186,8 @@ fn checkpointed_gradient_is_clean_under_valgrind() {
 }
 
 /// From Rust: the heat equation over slices (bounds checks that panic are
-/// exits of the loop) and a scalar recurrence, T up to 10^4.
+/// exits of the loop), a scalar recurrence, T up to 10^4, and a while loop
+/// (online).
 #[test]
 fn checkpointed_rust_loops_equal_the_plain_gradient() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,6 +201,12 @@ fn checkpointed_rust_loops_equal_the_plain_gradient() {
         "orbit_plain",
         "-f",
         "orbit_ck",
+        "-f",
+        "settle_plain",
+        "-f",
+        "settle_ck",
+        "--checkpoint",
+        "settle_ck:0=4",
     ];
     args.extend(["--checkpoint", "heat_ck:0=5", "--checkpoint", "orbit_ck:0"]);
     let obj = grad(dir.path(), &bc, &args, "rs.o");
@@ -215,7 +222,7 @@ fn checkpointed_rust_loops_equal_the_plain_gradient() {
         .unwrap();
     assert!(o.status.success(), "rustc: {}", stderr(&o));
     let out = run(&mut Command::new(&exe));
-    assert!(out.contains("312 checks, 0 failed"), "{out}");
+    assert!(out.contains("427 checks, 0 failed"), "{out}");
 }
 
 /// Loops a snapshot cannot capture are refused with the reason and the
@@ -256,7 +263,10 @@ fn checkpoint_refusals_name_the_reason() {
         "scratch",
         &["--checkpoint", "scratch:0", "--mode", "forward"],
     );
-    assert!(e.contains("--checkpoint is for reverse mode"), "{e}");
+    assert!(
+        e.contains("--checkpoint and --tape-limit are for reverse mode"),
+        "{e}"
+    );
     let e = refused("scratch", &["--checkpoint", "nowhere.c:3"]);
     assert!(
         e.contains("no such loop") && e.contains("scratch:0 (at "),
@@ -267,4 +277,111 @@ fn checkpoint_refusals_name_the_reason() {
         &["--checkpoint", "scratch:0", "--checkpoint", "scratch:0=2"],
     );
     assert!(e.contains("names loop scratch:0 again"), "{e}");
+}
+
+/// `--tape-limit`: adc picks the loops that step a state (the heat
+/// equation's, the oscillator's, both of two_phase's, the while loop and
+/// the loop with a break; not the reductions after them), shares the limit
+/// among them and fits the snapshots in each share; a limit too small for
+/// three states stops the program with the figures, and functions without
+/// a loop it can checkpoint are an error that lists why.
+#[test]
+fn tape_limit_fits_the_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain_bc = bitcode("c", "checkpoint.c", "-DSUFFIX=_plain");
+    let targets = c_targets("_plain");
+    let args: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let plain = grad(dir.path(), &plain_bc, &args, "plain.o");
+    let bc = bitcode("c", "checkpoint.c", "-DSUFFIX=_ck");
+    let mut targets = c_targets("_ck");
+    targets.extend(["--tape-limit".into(), "256K".into(), "--stats".into()]);
+    let args: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let mut all = vec!["grad", bc.to_str().unwrap()];
+    all.extend(&args);
+    let ck = dir.path().join("ck.o");
+    all.extend(["-o", ck.to_str().unwrap()]);
+    let o = adc(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stats = String::from_utf8_lossy(&o.stdout);
+    let chosen = stats
+        .lines()
+        .filter(|l| l.starts_with("checkpointed loop"))
+        .count();
+    assert_eq!(chosen, 6, "{stats}");
+    let share = 256 * 1024 / 6;
+    assert!(stats.contains(&format!("fit in {share} bytes")), "{stats}");
+    let exe = c_driver(dir.path(), &[&plain, &ck], "ck");
+    let o = Command::new(&exe)
+        .env("ADC_CHECKPOINT_STATS", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("719 checks, 0 failed"), "{out}");
+    let err = stderr(&o);
+    let mut lines = 0;
+    for l in err.lines().filter(|l| l.contains("snapshots held at most")) {
+        let held: u64 = l
+            .split("snapshots held at most ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(held <= share as u64, "{l}");
+        lines += 1;
+    }
+    assert!(lines > 20, "{err}");
+    // Too small for three states of the heat equation's 32 cells.
+    let mut targets = c_targets("_ck");
+    targets.extend(["--tape-limit".into(), "1K".into()]);
+    let args: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let small = grad(dir.path(), &bc, &args, "small.o");
+    let exe = c_driver(dir.path(), &[&plain, &small], "small");
+    let o = Command::new(&exe).output().unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("cannot hold its snapshots"),
+        "{}",
+        stderr(&o)
+    );
+    // Nothing to checkpoint.
+    let refused_bc = bitcode("c", "checkpoint_refused.c", "");
+    let out = dir.path().join("x.o");
+    let o = adc(&[
+        "grad",
+        refused_bc.to_str().unwrap(),
+        "-f",
+        "swap_buffers",
+        "-f",
+        "scratch",
+        "--tape-limit",
+        "1M",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success() && !out.exists());
+    let e = stderr(&o);
+    assert!(
+        e.contains("no loop of the functions differentiated can be checkpointed"),
+        "{e}"
+    );
+    assert!(
+        e.contains("swap_buffers:0") && e.contains("allocates or frees memory"),
+        "{e}"
+    );
+    let o = adc(&[
+        "grad",
+        refused_bc.to_str().unwrap(),
+        "-f",
+        "scratch",
+        "--tape-limit",
+        "lots",
+    ]);
+    assert!(
+        stderr(&o).contains("give a number of bytes"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -337,6 +337,7 @@ fn run_kernel(
             width: w,
             type_hint: None,
             checkpoints: Vec::new(),
+            tape_limit: None,
         };
         adc_core::differentiate(&module, &opts).map_err(|e| format!("{e}"))?;
     }

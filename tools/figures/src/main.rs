@@ -43,6 +43,7 @@ fn main() -> Result<()> {
             width: 1,
             type_hint: None,
             checkpoints: Vec::new(),
+            tape_limit: None,
         };
         adc_core::differentiate(&module, &opts)?;
     }

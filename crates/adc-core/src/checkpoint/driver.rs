@@ -58,6 +58,14 @@ fn thunk(m: LLVMModuleRef, name: &str, env_ty: Type, pick: &[usize], f: Function
     t
 }
 
+/// How many snapshots a loop's schedule keeps: `snapshots` (0: chosen
+/// at run time), or as many as fit in `budget` bytes (`--tape-limit`).
+#[derive(Clone, Copy)]
+pub(super) struct Snapshots {
+    pub snapshots: u32,
+    pub budget: u64,
+}
+
 /// `NAME.aug(params..., i64 trips) -> ctx` (see the module documentation).
 pub(super) fn forward_sweep(
     m: LLVMModuleRef,
@@ -65,15 +73,16 @@ pub(super) fn forward_sweep(
     params: &[Type],
     probe: Function,
     bases: usize,
-    snapshots: u32,
+    keep: Snapshots,
     shown: &str,
 ) -> Function {
+    let Snapshots { snapshots, budget } = keep;
     let ctx = unsafe { LLVMGetModuleContext(m) };
     let (ptr, i32t, i64t) = (Type::ptr(ctx), Type::i32(ctx), Type::i64(ctx));
     let begin = get_or_declare(
         m,
         "adc_ckpt_begin",
-        Type::function(ptr, &[i64t, i64t, i64t, ptr]),
+        Type::function(ptr, &[i64t, i64t, i64t, ptr, i64t]),
     );
     let forward = get_or_declare(
         m,
@@ -100,6 +109,7 @@ pub(super) fn forward_sweep(
             i64t.const_int(snapshots as i64),
             i64t.const_int(bases as i64),
             c_string(m, shown),
+            i64t.const_int(budget as i64),
         ],
     );
     let env = b.alloca(env_ty);

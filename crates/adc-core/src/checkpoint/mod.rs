@@ -42,6 +42,9 @@ pub struct Request {
     /// Snapshots; `None`: chosen at run time, the fewest with which the
     /// schedule runs each iteration at most three times forward.
     pub snapshots: Option<u32>,
+    /// `--tape-limit`'s share for this loop: as many snapshots as fit in
+    /// these bytes, chosen after its first iteration.
+    pub budget: Option<u64>,
 }
 
 impl std::str::FromStr for Request {
@@ -66,17 +69,73 @@ impl std::str::FromStr for Request {
         Ok(Request {
             name: name.to_string(),
             snapshots,
+            budget: None,
         })
     }
 }
 
+/// `--tape-limit BYTES`: a number of bytes, with an optional K, M or G
+/// (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&t[..i], t[i..].trim()),
+        None => (t, ""),
+    };
+    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches('B') {
+        "" => 1,
+        "K" | "KI" => 1 << 10,
+        "M" | "MI" => 1 << 20,
+        "G" | "GI" => 1 << 30,
+        _ => 0,
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if scale > 0 && n > 0 => Ok(n.saturating_mul(scale)),
+        _ => Err(AdcError::Usage(format!(
+            "--tape-limit {s}: give a number of bytes, such as 64M or 2G"
+        ))),
+    }
+}
+
 /// Take the requested loops of `targets` out of their functions and link
-/// the runtime. Returns a line per loop for `--stats`.
-pub fn prepare(m: LLVMModuleRef, targets: &[Function], reqs: &[Request]) -> Result<Vec<String>> {
+/// the runtime; with `tape_limit`, also the loops adc chooses (see
+/// [`outline::choose`]), which share it. Returns a line per loop for
+/// `--stats`.
+pub fn prepare(
+    m: LLVMModuleRef,
+    targets: &[Function],
+    reqs: &[Request],
+    tape_limit: Option<u64>,
+) -> Result<Vec<String>> {
+    let mut reqs = reqs.to_vec();
+    let mut notes = Vec::new();
+    if let Some(limit) = tape_limit {
+        let (chosen, left) = outline::choose(targets, &reqs);
+        if chosen.is_empty() {
+            return Err(AdcError::Usage(format!(
+                "--tape-limit: no loop of the functions differentiated can be checkpointed{}",
+                if left.is_empty() {
+                    " (they have no loops)".to_string()
+                } else {
+                    format!(":\n  {}", left.join("\n  "))
+                }
+            )));
+        }
+        let share = limit / chosen.len() as u64;
+        for name in chosen {
+            reqs.push(Request {
+                name,
+                snapshots: None,
+                budget: Some(share),
+            });
+        }
+        notes.extend(left.into_iter().map(|l| format!("not checkpointed: {l}")));
+    }
     if reqs.is_empty() {
         return Ok(Vec::new());
     }
-    let notes = outline::apply(m, targets, reqs)?;
+    let applied = outline::apply(m, targets, &reqs)?;
+    notes.splice(0..0, applied);
     let linked = get_function(m, "adc_ckpt_begin").is_some_and(|f| !f.is_declaration());
     if !linked {
         crate::ir::module_io::link_ir(m, RUNTIME_IR, "checkpointing runtime")?;

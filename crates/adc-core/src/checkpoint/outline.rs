@@ -231,19 +231,28 @@ pub fn apply(
         let l = loops.simple_loop(header).expect("a named loop").clone();
         let plan = Plan::of(f, &l, &cfg, &doms)?;
         let name = format!("{}.ckpt.{n}", f.name());
-        plan.build(m, &name, req.snapshots.unwrap_or(0), &shown)?;
+        plan.build(
+            m,
+            &name,
+            req.snapshots.unwrap_or(0),
+            req.budget.unwrap_or(0),
+            &shown,
+        )?;
         out.push(format!(
             "checkpointed loop {shown} ({id}): {}; state: {} header value(s) and the memory written through {} base pointer(s); {}",
-            match req.snapshots {
-                Some(s) => format!("{s} snapshots"),
-                None if plan.trip.is_some() => {
+            match (req.snapshots, req.budget) {
+                (_, Some(b)) => format!(
+                    "as many snapshots as fit in {b} bytes (--tape-limit's share; chosen after the first iteration)"
+                ),
+                (Some(s), None) => format!("{s} snapshots"),
+                (None, None) if plan.trip.is_some() => {
                     "snapshots chosen at run time (at most 3 forward runs of an iteration)".into()
                 }
-                None => "16 snapshots".into(),
+                (None, None) => "16 snapshots".into(),
             },
             plan.phis.len(),
             plan.bases.len(),
-            match (req.snapshots, plan.trip.is_some()) {
+            match (req.snapshots.filter(|_| req.budget.is_none()), plan.trip.is_some()) {
                 (_, false) => "online (doubling): its trip count is not known at its entry; \
                      ADC_CHECKPOINT_STATS=1 prints the schedule's figures when it runs"
                     .into(),
@@ -386,6 +395,96 @@ fn read_pointer(i: Value) -> Option<Value> {
     }
 }
 
+/// `--tape-limit`: the loops adc checkpoints by itself, as `FUNCTION:INDEX`
+/// (those not inside another loop that step a state: through an inner
+/// loop, or a float header value without reading memory, and are not
+/// named by `reqs`), and
+/// a line for each such loop it cannot checkpoint, with the reason.
+pub fn choose(targets: &[Function], reqs: &[Request]) -> (Vec<String>, Vec<String>) {
+    let named: Vec<Block> = reqs
+        .iter()
+        .filter_map(|r| find(targets, r).ok().map(|x| x.1))
+        .collect();
+    let (mut chosen, mut left) = (Vec::new(), Vec::new());
+    for f in targets {
+        let cfg = ControlFlowGraph::compute(*f);
+        let loops = LoopAnalysis::compute(&cfg);
+        let doms = DominatorTree::compute(&cfg);
+        for nl in loops_of(*f) {
+            let l = loops.simple_loop(nl.header).expect("a named loop");
+            if loops.in_loop(l.preheader) || named.contains(&nl.header) {
+                continue;
+            }
+            let inner = l
+                .body
+                .iter()
+                .any(|b| *b != l.header && loops.simple_loop(*b).is_some());
+            let float_state = l
+                .header
+                .instructions()
+                .iter()
+                .any(|i| i.opcode() == Some(LLVMPHI) && i.ty().contains_float());
+            // A state in registers that reads no memory (a reduction's
+            // accumulator reads the array it sums); an elementwise loop's
+            // state would grow with its trip count.
+            let reads = l
+                .body
+                .iter()
+                .flat_map(|b| b.instructions())
+                .any(|i| i.opcode() == Some(LLVMLoad));
+            if !(inner || (float_state && !reads)) {
+                continue;
+            }
+            let id = format!("{}:{}", f.name(), nl.index);
+            match Plan::of(*f, l, &cfg, &doms) {
+                Ok(_) => chosen.push(id),
+                Err(e) => {
+                    let why = match &e {
+                        AdcError::Unsupported { reason, .. } => reason.clone(),
+                        e => e.to_string(),
+                    };
+                    let at = nl
+                        .location
+                        .map(|l| format!(" (at {l})"))
+                        .unwrap_or_default();
+                    left.push(format!("loop {id}{at}: {why}"));
+                }
+            }
+        }
+    }
+    (chosen, left)
+}
+
+/// The two state objects' types (see [`Plan::fields`]).
+#[derive(Clone, Copy)]
+struct StateTypes {
+    numbers: Type,
+    counts: Type,
+}
+
+/// A field of one of the state objects.
+#[derive(Clone, Copy)]
+struct Slot {
+    count: bool,
+    index: u32,
+}
+
+/// The exit code's field.
+const CODE: Slot = Slot {
+    count: true,
+    index: 0,
+};
+
+/// The address of `slot` in the state objects `states` (numbers, counts).
+fn slot_ptr(b: &Builder, st: StateTypes, states: (Value, Value), slot: Slot) -> Value {
+    let (ty, base) = if slot.count {
+        (st.counts, states.1)
+    } else {
+        (st.numbers, states.0)
+    };
+    Value(unsafe { LLVMBuildStructGEP2(b.raw(), ty.0, base.0, slot.index, c"".as_ptr()) })
+}
+
 /// How the loop's trip count follows from its latch test.
 struct TripCount {
     /// The tested header phi's start and the bound it is compared with.
@@ -433,8 +532,10 @@ fn is_mem_write_intrinsic(c: Function) -> bool {
     n.starts_with("llvm.memcpy") || n.starts_with("llvm.memmove") || n.starts_with("llvm.memset")
 }
 
-/// The one pointer from outside the loop (or global) that `p` is derived
-/// from by address arithmetic inside it.
+/// The one object `p` points into, as far as the loop goes: the value
+/// before all address arithmetic (in the loop or before it), which must be
+/// defined outside the loop. Stores through the same object share a hull
+/// (snapshots.c); the probe needs only the grouping, not the pointer.
 fn root(p: Value, region: &IndexSet<Block>) -> Option<Value> {
     let mut seen = IndexSet::new();
     let mut work = vec![p];
@@ -444,6 +545,14 @@ fn root(p: Value, region: &IndexSet<Block>) -> Option<Value> {
             continue;
         }
         let inside = v.is_instruction() && region.contains(&v.parent_block());
+        let arithmetic = matches!(
+            v.opcode(),
+            Some(LLVMGetElementPtr) | Some(LLVMBitCast) | Some(LLVMAddrSpaceCast)
+        );
+        if !inside && arithmetic {
+            work.push(v.operand(0));
+            continue;
+        }
         if !inside {
             if v.is_instruction()
                 || v.is_argument()
@@ -684,14 +793,6 @@ impl Plan {
                 live_slots.push(v);
             }
         }
-        for b in &bases {
-            if !(live_ptrs.contains(b) || unsafe { !LLVMIsAGlobalVariable(b.0).is_null() }) {
-                return Err(refuse(
-                    first,
-                    "a store's base pointer is not passed into the loop",
-                ));
-            }
-        }
         let hazards = read_memory_written_later(l, &region, &exits).map_err(|w| {
             refuse(
                 w,
@@ -755,30 +856,45 @@ impl Plan {
         })
     }
 
-    /// Fields of the state object: exit code, phis, read-only numbers,
-    /// escaping values, exit phis.
-    fn state_type(&self, ctx: llvm_sys::prelude::LLVMContextRef) -> Type {
-        let mut fields = vec![Type::i32(ctx)];
-        for v in self
-            .phis
+    /// The state's fields: phis, read-only numbers, escaping values, exit
+    /// phis, each in the numbers object or (integers) in the counts one,
+    /// whose first field is the exit code. Apart, each object holds one
+    /// kind of data for the type analysis.
+    fn fields(&self) -> impl Iterator<Item = &Value> {
+        self.phis
             .iter()
             .chain(&self.live_slots)
             .chain(&self.escapes)
             .chain(&self.exit_phis)
-        {
-            fields.push(v.ty());
-        }
-        Type::struct_of(ctx, &fields)
     }
 
-    fn slot_of(&self, v: Value) -> u32 {
-        let mut all = self
-            .phis
-            .iter()
-            .chain(&self.live_slots)
-            .chain(&self.escapes)
-            .chain(&self.exit_phis);
-        1 + all.position(|x| *x == v).expect("a state field") as u32
+    fn state_types(&self, ctx: llvm_sys::prelude::LLVMContextRef) -> StateTypes {
+        let mut numbers = Vec::new();
+        let mut counts = vec![Type::i32(ctx)];
+        for v in self.fields() {
+            if v.ty().scalar().is_integer() {
+                counts.push(v.ty());
+            } else {
+                numbers.push(v.ty());
+            }
+        }
+        StateTypes {
+            numbers: Type::struct_of(ctx, &numbers),
+            counts: Type::struct_of(ctx, &counts),
+        }
+    }
+
+    fn slot_of(&self, v: Value) -> Slot {
+        let count = v.ty().scalar().is_integer();
+        let before = self
+            .fields()
+            .take_while(|x| **x != v)
+            .filter(|x| x.ty().scalar().is_integer() == count)
+            .count() as u32;
+        Slot {
+            count,
+            index: before + u32::from(count),
+        }
     }
 
     fn build(
@@ -786,6 +902,7 @@ impl Plan {
         m: llvm_sys::prelude::LLVMModuleRef,
         name: &str,
         snapshots: u32,
+        budget: u64,
         shown: &str,
     ) -> Result<()> {
         let ctx = unsafe { LLVMGetModuleContext(m) };
@@ -795,8 +912,8 @@ impl Plan {
             Type::i64(ctx),
             Type::void(ctx),
         );
-        let st = self.state_type(ctx);
-        let mut params = vec![ptr];
+        let st = self.state_types(ctx);
+        let mut params = vec![ptr, ptr];
         params.extend(self.live_ptrs.iter().map(|v| v.ty()));
         params.extend(self.live_ints.iter().map(|v| v.ty()));
         let step = add_function(m, &format!("{name}.step"), Type::function(i32t, &params));
@@ -842,8 +959,8 @@ impl Plan {
             name,
             &params,
             probe,
-            self.bases.len() + 1,
-            snapshots,
+            self.bases.len() + 2,
+            super::driver::Snapshots { snapshots, budget },
             shown,
         );
         lf.set_string_attr(LOOP_ATTR, &snapshots.to_string());
@@ -859,7 +976,7 @@ impl Plan {
         &self,
         m: llvm_sys::prelude::LLVMModuleRef,
         g: Function,
-        st: Type,
+        st: StateTypes,
         grow: Option<Function>,
     ) {
         let ctx = unsafe { LLVMGetModuleContext(m) };
@@ -872,10 +989,8 @@ impl Plan {
             Some(_) => (Some(gp[0]), &gp[1..]),
             None => (None, &gp[..]),
         };
-        let state = rest[0];
-        let field = |b: &Builder, i: u32| {
-            Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) })
-        };
+        let states = (rest[0], rest[1]);
+        let field = |b: &Builder, slot: Slot| slot_ptr(b, st, states, slot);
         let mut pm = PrimalMap::default();
         let bounds = probe_ctx.map(|c| b.load(ptr, c));
         let td = unsafe { llvm_sys::target::LLVMGetModuleDataLayout(m) };
@@ -908,8 +1023,14 @@ impl Plan {
             cont
         };
         if grow.is_some() {
-            let size = i64t.const_int(store_size(st));
-            check(&b, 0, state, size);
+            for (k, (ty, p)) in [(st.numbers, states.0), (st.counts, states.1)]
+                .into_iter()
+                .enumerate()
+            {
+                if store_size(ty) > 0 {
+                    check(&b, k, p, i64t.const_int(store_size(ty)));
+                }
+            }
         }
         for p in &self.phis {
             let v = b.load(p.ty(), field(&b, self.slot_of(*p)));
@@ -919,7 +1040,7 @@ impl Plan {
             let x = b.load(v.ty(), field(&b, self.slot_of(*v)));
             pm.values.insert(*v, x);
         }
-        for (v, p) in self.live_ptrs.iter().chain(&self.live_ints).zip(&rest[1..]) {
+        for (v, p) in self.live_ptrs.iter().chain(&self.live_ints).zip(&rest[2..]) {
             pm.values.insert(*v, *p);
         }
         let pre_end = b.insert_block();
@@ -941,7 +1062,7 @@ impl Plan {
         for (p, _) in &nexts {
             next_fill.push((*p, field(&b, self.slot_of(*p))));
         }
-        let next_pos = b.store(i32t.const_int(0), field(&b, 0));
+        let next_pos = b.store(i32t.const_int(0), field(&b, CODE));
         b.ret(i32t.const_int(0));
         // Clone in the function's order (definitions before uses but phis').
         let cfg = ControlFlowGraph::compute(self.f);
@@ -968,7 +1089,7 @@ impl Plan {
                     }
                     _ if grow.is_some() && self.checks.contains_key(&i) => {
                         for (idx, r) in &self.checks[&i] {
-                            let k = 1 + self.bases.get_index_of(r).expect("base");
+                            let k = 2 + self.bases.get_index_of(r).expect("base");
                             let p = pm.get(i.operand(*idx));
                             let size = match i.opcode() {
                                 Some(LLVMStore) => i64t.const_int(store_size(i.operand(0).ty())),
@@ -989,7 +1110,7 @@ impl Plan {
                         .exits
                         .iter()
                         .filter(|e| succs.contains(e))
-                        .map(|e| (*e, self.exit_block(&b, g, *bb, *e, st, state, &pm)))
+                        .map(|e| (*e, self.exit_block(&b, g, *bb, *e, st, states, &pm)))
                         .collect();
                     let mut saved: Vec<(Block, Option<Block>)> =
                         vec![(self.header, pm.blocks.get(&self.header).copied())];
@@ -1034,16 +1155,15 @@ impl Plan {
         g: Function,
         from: Block,
         to: Block,
-        st: Type,
-        state: Value,
+        st: StateTypes,
+        states: (Value, Value),
         pm: &PrimalMap,
     ) -> Block {
         let ctx = b.context();
         let here = b.insert_block();
         let e = g.append_block(ctx, "leave");
         b.position_at_end(e);
-        let field =
-            |i: u32| Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) });
+        let field = |slot: Slot| slot_ptr(b, st, states, slot);
         for v in &self.escapes_at[&from] {
             b.store(pm.get(*v), field(self.slot_of(*v)));
         }
@@ -1052,14 +1172,14 @@ impl Plan {
             b.store(pm.get(v), field(self.slot_of(*p)));
         }
         let k = 1 + self.exits.iter().position(|e| *e == to).expect("an exit") as i64;
-        b.store(Type::i32(ctx).const_int(k), field(0));
+        b.store(Type::i32(ctx).const_int(k), field(CODE));
         b.ret(Type::i32(ctx).const_int(k));
         b.position_at_end(here);
         e
     }
 
     /// Replace the loop in `f` by a call of `lf`.
-    fn rewrite(&self, lf: Function, st: Type) {
+    fn rewrite(&self, lf: Function, st: StateTypes) {
         let ctx = lf.fn_type().context();
         let b = Builder::new(ctx);
         let entry = self.f.entry();
@@ -1067,8 +1187,9 @@ impl Plan {
             Some(i) => b.position_before(i),
             None => b.position_at_end(entry),
         }
-        let state = b.alloca(st);
-        state.set_name("ckpt.state");
+        let states = (b.alloca(st.numbers), b.alloca(st.counts));
+        states.0.set_name("ckpt.numbers");
+        states.1.set_name("ckpt.counts");
         // The edge into the loop now goes to the call.
         let term = self.preheader.terminator().expect("terminator");
         let call_bb = self.f.append_block(ctx, "ckpt.loop");
@@ -1087,9 +1208,7 @@ impl Plan {
                 llvm_sys::debuginfo::LLVMInstructionGetDebugLoc(first.0),
             );
         }
-        let field = |b: &Builder, i: u32| {
-            Value(unsafe { LLVMBuildStructGEP2(b.raw(), st.0, state.0, i, c"".as_ptr()) })
-        };
+        let field = |b: &Builder, slot: Slot| slot_ptr(b, st, states, slot);
         for p in &self.phis {
             let v = p.incoming_from(self.preheader).expect("preheader value");
             b.store(v, field(&b, self.slot_of(*p)));
@@ -1102,7 +1221,7 @@ impl Plan {
             Some(t) => t.emit(&b),
             None => Type::i64(ctx).const_int(-1),
         };
-        let mut args = vec![state];
+        let mut args = vec![states.0, states.1];
         args.extend(self.live_ptrs.iter().copied());
         args.extend(self.live_ints.iter().copied());
         args.push(trips);
@@ -1126,7 +1245,7 @@ impl Plan {
         if let [only] = self.exits.as_slice() {
             b.br(*only);
         } else {
-            let code = b.load(Type::i32(ctx), field(&b, 0));
+            let code = b.load(Type::i32(ctx), field(&b, CODE));
             let cases: Vec<(Value, Block)> = self
                 .exits
                 .iter()

@@ -75,6 +75,8 @@ struct adc_ckpt {
   /* Online: the states kept (ascending) and their slots, the spacing. */
   int64_t online, kept, spacing;
   int64_t *kept_state, *kept_slot;
+  /* --tape-limit: bytes for the snapshots (0: none given). */
+  int64_t budget;
 };
 
 static void *must(void *p) {
@@ -85,46 +87,78 @@ static void *must(void *p) {
   return p;
 }
 
-void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *where) {
-  struct adc_ckpt *c = must(calloc(1, sizeof *c));
-  if (steps < 0) {
-    /* Online: slots for the kept states; T is learnt by running. */
-    c->online = 1, c->spacing = 1;
+static void copy_pristine(struct adc_ckpt_base *b, uintptr_t lo, uintptr_t hi);
+
+/* The snapshot slots and the schedule, once the number of snapshots is
+ * known. */
+static void setup(struct adc_ckpt *c, int64_t snaps) {
+  if (c->online) {
     if (snaps < 1) snaps = 16;
-    if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
-    c->snaps = snaps, c->nbases = nbases, c->where = where;
+  } else if (snaps < 1) {
+    /* Not given: the fewest with which no step runs forward more than
+     * three times. */
+    snaps = 1;
+    while (snaps < ADC_REVOLVE_DEPTH && eta((uint64_t)snaps, 3) < (uint64_t)c->steps) snaps++;
+  }
+  if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
+  if (!c->online && snaps > c->steps) snaps = c->steps;
+  c->snaps = snaps;
+  c->snap = must(calloc((size_t)snaps + 2, sizeof *c->snap));
+  for (int64_t k = 0; k < snaps + 2; k++) {
+    c->snap[k].lo = must(calloc((size_t)c->nbases + 1, sizeof(uintptr_t)));
+    c->snap[k].hi = must(calloc((size_t)c->nbases + 1, sizeof(uintptr_t)));
+  }
+  if (c->online) {
     c->kept_state = must(calloc((size_t)snaps, sizeof(int64_t)));
     c->kept_slot = must(calloc((size_t)snaps, sizeof(int64_t)));
-  } else if (steps < 1) {
+  } else {
+    adc_revolve_init(&c->rv, c->steps, snaps);
+  }
+}
+
+/* `steps` < 0: not known (online). `budget` > 0 (--tape-limit): as many
+ * snapshots as fit in that many bytes, chosen after the first iteration
+ * (adc_ckpt_forward). */
+void *adc_ckpt_begin(int64_t steps, int64_t snaps, int64_t nbases, const char *where, int64_t budget) {
+  struct adc_ckpt *c = must(calloc(1, sizeof *c));
+  if (steps >= 0 && steps < 1) {
     fprintf(stderr,
             "adc: the checkpointed loop at %s runs %lld iterations by the count "
             "computed at its entry; adc expected at least one\n",
             where, (long long)steps);
     abort();
   }
-  if (c->online) {
-    /* (set above) */
-  } else if (snaps < 1) {
-    /* Not given: the fewest with which no step runs forward more than
-     * three times. */
-    snaps = 1;
-    while (snaps < ADC_REVOLVE_DEPTH && eta((uint64_t)snaps, 3) < (uint64_t)steps) snaps++;
-  }
-  if (!c->online) {
-    if (snaps > ADC_REVOLVE_DEPTH) snaps = ADC_REVOLVE_DEPTH;
-    if (snaps > steps) snaps = steps;
-    c->steps = steps, c->snaps = snaps, c->nbases = nbases, c->where = where;
-  }
-  snaps = c->snaps;
+  c->online = steps < 0, c->spacing = 1;
+  c->steps = steps, c->nbases = nbases, c->where = where, c->budget = budget;
   c->bounds = must(calloc(2 * (size_t)nbases + 1, sizeof(uintptr_t)));
   c->bases = must(calloc((size_t)nbases + 1, sizeof *c->bases));
-  c->snap = must(calloc((size_t)snaps + 2, sizeof *c->snap));
-  for (int64_t k = 0; k < snaps + 2; k++) {
-    c->snap[k].lo = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
-    c->snap[k].hi = must(calloc((size_t)nbases + 1, sizeof(uintptr_t)));
-  }
-  if (!c->online) adc_revolve_init(&c->rv, steps, snaps);
+  if (budget <= 0) setup(c, snaps);
   return c;
+}
+
+/* --tape-limit: run the first iteration to learn the bytes an iteration
+ * writes, put them back, and take as many snapshots as fit in the budget
+ * (s + 2 states). */
+static void calibrate(struct adc_ckpt *c, adc_step_fn probe, void *env) {
+  probe(env);
+  c->advanced++;
+  int64_t state = 0;
+  for (int64_t k = 0; k < c->nbases; k++) {
+    uintptr_t lo = c->bounds[2 * k], hi = c->bounds[2 * k + 1];
+    copy_pristine(&c->bases[k], lo, hi);
+    state += (int64_t)(hi - lo);
+  }
+  int64_t s = c->budget / (state > 0 ? state : 1) - 2;
+  if (s < 1) {
+    fprintf(stderr,
+            "adc: the %lld bytes of --tape-limit for the checkpointed loop at %s (the limit "
+            "is shared among the loops adc checkpoints) cannot hold its snapshots: an "
+            "iteration writes %lld bytes, and checkpointing keeps at least 3 such states; "
+            "give the loop %lld bytes or more\n",
+            (long long)c->budget, c->where, (long long)state, (long long)(3 * state));
+    abort();
+  }
+  setup(c, s);
 }
 
 /* The probe found a store of [addr, addr + size) outside base k's hull. */
@@ -187,6 +221,13 @@ static void snap_store(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
   }
 }
 
+/* The entry state's snapshot: nothing to copy, restoring it restores the
+ * pristine bytes (the first iteration of --tape-limit's calibration may
+ * have grown the hulls already). */
+static void snap_store_entry(struct adc_ckpt *c, struct adc_ckpt_snap *s) {
+  for (int64_t k = 0; k < c->nbases; k++) s->lo[k] = s->hi[k] = 0;
+}
+
 static void copy_pristine(struct adc_ckpt_base *b, uintptr_t lo, uintptr_t hi) {
   if (lo < hi) memcpy((char *)lo, b->buf + (lo - b->blo), hi - lo);
 }
@@ -221,12 +262,12 @@ static void wrong_count(struct adc_ckpt *c, int64_t ran, int left) {
  * `spacing`-th state, thinning by half when the slots are full. */
 static int32_t forward_online(struct adc_ckpt *c, adc_step_fn probe, void *env) {
   c->kept = 1, c->kept_state[0] = 0, c->kept_slot[0] = 0;
-  snap_store(c, &c->snap[0]);
+  snap_store_entry(c, &c->snap[0]);
   for (int64_t i = 1;; i++) {
     int32_t code = probe(env);
     if (code != 0) {
       /* As offline: the first sweep's advances, then the last step. */
-      c->steps = i, c->advanced = i - 1;
+      c->steps = i, c->advanced += i - 1;
       return code;
     }
     if (i % c->spacing != 0) continue;
@@ -259,6 +300,7 @@ static int32_t forward_online(struct adc_ckpt *c, adc_step_fn probe, void *env) 
 
 int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
   struct adc_ckpt *c = ctx;
+  if (c->budget > 0) calibrate(c, probe, env);
   if (c->online) return forward_online(c, probe, env);
   for (;;) {
     int32_t act = adc_revolve_next(&c->rv);
@@ -266,6 +308,8 @@ int32_t adc_ckpt_forward(void *ctx, adc_step_fn probe, void *env) {
       for (int64_t k = c->rv.a; k < c->rv.b; k++)
         if (probe(env) != 0) wrong_count(c, k + 1, 1);
       c->advanced += c->rv.b - c->rv.a;
+    } else if (act == ADC_STORE && c->rv.b == 0) {
+      snap_store_entry(c, &c->snap[c->rv.slot]);
     } else if (act == ADC_STORE) {
       snap_store(c, &c->snap[c->rv.slot]);
     } else if (act == ADC_TURN) {
