@@ -83,5 +83,21 @@ pub fn annotate(f: Function, acts: &[Activity]) -> String {
         }
     }
     writeln!(out, "{active} of {total} instructions are active").unwrap();
+    // The names `--checkpoint` takes.
+    let loops = crate::checkpoint::outline::loops_of(f);
+    if !loops.is_empty() {
+        writeln!(out, "loops (for --checkpoint):").unwrap();
+    }
+    for l in loops {
+        let at = l.location.map(|s| format!(" at {s}")).unwrap_or_default();
+        writeln!(
+            out,
+            "  {}:{}  header {}{at}",
+            f.name(),
+            l.index,
+            l.header.label()
+        )
+        .unwrap();
+    }
     out
 }

@@ -385,3 +385,17 @@ fn tape_limit_fits_the_snapshots() {
         stderr(&o)
     );
 }
+
+/// `adc info` lists the loops by the names `--checkpoint` takes.
+#[test]
+fn info_names_the_loops() {
+    let bc = bitcode("c", "checkpoint.c", "-DSUFFIX=_ck");
+    let o = adc(&["info", bc.to_str().unwrap(), "-f", "heat_ck"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("heat_ck:0 "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with("checkpoint.c:16"), "{line}");
+}
