@@ -218,16 +218,16 @@ fn internalize_except(module: &Module, keep: &[String]) {
 /// (width 1), then `--mode jacobian --jacobian-by forward --width w` of it,
 /// the gradient's input array against its shadow (the gradient's output),
 /// renamed `FN_hessianW`.
-fn hessian_by_jacobian(
-    module: &Module,
+fn hessian_by_jacobian<'ctx>(
+    module: Module<'ctx>,
     opts: &adc_core::Options,
     w: u32,
-) -> adc_core::error::Result<adc_core::Output> {
+) -> adc_core::error::Result<(Module<'ctx>, adc_core::Output)> {
     let grad = adc_core::Options {
         width: 1,
         ..opts.clone()
     };
-    let mut out = adc_core::differentiate(module, &grad)?;
+    let mut out = adc_core::differentiate(&module, &grad)?;
     let targets = opts
         .targets
         .iter()
@@ -255,7 +255,7 @@ fn hessian_by_jacobian(
         width: w,
         ..opts.clone()
     };
-    let second =
+    let (module, second) =
         adc_core::jacobian::jacobians(module, &jac, adc_core::jacobian::Strategy::Forward)?;
     out.generated.extend(second.generated);
     // (Named after the width: one object per width, all linked together.)
@@ -271,7 +271,7 @@ fn hessian_by_jacobian(
             c_typedef: None,
         });
     }
-    Ok(out)
+    Ok((module, out))
 }
 
 /// The function `name` in whichever of `modules` defines it.
@@ -382,12 +382,13 @@ impl Build {
                 checkpoints: Vec::new(),
                 tape_limit: None,
             };
-            let out = if run == Run::Hvp {
+            let (module, out) = if run == Run::Hvp {
                 adc_core::second_order::hessian_vector_products(&module, &opts)
+                    .map(|out| (module, out))
             } else if let Run::Hessian(w) = run {
-                hessian_by_jacobian(&module, &opts, w)
+                hessian_by_jacobian(module, &opts, w)
             } else {
-                adc_core::differentiate(&module, &opts)
+                adc_core::differentiate(&module, &opts).map(|out| (module, out))
             }
             .unwrap_or_else(|e| panic!("adc: {e}"));
             for s in out.tape_stats {

@@ -55,12 +55,19 @@ struct Arrays {
 }
 
 /// Generate `FN_jac` (with the vector-mode derivatives it calls) for each
-/// target of `opts`; `opts.width` is the chunk size.
-pub fn jacobians(module: &Module, opts: &Options, strategy: Strategy) -> Result<Output> {
-    let m = module.as_mut_ptr();
+/// target of `opts`; `opts.width` is the chunk size. Returns the module
+/// with them: with [`Strategy::Auto`], reverse vector mode is tried on a
+/// copy (a refusal may leave a module half-built), which becomes the
+/// module when it succeeds.
+pub fn jacobians<'ctx>(
+    module: Module<'ctx>,
+    opts: &Options,
+    strategy: Strategy,
+) -> Result<(Module<'ctx>, Output)> {
+    let mut module = module;
     for t in &opts.targets {
         let name = format!("{}_jac", t.name);
-        if get_function(m, &name).is_some() {
+        if get_function(module.as_mut_ptr(), &name).is_some() {
             return Err(AdcError::Usage(format!(
                 "the module already has a function named `{name}`"
             )));
@@ -76,23 +83,33 @@ pub fn jacobians(module: &Module, opts: &Options, strategy: Strategy) -> Result<
             mode,
             ..opts.clone()
         };
-        if strategy == Strategy::Auto && mode == Mode::Reverse {
+        let part = if strategy == Strategy::Auto && mode == Mode::Reverse {
             // The automatic choice does with forward mode alone where
-            // reverse vector mode refuses the code (tried on a copy, which
-            // a refusal may leave half-built).
-            if let Err(e) = differentiate(&module.clone(), &mode_opts) {
-                let why = e.to_string();
-                let why = why.lines().last().unwrap_or_default().trim().to_string();
-                eprintln!("adc: note: Jacobian by forward mode only; reverse vector mode: {why}");
-                strategy = Strategy::Forward;
-                continue;
+            // reverse vector mode refuses the code.
+            let trial = module.clone();
+            match differentiate(&trial, &mode_opts) {
+                Ok(part) => {
+                    module = trial;
+                    part
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    let why = why.lines().last().unwrap_or_default().trim().to_string();
+                    eprintln!(
+                        "adc: note: Jacobian by forward mode only; reverse vector mode: {why}"
+                    );
+                    strategy = Strategy::Forward;
+                    continue;
+                }
             }
-        }
-        let part = differentiate(module, &mode_opts)?;
+        } else {
+            differentiate(&module, &mode_opts)?
+        };
         out.generated.extend(part.generated);
         out.tape_stats.extend(part.tape_stats);
         out.lowered_call_sites += part.lowered_call_sites;
     }
+    let m = module.as_mut_ptr();
     let w = opts.width;
     let derivative = |name: &str, mode: Mode| -> Option<Function> {
         strategy
@@ -109,8 +126,8 @@ pub fn jacobians(module: &Module, opts: &Options, strategy: Strategy) -> Result<
         out.generated
             .push(declarations(f, &arrays, jac, w, strategy));
     }
-    crate::verify(module)?;
-    Ok(out)
+    crate::verify(&module)?;
+    Ok((module, out))
 }
 
 /// Find the one array `f` reads (the input) and the one it writes (the

@@ -385,8 +385,9 @@ fn run(cli: Cli) -> Result<()> {
                 checkpoints: checkpoint,
                 tape_limit,
             };
-            let out = if mode == Mode::Hvp {
-                adc_core::second_order::hessian_vector_products(&module, &opts)?
+            let (module, out) = if mode == Mode::Hvp {
+                let out = adc_core::second_order::hessian_vector_products(&module, &opts)?;
+                (module, out)
             } else if mode == Mode::Jacobian {
                 use adc_core::jacobian::{jacobians, Strategy};
                 let by = match jacobian_by {
@@ -394,9 +395,10 @@ fn run(cli: Cli) -> Result<()> {
                     JacobianBy::Forward => Strategy::Forward,
                     JacobianBy::Reverse => Strategy::Reverse,
                 };
-                jacobians(&module, &opts, by)?
+                jacobians(module, &opts, by)?
             } else {
-                adc_core::differentiate(&module, &opts)?
+                let out = adc_core::differentiate(&module, &opts)?;
+                (module, out)
             };
             // Both outputs or neither.
             let header = match &header {
