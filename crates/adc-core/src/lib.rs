@@ -5,6 +5,7 @@
 //! a module the caller loaded with [`ir::module_io::load`].
 
 pub mod analysis;
+pub mod bindings;
 pub mod check;
 pub mod checkpoint;
 pub mod enzyme;
@@ -25,6 +26,7 @@ use inkwell::module::Module;
 use ir::{functions, get_function, passes, Function};
 use signature::Activity;
 
+pub use indexmap;
 pub use inkwell;
 
 /// Which derivative to generate.

@@ -135,6 +135,12 @@ enum Command {
         /// Write C prototypes of the generated functions here.
         #[arg(long)]
         header: Option<PathBuf>,
+        /// Write Rust bindings of FN_grad / FN_fwd here: the raw `extern
+        /// "C"` declarations (module `raw`) and safe wrappers over slices
+        /// and references, typed from the primal's parameters (and its
+        /// source file, when debug info names one on this machine).
+        #[arg(long, value_name = "OUT.rs")]
+        rust: Option<PathBuf>,
         /// Output: .bc, .ll, .o (native, PIC) or .s [default: INPUT-adc.o]
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -330,6 +336,7 @@ fn run(cli: Cli) -> Result<()> {
             mode,
             activity,
             header,
+            rust,
             output,
             no_opt,
             width,
@@ -363,6 +370,14 @@ fn run(cli: Cli) -> Result<()> {
             module_io::OutputKind::from_path(&output)?;
             let mut outputs = vec![output.as_path()];
             outputs.extend(header.as_deref());
+            outputs.extend(rust.as_deref());
+            if rust.is_some() && !matches!(mode, Mode::Reverse | Mode::Forward) {
+                return Err(AdcError::Usage(
+                    "--rust writes bindings of FN_grad and FN_fwd (--mode reverse or forward)"
+                        .into(),
+                )
+                .into());
+            }
             module_io::check_distinct(&input, &outputs)?;
             let ctx = Context::create();
             let module = module_io::load(&ctx, &input)?;
@@ -408,9 +423,22 @@ fn run(cli: Cli) -> Result<()> {
                 ),
                 None => None,
             };
+            let bindings = match &rust {
+                Some(r) => {
+                    let text = adc_core::bindings::for_targets(module.as_mut_ptr(), &opts)?;
+                    Some(
+                        module_io::pending_bytes(r, text.as_bytes())
+                            .with_context(|| format!("cannot write `{}`", r.display()))?,
+                    )
+                }
+                None => None,
+            };
             let object = module_io::pending(&module, &output)?;
             if let Some(h) = header {
                 h.commit()?;
+            }
+            if let Some(r) = bindings {
+                r.commit()?;
             }
             object.commit()?;
             for g in &out.generated {

@@ -5,20 +5,9 @@
 
 mod common;
 
-use common::{adc, bitcode, root, stderr};
+use common::{adc, bitcode, grad_into as grad, root, run_ok as run, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// `adc grad` into `out`, which must succeed.
-fn grad(dir: &Path, bc: &Path, args: &[&str], out: &str) -> PathBuf {
-    let o_path = dir.join(out);
-    let mut all = vec!["grad", bc.to_str().unwrap()];
-    all.extend(args);
-    all.extend(["-o", o_path.to_str().unwrap()]);
-    let o = adc(&all);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    o_path
-}
 
 fn c_driver(dir: &Path, objects: &[&Path], name: &str) -> PathBuf {
     let exe = dir.join(name);
@@ -31,13 +20,6 @@ fn c_driver(dir: &Path, objects: &[&Path], name: &str) -> PathBuf {
         .unwrap();
     assert!(o.status.success(), "cc: {}", stderr(&o));
     exe
-}
-
-fn run(cmd: &mut Command) -> String {
-    let o = cmd.output().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(o.status.success(), "{out}{}", stderr(&o));
-    out
 }
 
 const C_FUNCTIONS: [&str; 5] = ["heat", "oscillator", "two_phase", "relax", "until_stop"];

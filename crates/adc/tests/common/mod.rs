@@ -20,6 +20,25 @@ pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `adc grad BC ARGS -o DIR/OUT`, which must succeed; the output's path.
+pub fn grad_into(dir: &Path, bc: &Path, args: &[&str], out: &str) -> PathBuf {
+    let o_path = dir.join(out);
+    let mut all = vec!["grad", bc.to_str().unwrap()];
+    all.extend(args);
+    all.extend(["-o", o_path.to_str().unwrap()]);
+    let o = adc(&all);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    o_path
+}
+
+/// Run a command that must succeed; its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let o = cmd.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    out
+}
+
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

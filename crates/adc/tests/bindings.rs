@@ -1,0 +1,59 @@
+//! Rust bindings of generated derivatives (`adc grad --rust`; adc-build
+//! writes the same from a build script: examples/rust-build).
+
+mod common;
+
+use common::{adc, bitcode, grad_into as grad, root, run_ok as run, stderr};
+use std::process::Command;
+
+/// `adc grad --rust`: bindings typed from rustc's parameters and the
+/// source file debug info names (`usize`, the parameters' names), safe
+/// wrappers that a Rust program calls with slices (test-ir/rust/bindings_main.rs).
+#[test]
+fn rust_bindings_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "checkpoint.rs", "");
+    let rs = dir.path().join("bindings.rs");
+    let rs_arg = rs.to_str().unwrap().to_string();
+    let args = [
+        "-f",
+        "heat_plain",
+        "-f",
+        "orbit_plain",
+        "--rust",
+        rs_arg.as_str(),
+    ];
+    let obj = grad(dir.path(), &bc, &args, "b.o");
+    let text = std::fs::read_to_string(&rs).unwrap();
+    assert!(text.contains("pub fn heat_plain_grad(u: &mut [f64], d_u: &mut [f64], work: &mut [f64], d_work: &mut [f64], kappa: &[f64], d_kappa: &mut [f64], steps: usize, d_ret: f64)"), "{text}");
+    let exe = dir.path().join("bindings");
+    let o = Command::new("rustc")
+        .args(["-O", "--edition=2021"])
+        .arg(root().join("test-ir/rust/bindings_main.rs"))
+        .env("ADC_BINDINGS", &rs)
+        .arg("-C")
+        .arg(format!("link-arg={}", obj.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "rustc: {}", stderr(&o));
+    let out = run(&mut Command::new(&exe));
+    assert!(out.contains("9 checks, 0 failed"), "{out}");
+    // Only with one tangent or seed per call.
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "heat_plain",
+        "--mode",
+        "hvp",
+        "--rust",
+        rs_arg.as_str(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--rust writes bindings"),
+        "{}",
+        stderr(&o)
+    );
+}
