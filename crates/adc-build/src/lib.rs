@@ -54,10 +54,13 @@ impl From<adc_core::error::AdcError> for Error {
     }
 }
 
-/// The functions of one Rust module to differentiate, and how.
+/// The functions of one Rust module (or of C and C++ files) to
+/// differentiate, and how.
 #[derive(Clone, Debug)]
 pub struct Build {
     source: PathBuf,
+    /// More C or C++ files, linked into one module with `source`.
+    more: Vec<PathBuf>,
     reverse: Vec<Target>,
     forward: Vec<Target>,
     out_dir: Option<PathBuf>,
@@ -69,6 +72,7 @@ impl Build {
     pub fn new(source: impl AsRef<Path>) -> Self {
         Build {
             source: source.as_ref().to_path_buf(),
+            more: Vec::new(),
             reverse: Vec::new(),
             forward: Vec::new(),
             out_dir: None,
@@ -96,6 +100,20 @@ impl Build {
         self
     }
 
+    /// Another C or C++ file of the same module (with a C or C++ `new`).
+    pub fn source(mut self, path: impl AsRef<Path>) -> Self {
+        self.more.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether the sources are C or C++ (by extension) rather than Rust.
+    fn is_c(&self) -> bool {
+        matches!(
+            self.source.extension().and_then(|e| e.to_str()),
+            Some("c" | "cc" | "cpp" | "cxx" | "C")
+        )
+    }
+
     /// Where the outputs go (default: cargo's `OUT_DIR`).
     pub fn out_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.out_dir = Some(dir.as_ref().to_path_buf());
@@ -114,9 +132,18 @@ impl Build {
         let text = std::fs::read_to_string(&self.source)
             .map_err(|e| Error(format!("cannot read {}: {e}", self.source.display())))?;
         let bc = out.join(format!("{name}_adc_model.bc"));
-        self.compile_module(name, &bc)?;
+        let c = self.is_c();
+        if c {
+            self.compile_c(&out, &bc)?;
+        } else {
+            self.compile_module(name, &bc)?;
+        }
 
-        let sigs = adc_core::bindings::parse_signatures(&text);
+        let sigs = if c {
+            Default::default()
+        } else {
+            adc_core::bindings::parse_signatures(&text)
+        };
         let expand = |targets: &[Target]| -> Vec<Target> {
             targets
                 .iter()
@@ -158,12 +185,26 @@ impl Build {
             }
             let _ = generated;
         }
-        let bindings = adc_core::bindings::rust_bindings(module.as_mut_ptr(), &made, Some(&text));
-        // Only the derivatives are visible outside the object.
-        let keep: Vec<String> = made
+        let language = if c {
+            adc_core::bindings::Language::C
+        } else {
+            adc_core::bindings::Language::Rust
+        };
+        let bindings = adc_core::bindings::bindings_for(
+            module.as_mut_ptr(),
+            &made,
+            (!c).then_some(text.as_str()),
+            language,
+        );
+        // Only the derivatives are visible outside the object (and, from C,
+        // the functions differentiated: the crate has no other copy).
+        let mut keep: Vec<String> = made
             .iter()
             .map(|(f, _, mode)| adc_core::derivative_name(f, *mode, 1))
             .collect();
+        if c {
+            keep.extend(made.iter().map(|(f, _, _)| f.clone()));
+        }
         for f in module.get_functions() {
             let n = f.get_name().to_string_lossy().into_owned();
             if f.count_basic_blocks() > 0 && !keep.contains(&n) {
@@ -184,6 +225,81 @@ impl Build {
             .map_err(|e| Error(format!("cannot write the bindings: {e}")))?;
         println!("cargo:rustc-link-search=native={}", out.display());
         println!("cargo:rustc-link-lib=static={name}_adc");
+        Ok(())
+    }
+
+    /// C and C++ files to one bitcode module: the clang of adc's LLVM
+    /// (`ADC_CLANG`, else `$ADC_LLVM_PREFIX/bin/clang-23`, else `clang`),
+    /// `llvm-link` for several; each header they include reruns the build.
+    fn compile_c(&self, out: &Path, bc: &Path) -> Result<(), Error> {
+        let prefix = std::env::var_os("ADC_LLVM_PREFIX").map(PathBuf::from);
+        let tool = |env: &str, name: &str| -> PathBuf {
+            if let Some(t) = std::env::var_os(env) {
+                return PathBuf::from(t);
+            }
+            match &prefix {
+                Some(p) if p.join("bin").join(name).exists() => p.join("bin").join(name),
+                _ => PathBuf::from(name.trim_end_matches("-23")),
+            }
+        };
+        let mut bcs = Vec::new();
+        for (k, src) in std::iter::once(&self.source).chain(&self.more).enumerate() {
+            let cpp = !matches!(src.extension().and_then(|e| e.to_str()), Some("c"));
+            let cc = if cpp {
+                tool("ADC_CLANGXX", "clang++")
+            } else {
+                tool("ADC_CLANG", "clang-23")
+            };
+            let one = out.join(format!("adc_src{k}.bc"));
+            let deps = out.join(format!("adc_src{k}.d"));
+            let o = Command::new(&cc)
+                .args(["-O2", "-g", "-c", "-emit-llvm", "-MD", "-MF"])
+                .arg(&deps)
+                .arg(src)
+                .arg("-o")
+                .arg(&one)
+                .output()
+                .map_err(|e| Error(format!("cannot run {}: {e}", cc.display())))?;
+            if !o.status.success() {
+                return Err(Error(format!(
+                    "{} could not compile {}:\n{}",
+                    cc.display(),
+                    src.display(),
+                    String::from_utf8_lossy(&o.stderr)
+                )));
+            }
+            // (make syntax: `target: dep dep \` lines)
+            if let Ok(d) = std::fs::read_to_string(&deps) {
+                let d = d.replace("\\\n", " ");
+                for dep in d
+                    .split_once(':')
+                    .map(|x| x.1)
+                    .unwrap_or("")
+                    .split_whitespace()
+                {
+                    println!("cargo:rerun-if-changed={dep}");
+                }
+            }
+            bcs.push(one);
+        }
+        if bcs.len() == 1 {
+            std::fs::rename(&bcs[0], bc)
+                .map_err(|e| Error(format!("cannot move the bitcode: {e}")))?;
+            return Ok(());
+        }
+        let link = tool("ADC_LLVM_LINK", "llvm-link");
+        let o = Command::new(&link)
+            .args(&bcs)
+            .arg("-o")
+            .arg(bc)
+            .output()
+            .map_err(|e| Error(format!("cannot run {}: {e}", link.display())))?;
+        if !o.status.success() {
+            return Err(Error(format!(
+                "llvm-link: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )));
+        }
         Ok(())
     }
 

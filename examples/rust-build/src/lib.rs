@@ -8,6 +8,24 @@ pub mod derivatives {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
 }
 
+/// The derivative of the C penalty (csrc/penalty.c), by the same build
+/// script: C pointers carry no length, so only raw declarations.
+pub mod c_derivatives {
+    include!(concat!(env!("OUT_DIR"), "/penalty.rs"));
+}
+
+/// The C penalty and its gradient at `p`.
+pub fn penalty_and_gradient(p: &[f64]) -> (f64, Vec<f64>) {
+    let mut g = vec![0.0; p.len()];
+    let n = p.len() as i32;
+    // Safety: `g` is as long as `p`, which the function reads n values of.
+    let v = unsafe {
+        c_derivatives::raw::penalty_grad(p.as_ptr() as *mut f64, g.as_mut_ptr(), n, 1.0);
+        c_derivatives::raw::penalty(p.as_ptr() as *mut f64, n)
+    };
+    (v, g)
+}
+
 /// Noisy samples of the curve with parameters `truth` at n points of [0, 4].
 pub fn data(truth: [f64; 3], n: usize) -> (Vec<f64>, Vec<f64>) {
     let x: Vec<f64> = (0..n).map(|i| 4.0 * i as f64 / (n - 1) as f64).collect();

@@ -1,6 +1,6 @@
 //! The gradient adc generated in the build script, against central
 //! differences and the closed form, in both profiles; and the fit.
-use adc_example_fit::{data, derivatives, fit, loss_and_gradient, model};
+use adc_example_fit::{data, derivatives, fit, loss_and_gradient, model, penalty_and_gradient};
 
 #[test]
 fn gradient_matches_the_closed_form_and_differences() {
@@ -69,5 +69,25 @@ fn fit_recovers_the_parameters() {
     assert!(l < 1e-4, "loss {l}");
     for k in 0..3 {
         assert!((p[k] - truth[k]).abs() < 0.02, "{p:?}");
+    }
+}
+
+#[test]
+fn c_penalty_gradient_matches_differences() {
+    let p: Vec<f64> = (0..9).map(|i| (0.7 * i as f64).sin() * 2.0 + 1.0).collect();
+    let (v, g) = penalty_and_gradient(&p);
+    let penalty = |q: &[f64]| penalty_and_gradient(q).0;
+    assert!(v.is_finite());
+    for k in 0..p.len() {
+        let h = 1e-6;
+        let (mut up, mut down) = (p.clone(), p.clone());
+        up[k] += h;
+        down[k] -= h;
+        let fd = (penalty(&up) - penalty(&down)) / (2.0 * h);
+        assert!(
+            (g[k] - fd).abs() <= 1e-6 * fd.abs().max(1.0),
+            "{k}: {} vs {fd}",
+            g[k]
+        );
     }
 }
