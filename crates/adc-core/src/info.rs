@@ -84,7 +84,7 @@ pub fn annotate(f: Function, acts: &[Activity]) -> String {
     }
     writeln!(out, "{active} of {total} instructions are active").unwrap();
     // The names `--checkpoint` takes.
-    let loops = crate::checkpoint::outline::loops_of(f);
+    let loops = crate::checkpoint::names::loops_of(f);
     if !loops.is_empty() {
         writeln!(out, "loops (for --checkpoint):").unwrap();
     }

@@ -6,16 +6,21 @@
 //! - [`schedule`]: the binomial (revolve) schedules and their cost
 //!   formulas; revolve.c the same schedule at run time, for loops whose
 //!   trip count is known only when they start.
-//! - [`outline`]: the loop `--checkpoint` names, taken out of its function
-//!   one iteration per call (with a probe that learns what it writes).
+//! - [`outline`]: the loop `--checkpoint` names ([`names`]), taken out of
+//!   its function one iteration per call (with a probe that learns what it
+//!   writes), with its trip count (trip_count.rs) and the reads its
+//!   snapshots must hold too (hazards.rs).
 //! - [`driver`]: its forward and reverse sweeps, which call snapshots.c.
 //!
 //! Reverse mode (reverse/mod.rs) calls a checkpointed loop's sweeps as it
 //! calls an adc-runtime routine's `_aug` and `_vjp`.
 
 pub mod driver;
+mod hazards;
+pub mod names;
 pub mod outline;
 pub mod schedule;
+mod trip_count;
 
 use crate::error::{AdcError, Result};
 use crate::ir::{functions, get_function, Function};
