@@ -29,7 +29,7 @@ cmake_minimum_required(VERSION 3.20)
 
 set(_adc_root "${CMAKE_CURRENT_LIST_DIR}/..")
 find_program(ADC_EXECUTABLE adc
-  HINTS "${_adc_root}/target/release" "${_adc_root}/target/debug"
+  HINTS "${_adc_root}/target/release" "${_adc_root}/target/debug" "${_adc_root}/../../bin"
   DOC "the adc command")
 find_program(ADC_CLANG NAMES clang-23 clang
   HINTS "$ENV{ADC_LLVM_PREFIX}/bin" NO_DEFAULT_PATH)
