@@ -108,6 +108,7 @@ pub fn jacobians<'ctx>(
         out.generated.extend(part.generated);
         out.tape_stats.extend(part.tape_stats);
         out.lowered_call_sites += part.lowered_call_sites;
+        out.phases.extend(part.phases);
     }
     let m = module.as_mut_ptr();
     let w = opts.width;

@@ -81,6 +81,9 @@ pub struct Output {
     pub lowered_call_sites: usize,
     /// One line per checkpointed loop (`--stats`).
     pub checkpoints: Vec<String>,
+    /// Wall time of each phase (`--time`): preprocessing, checkpointed
+    /// loops, synthesis, verification, cleanup.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// The public name of `name`'s derivative: `FN_fwd`, `FN_grad`, and with
@@ -117,8 +120,15 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             }
         }
     }
+    let mut clock = std::time::Instant::now();
+    let mut lap = |out: &mut Output, what: &'static str| {
+        let now = std::time::Instant::now();
+        out.phases.push((what, now - clock));
+        clock = now;
+    };
     prepare(module, &wanted)?;
     let mut out = Output::default();
+    lap(&mut out, "preprocess (O2 of -O0 input, adc's passes)");
     if !opts.checkpoints.is_empty() || opts.tape_limit.is_some() {
         if opts.mode != Mode::Reverse || opts.width > 1 {
             return Err(AdcError::Usage(
@@ -128,6 +138,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
             ));
         }
         out.checkpoints = checkpoint::prepare(m, &wanted, &opts.checkpoints, opts.tape_limit)?;
+        lap(&mut out, "checkpointed loops");
     }
 
     let mut forward = forward::ForwardSynth::new(m, ctx);
@@ -248,10 +259,14 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     checkpoint::finish(m);
     ir::metadata::strip_lane_objects(m);
     ir::iteration_count::resolve(m);
+    lap(&mut out, "synthesis (analyses, derivatives)");
     verify(module)?;
+    lap(&mut out, "verify");
     if opts.optimize {
         passes::run(module, passes::POSTPROCESS)?;
+        lap(&mut out, "cleanup (O2)");
         verify(module)?;
+        lap(&mut out, "verify");
     }
     Ok(out)
 }

@@ -184,6 +184,10 @@ enum Command {
         /// top. Loops it cannot checkpoint are listed by --stats.
         #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
         tape_limit: Option<u64>,
+        /// Print the wall time of each phase (load, preprocessing, synthesis,
+        /// verification, the O2 cleanup, writing) to stderr.
+        #[arg(long)]
+        time: bool,
     },
 }
 
@@ -345,7 +349,9 @@ fn run(cli: Cli) -> Result<()> {
             type_hint,
             checkpoint,
             tape_limit,
+            time,
         } => {
+            let started = std::time::Instant::now();
             let width = width.unwrap_or(if mode == Mode::Jacobian { 4 } else { 1 });
             if activity.len() > functions.len() {
                 return Err(AdcError::Usage(format!(
@@ -381,6 +387,7 @@ fn run(cli: Cli) -> Result<()> {
             module_io::check_distinct(&input, &outputs)?;
             let ctx = Context::create();
             let module = module_io::load(&ctx, &input)?;
+            let loaded = started.elapsed();
             let opts = adc_core::Options {
                 targets: functions
                     .iter()
@@ -441,6 +448,26 @@ fn run(cli: Cli) -> Result<()> {
                 r.commit()?;
             }
             object.commit()?;
+            if time {
+                eprintln!("adc: time per phase (wall):");
+                eprintln!("  {:<46} {:>9.3} s", "load", loaded.as_secs_f64());
+                let mut sum = loaded;
+                for (what, d) in &out.phases {
+                    eprintln!("  {what:<46} {:>9.3} s", d.as_secs_f64());
+                    sum += *d;
+                }
+                let rest = started.elapsed().saturating_sub(sum);
+                eprintln!(
+                    "  {:<46} {:>9.3} s",
+                    "emit (object code) and write",
+                    rest.as_secs_f64()
+                );
+                eprintln!(
+                    "  {:<46} {:>9.3} s",
+                    "total",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             for g in &out.generated {
                 if let Some(t) = &g.c_typedef {
                     eprintln!("adc: generated {t}");

@@ -1,5 +1,6 @@
 //! Rust bindings of generated derivatives (`adc grad --rust`; adc-build
-//! writes the same from a build script: examples/rust-build).
+//! writes the same from a build script: examples/rust-build), and the
+//! command's other reports (`--time`).
 
 mod common;
 
@@ -56,4 +57,38 @@ fn rust_bindings_from_the_command_line() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `adc grad --time` reports each phase's wall time (issue 19's
+/// measurements: benches/compile_time).
+#[test]
+fn time_reports_the_phases() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "checkpoint.rs", "");
+    let out = dir.path().join("t.o");
+    let o = adc(&[
+        "grad",
+        bc.to_str().unwrap(),
+        "-f",
+        "heat_plain",
+        "--time",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    for phase in [
+        "load",
+        "preprocess",
+        "synthesis",
+        "cleanup (O2)",
+        "emit (object code) and write",
+        "total",
+    ] {
+        assert!(
+            e.lines()
+                .any(|l| l.trim_start().starts_with(phase) && l.trim_end().ends_with(" s")),
+            "{phase}: {e}"
+        );
+    }
 }
