@@ -173,7 +173,7 @@ impl Build {
                 checkpoints: Vec::new(),
                 tape_limit: None,
             };
-            let generated = adc_core::differentiate(&module, &opts)?;
+            adc_core::differentiate(&module, &opts)?;
             for t in targets {
                 let f = adc_core::ir::get_function(module.as_mut_ptr(), &t.name)
                     .expect("differentiated");
@@ -183,7 +183,6 @@ impl Build {
                 };
                 made.push((t.name.clone(), acts, mode));
             }
-            let _ = generated;
         }
         let language = if c {
             adc_core::bindings::Language::C

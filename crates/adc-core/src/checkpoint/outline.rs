@@ -256,7 +256,6 @@ impl Plan {
                 normal.push(*e);
             }
         }
-        let latch_term = l.latch.terminator().expect("terminator");
         if LoopAnalysis::compute(cfg).in_loop(l.preheader) {
             return Err(refuse(
                 first,
@@ -460,7 +459,6 @@ impl Plan {
         } else {
             None
         };
-        let _ = latch_term;
         let mut escapes_at = IndexMap::new();
         for b in &region {
             if b.successors().iter().any(|s| exits.contains(s)) {
