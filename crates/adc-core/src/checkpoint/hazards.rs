@@ -50,7 +50,7 @@ fn is_noalias(a: Value) -> bool {
 /// exit) may write: the objects of those reads. The iterations recomputed
 /// in the reverse sweep must read what they read the first time, so the
 /// probe adds the bytes such reads touch to the snapshots. `Err`: a free
-/// there may release memory the loop reads.
+/// there may release memory the loop reads or writes.
 pub(super) fn read_memory_written_later(
     l: &SimpleLoop,
     region: &IndexSet<Block>,
@@ -59,13 +59,25 @@ pub(super) fn read_memory_written_later(
     use crate::analysis::types::pointer_sources;
     use crate::ir::heap::HeapFn;
     let mut read = IndexSet::new();
+    // What the reverse sweep touches: the memory read, and the memory
+    // written, which it restores from snapshots.
+    let mut touched = IndexSet::new();
     for b in &l.body {
         for i in b.instructions() {
             if let Some(p) = read_pointer(i) {
                 read.extend(pointer_sources(p));
             }
+            let written = match i.opcode() {
+                Some(LLVMStore) => Some(i.operand(1)),
+                Some(LLVMCall) if i.called_function().is_some_and(is_mem_write_intrinsic) => {
+                    Some(i.operand(0))
+                }
+                _ => None,
+            };
+            touched.extend(written.map(pointer_sources).unwrap_or_default());
         }
     }
+    touched.extend(read.iter().copied());
     let ends_in_ret = |b: Block| b.terminator().is_some_and(|t| t.opcode() == Some(LLVMRet));
     let mut hazards = IndexSet::new();
     let mut seen = IndexSet::new();
@@ -87,7 +99,11 @@ pub(super) fn read_memory_written_later(
                         let last = ends_in_ret(b)
                             || matches!(b.successors().as_slice(), [s] if ends_in_ret(*s));
                         let freed = pointer_sources(i.operand(0));
-                        if !last && freed.iter().any(|w| read.iter().any(|r| may_alias(*w, *r))) {
+                        if !last
+                            && freed
+                                .iter()
+                                .any(|w| touched.iter().any(|r| may_alias(*w, *r)))
+                        {
                             return Err(i);
                         }
                         continue;

@@ -431,8 +431,9 @@ impl Plan {
         let hazards = read_memory_written_later(l, &region, &exits).map_err(|w| {
             refuse(
                 w,
-                "this free after the loop may release memory the loop reads, which the reverse \
-                 sweep recomputes iterations from; free it at the end of the function",
+                "this free after the loop may release memory the loop reads or writes, which \
+                 the reverse sweep recomputes iterations from and restores; free it at the end \
+                 of the function",
             )
         })?;
         for b in &region {
