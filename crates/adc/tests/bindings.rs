@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{adc, bitcode, grad_into as grad, root, run_ok as run, stderr};
+use common::{adc, bitcode, grad_into as grad, run_ok as run, rust_driver_with, stderr};
 use std::process::Command;
 
 /// `adc grad --rust`: bindings typed from rustc's parameters and the
@@ -27,18 +27,12 @@ fn rust_bindings_from_the_command_line() {
     let obj = grad(dir.path(), &bc, &args, "b.o");
     let text = std::fs::read_to_string(&rs).unwrap();
     assert!(text.contains("pub fn heat_plain_grad(u: &mut [f64], d_u: &mut [f64], work: &mut [f64], d_work: &mut [f64], kappa: &[f64], d_kappa: &mut [f64], steps: usize, d_ret: f64)"), "{text}");
-    let exe = dir.path().join("bindings");
-    let o = Command::new("rustc")
-        .args(["-O", "--edition=2021"])
-        .arg(root().join("test-ir/rust/bindings_main.rs"))
-        .env("ADC_BINDINGS", &rs)
-        .arg("-C")
-        .arg(format!("link-arg={}", obj.display()))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "rustc: {}", stderr(&o));
+    let exe = rust_driver_with(
+        dir.path(),
+        "bindings_main.rs",
+        &obj,
+        &[("ADC_BINDINGS", &rs)],
+    );
     let out = run(&mut Command::new(&exe));
     assert!(out.contains("9 checks, 0 failed"), "{out}");
     // Only with one tangent or seed per call.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{adc, bitcode, llvm_prefix, root, stderr};
+use common::{adc, bitcode, llvm_prefix, root, rust_driver, stderr};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -1573,22 +1573,6 @@ fn active_store_into_a_shared_global_is_an_error() {
         "{err}"
     );
     assert!(err.contains("global"), "{err}");
-}
-
-/// Build the Rust driver test-ir/rust/`main` linked with adc's object `obj`.
-fn rust_driver(dir: &Path, main: &str, obj: &Path) -> std::path::PathBuf {
-    let exe = dir.join(main.trim_end_matches(".rs"));
-    let o = Command::new("rustc")
-        .args(["-O", "--edition=2021"])
-        .arg(root().join("test-ir/rust").join(main))
-        .arg("-C")
-        .arg(format!("link-arg={}", obj.display()))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "rustc: {}", stderr(&o));
-    exe
 }
 
 /// Rust-ABI functions over `&[f64]`, `&mut [f64]`, `&Vec<f64>`,

@@ -31,6 +31,30 @@ pub fn grad_into(dir: &Path, bc: &Path, args: &[&str], out: &str) -> PathBuf {
     o_path
 }
 
+/// Compile the Rust driver test-ir/rust/`main` against `obj` into `dir`,
+/// with `env` set for its `env!`s (a path to `include!`).
+pub fn rust_driver_with(dir: &Path, main: &str, obj: &Path, env: &[(&str, &Path)]) -> PathBuf {
+    let exe = dir.join(main.trim_end_matches(".rs"));
+    let mut cmd = Command::new("rustc");
+    cmd.args(["-O", "--edition=2021"])
+        .arg(root().join("test-ir/rust").join(main))
+        .arg("-C")
+        .arg(format!("link-arg={}", obj.display()))
+        .arg("-o")
+        .arg(&exe);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "rustc: {}", stderr(&o));
+    exe
+}
+
+/// [`rust_driver_with`] without an environment.
+pub fn rust_driver(dir: &Path, main: &str, obj: &Path) -> PathBuf {
+    rust_driver_with(dir, main, obj, &[])
+}
+
 /// Run a command that must succeed; its stdout.
 pub fn run_ok(cmd: &mut Command) -> String {
     let o = cmd.output().unwrap();
