@@ -272,8 +272,9 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
 }
 
 /// The passes before analysis. Input from clang -O0 (`optnone noinline`
-/// everywhere: every C++ accessor a call, every value in memory) is first
-/// optimized as -O2 would have, so that it differentiates like -O2 input;
+/// everywhere: every C++ accessor a call, every value in memory) or rustc
+/// -C opt-level=0 (no mark, but values in stack slots) is first optimized
+/// as -O2 would have, so that it differentiates like -O2 input;
 /// the functions asked for are kept (made external for the while), and
 /// its fast-math flags are dropped first (see `ir::fast_math`).
 fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
@@ -307,7 +308,7 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         ir::fast_math::make_strict(*f);
     }
     let pinned = rules::custom::pin_inactive_globals(m);
-    if !unoptimized.is_empty() {
+    if !unoptimized.is_empty() || passes::unoptimized(m) {
         use llvm_sys::core::{LLVMGetLinkage, LLVMSetLinkage};
         let saved: Vec<_> = keep
             .iter()

@@ -83,7 +83,21 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
         Some(LLVMOpcode::LLVMLoad) => {
             u.ty().contains_float() || (u.ty().is_pointer() && points_to_floats(u, depth + 1))
         }
-        Some(LLVMOpcode::LLVMStore) => u.operand(1) == p && u.operand(0).ty().contains_float(),
+        Some(LLVMOpcode::LLVMStore) if u.operand(1) == p => u.operand(0).ty().contains_float(),
+        // Stored into a stack object the function hands to a callee (a
+        // closure capturing a slice, an iterator over it, in unoptimized
+        // Rust): what the callee reads through that object.
+        Some(LLVMOpcode::LLVMStore) => {
+            let slot = crate::analysis::types::root_object(u.operand(1));
+            slot.opcode() == Some(LLVMOpcode::LLVMAlloca)
+                && slot.users().iter().any(|c| {
+                    matches!(
+                        c.opcode(),
+                        Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke)
+                    ) && c.called_function().is_some_and(|f| !f.is_declaration())
+                })
+                && points_to_floats(slot, depth + 1)
+        }
         Some(LLVMOpcode::LLVMGetElementPtr)
         | Some(LLVMOpcode::LLVMBitCast)
         | Some(LLVMOpcode::LLVMPHI)
@@ -121,7 +135,7 @@ fn points_to_floats(p: Value, depth: u32) -> bool {
         {
             true
         }
-        Some(LLVMOpcode::LLVMCall) => u
+        Some(LLVMOpcode::LLVMCall) | Some(LLVMOpcode::LLVMInvoke) => u
             .called_function()
             .map(|f| {
                 !f.is_declaration()

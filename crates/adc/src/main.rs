@@ -248,7 +248,7 @@ fn run(cli: Cli) -> Result<()> {
             module_io::OutputKind::from_path(&output)?;
             module_io::check_distinct(&input, &[&output])?;
             let ctx = Context::create();
-            let module = module_io::load(&ctx, &input)?;
+            let module = adc_core::ir::rust_std::link_std(&ctx, module_io::load(&ctx, &input)?)?;
             let opts = adc_core::Options {
                 targets: vec![],
                 mode: adc_core::Mode::Reverse,
@@ -298,7 +298,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
             };
             let ctx = Context::create();
-            let module = module_io::load(&ctx, &input)?;
+            let module = adc_core::ir::rust_std::link_std(&ctx, module_io::load(&ctx, &input)?)?;
             let opts = adc_core::check::CheckOptions {
                 function,
                 points: explicit,
@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<()> {
             activity,
         } => {
             let ctx = Context::create();
-            let module = module_io::load(&ctx, &input)?;
+            let module = adc_core::ir::rust_std::link_std(&ctx, module_io::load(&ctx, &input)?)?;
             print!(
                 "{}",
                 adc_core::describe(&module, &function, activity.as_deref())?
@@ -386,7 +386,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             module_io::check_distinct(&input, &outputs)?;
             let ctx = Context::create();
-            let module = module_io::load(&ctx, &input)?;
+            let module = adc_core::ir::rust_std::link_std(&ctx, module_io::load(&ctx, &input)?)?;
             let loaded = started.elapsed();
             let opts = adc_core::Options {
                 targets: functions

@@ -129,6 +129,16 @@ fn needs_shadow(p: Value) -> Vec<Value> {
     out
 }
 
+/// Whether `call` is a memcpy or memmove whose source is `v`.
+fn is_copy_from(call: Value, v: Value) -> bool {
+    call.num_call_args() >= 2
+        && call.operand(1) == v
+        && call.called_function().is_some_and(|f| {
+            let n = f.name();
+            n.starts_with("llvm.memcpy") || n.starts_with("llvm.memmove")
+        })
+}
+
 /// The pointers `f` returns, directly or inserted into a returned struct.
 fn returned_pointers(f: Function) -> Vec<Value> {
     let mut out = Vec::new();
@@ -291,6 +301,14 @@ impl ActivityAnalysis {
                             }
                             for al in some_local_objects(a) {
                                 mark(al, &mut varied, &mut work);
+                            }
+                        }
+                        // A copy of varied memory: as a store, the
+                        // destination needs a shadow however it is reached
+                        // (a buffer whose pointer a local struct holds).
+                        if is_copy_from(u, v) {
+                            for q in needs_shadow(u.operand(0)) {
+                                mark(q, &mut varied, &mut work);
                             }
                         }
                     }

@@ -140,7 +140,52 @@ pub fn fallback_shadow(
             Some(moved(b, primal, g, inactive_stand_in(g)))
         })
         .or_else(|| points_nowhere(orig).then_some(orig))
+        .or_else(|| dangling(b, orig, primal, taken))
         .or_else(|| null_unless_stopped(b, orig, primal, taken))
+}
+
+/// Below this address nothing is mapped (the null page).
+const NULL_PAGE: i64 = 4096;
+
+/// For a pointer `orig` made from an integer (Rust's dangling pointer of
+/// an empty allocation is its alignment, `inttoptr` of it): its own value,
+/// after a check that stops the program unless `primal` lies in the null
+/// page where `taken` holds. Such a shadow can only fault, as the pointer
+/// itself would: it can never reach other memory.
+fn dangling(b: &Builder, orig: Value, primal: Value, taken: Option<Value>) -> Option<Value> {
+    if !(orig.ty().is_pointer() && orig.opcode() == Some(LLVMOpcode::LLVMIntToPtr)) {
+        return None;
+    }
+    let i64t = Type::i64(b.context());
+    let null = orig.ty().null();
+    let checked = match taken {
+        Some(c) => b.select(c, primal, null),
+        None => primal,
+    };
+    let at = b.cast(LLVMOpcode::LLVMPtrToInt, checked, i64t);
+    let low = b.icmp(
+        llvm_sys::LLVMIntPredicate::LLVMIntULT,
+        at,
+        i64t.const_int(NULL_PAGE),
+    );
+    let checked = b.select(low, null, checked);
+    let f = orig.parent_function();
+    let mut text = format!(
+        "adc: the derivative of `{}`",
+        super::source_copy::source_name(&f.name())
+    );
+    if let Some(l) =
+        super::debug_loc::SourceLoc::of(orig).or_else(|| super::debug_loc::SourceLoc::nearby(orig))
+    {
+        text.push_str(&format!(" at {l}"));
+    }
+    text.push_str(
+        ": a pointer made from an integer meets pointers to active memory and is not a \
+         dangling one (an address in the null page), so its derivative is unknown; adc \
+         stopped the program instead of returning a wrong derivative",
+    );
+    super::stop::stop_unless_null(b, f.module(), checked, &text);
+    Some(primal)
 }
 
 /// The condition under which select `sel` (in the derivative, at the

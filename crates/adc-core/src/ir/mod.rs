@@ -29,6 +29,7 @@ pub mod libm_outputs;
 pub mod metadata;
 pub mod module_io;
 pub mod passes;
+pub mod rust_std;
 pub mod source_copy;
 pub mod stack_switch;
 pub mod stop;

@@ -22,3 +22,29 @@ pub fn run(module: &Module, pipeline: &str) -> Result<()> {
         .run_passes(pipeline, &tm, PassBuilderOptions::create())
         .map_err(|e| AdcError::Llvm(format!("pass pipeline `{pipeline}`: {e}")))
 }
+
+/// Whether the module looks unoptimized: some function keeps a scalar in
+/// a stack slot it only loads and stores (mem2reg never ran). rustc at
+/// `-C opt-level=0` marks nothing `optnone`, so this is how its output is
+/// told apart from optimized code.
+pub fn unoptimized(m: llvm_sys::prelude::LLVMModuleRef) -> bool {
+    use llvm_sys::LLVMOpcode::{LLVMAlloca, LLVMLoad, LLVMStore};
+    crate::ir::functions(m)
+        .into_iter()
+        .filter(|f| !f.is_declaration())
+        .any(|f| {
+            f.entry().instructions().into_iter().any(|a| {
+                let users = a.users();
+                a.opcode() == Some(LLVMAlloca)
+                    && !users.is_empty()
+                    && users.iter().all(|u| match u.opcode() {
+                        Some(LLVMLoad) => (unsafe { llvm_sys::core::LLVMGetVolatile(u.0) } == 0),
+                        Some(LLVMStore) => {
+                            u.operand(1) == a
+                                && unsafe { llvm_sys::core::LLVMGetVolatile(u.0) } == 0
+                        }
+                        _ => false,
+                    })
+            })
+        })
+}
