@@ -158,7 +158,8 @@ impl Build {
         };
         let (reverse, forward) = (expand(&self.reverse), expand(&self.forward));
         let ctx = Context::create();
-        let module = module_io::load(&ctx, &bc)?;
+        // (std's generics the optimizer left as calls: their bodies)
+        let module = adc_core::ir::rust_std::link_std(&ctx, module_io::load(&ctx, &bc)?)?;
         let mut made = Vec::new();
         for (mode, targets) in [(Mode::Reverse, &reverse), (Mode::Forward, &forward)] {
             if targets.is_empty() {

@@ -85,3 +85,41 @@ fn copies_only_the_called_functions_and_no_statics() {
         .collect();
     assert!(statics.is_empty(), "std statics copied: {statics:#?}");
 }
+
+/// test-ir/rust/slices.rs (slices, Vecs grown by push, a Vec of Vecs, std's
+/// sort, Box<[f64]>, retain, chunks) built at `-C opt-level=1`, in both
+/// modes (forward first, left unoptimized for the reverse pass), against
+/// slices_main.rs's differences.
+#[test]
+fn the_slices_suite_at_opt_level_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bc = bitcode("rust", "slices.rs", "-C opt-level=1");
+    let fns = [
+        "slice_dot",
+        "slice_scale",
+        "vec_energy",
+        "vec_collect",
+        "vec_update",
+        "rust_realloc_grow",
+        "vec_push",
+        "vec_extend",
+        "sorted_weights",
+        "nested_vecs",
+        "poly_struct",
+        "logsumexp",
+        "boxed",
+        "extend_push",
+        "chunks_sum",
+        "retain_filter",
+        "max_by",
+        "reread_work",
+    ];
+    let args: Vec<&str> = fns.iter().flat_map(|f| ["-f", *f]).collect();
+    let mut fwd_args = args.clone();
+    fwd_args.extend(["--mode", "forward", "--no-opt"]);
+    let fwd = grad(dir.path(), &bc, &fwd_args, "fwd.bc");
+    let obj = grad(dir.path(), &fwd, &args, "both.o");
+    let exe = common::rust_driver(dir.path(), "slices_main.rs", &obj);
+    let out = run(&mut Command::new(exe));
+    assert!(out.contains("256 derivatives checked"), "{out}");
+}
