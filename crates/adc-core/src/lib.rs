@@ -263,8 +263,14 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     verify(module)?;
     lap(&mut out, "verify");
     if opts.optimize {
-        passes::run(module, passes::POSTPROCESS)?;
+        let held = ir::huge_blocks::hold_off_slp(m);
+        let r = passes::run(module, passes::POSTPROCESS);
+        ir::huge_blocks::release(m, held);
+        r?;
         lap(&mut out, "cleanup (O2)");
+        if ir::huge_blocks::reshape(m) {
+            lap(&mut out, "huge blocks reshaped for code generation");
+        }
         verify(module)?;
         lap(&mut out, "verify");
     }

@@ -22,6 +22,7 @@ pub mod float_webs;
 pub mod fp_idioms;
 pub mod globals;
 pub mod heap;
+pub mod huge_blocks;
 pub mod inline_asm;
 pub mod int_pointers;
 pub mod iteration_count;
