@@ -31,22 +31,42 @@ pub fn sibling(inst: Value, p: &Expr, before: bool) -> Option<(Value, bool)> {
     }
     let x = *inst.call_args().get(*j)?;
     let want = format!("llvm.{}", f.name());
-    for c in inst.parent_block().instructions() {
-        if c == inst {
-            if before {
-                return None;
+    // The candidates are among x's users (a walk over the block for each
+    // call made straight-line code of n calls cost n^2).
+    let block = inst.parent_block();
+    let mut found: Vec<Value> = x
+        .users()
+        .into_iter()
+        .filter(|c| {
+            *c != inst
+                && c.opcode() == Some(LLVMOpcode::LLVMCall)
+                && c.parent_block() == block
+                && c.ty() == inst.ty()
+                && c.call_args() == [x]
+                && c.called_function()
+                    .and_then(lookup_callee)
+                    .is_some_and(|r| matches!(r, Rule::Partials { name, .. } if *name == want))
+        })
+        .collect();
+    found.dedup();
+    // The first in the block, as a walk over it would find.
+    let precedes = |a: Value, b: Value| {
+        let mut i = a.next_instruction();
+        while let Some(v) = i {
+            if v == b {
+                return true;
             }
-            continue;
+            i = v.next_instruction();
         }
-        let same = c.opcode() == Some(LLVMOpcode::LLVMCall)
-            && c.ty() == inst.ty()
-            && c.call_args() == [x]
-            && c.called_function()
-                .and_then(lookup_callee)
-                .is_some_and(|r| matches!(r, Rule::Partials { name, .. } if *name == want));
-        if same {
-            return Some((c, negate));
-        }
+        false
+    };
+    if found.len() > 1 {
+        let order = block.instructions();
+        found.sort_by_key(|c| order.iter().position(|v| v == c));
     }
-    None
+    let c = *found.first()?;
+    if before && !precedes(c, inst) {
+        return None;
+    }
+    Some((c, negate))
 }
