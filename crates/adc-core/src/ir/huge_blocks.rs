@@ -153,12 +153,15 @@ fn split_conditions(b: Block) {
                 Value(LLVMConstReal(LLVMTypeOf(v.0), -z))
             })
         };
-        let mut forms: Vec<(LLVMRealPredicate, Value, Value)> = vec![(swapped(p), y, x)];
+        // (a flipped zero first: a distinct constant keeps the nodes apart
+        // where the code generator puts constants on one side)
+        let mut forms: Vec<(LLVMRealPredicate, Value, Value)> = Vec::new();
         if let Some(fy) = flip(y) {
             forms.extend([(p, x, fy), (swapped(p), fy, x)]);
         } else if let Some(fx) = flip(x) {
             forms.extend([(p, fx, y), (swapped(p), y, fx)]);
         }
+        forms.push((swapped(p), y, x));
         // The compare keeps its first select (and its other users).
         let skip = usize::from(c.users().len() == selects.len());
         for (s, (pred, l, r)) in selects.iter().skip(skip).zip(forms) {
