@@ -1587,26 +1587,7 @@ fn active_store_into_a_shared_global_is_an_error() {
 fn rust_slices_and_vectors_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("rust", "slices.rs", "");
-    let fns = [
-        "slice_dot",
-        "slice_scale",
-        "vec_energy",
-        "vec_collect",
-        "vec_update",
-        "rust_realloc_grow",
-        "vec_push",
-        "vec_extend",
-        "sorted_weights",
-        "nested_vecs",
-        "poly_struct",
-        "logsumexp",
-        "boxed",
-        "extend_push",
-        "chunks_sum",
-        "retain_filter",
-        "max_by",
-        "reread_work",
-    ];
+    let fns = common::SLICES_FUNCTIONS;
     let obj = both_modes_object(dir.path(), &bc, &fns);
     let exe = rust_driver(dir.path(), "slices_main.rs", &obj);
     // reread_work's Vec is copied once per step (its free at the end is

@@ -94,26 +94,7 @@ fn copies_only_the_called_functions_and_no_statics() {
 fn the_slices_suite_at_opt_level_1() {
     let dir = tempfile::tempdir().unwrap();
     let bc = bitcode("rust", "slices.rs", "-C opt-level=1");
-    let fns = [
-        "slice_dot",
-        "slice_scale",
-        "vec_energy",
-        "vec_collect",
-        "vec_update",
-        "rust_realloc_grow",
-        "vec_push",
-        "vec_extend",
-        "sorted_weights",
-        "nested_vecs",
-        "poly_struct",
-        "logsumexp",
-        "boxed",
-        "extend_push",
-        "chunks_sum",
-        "retain_filter",
-        "max_by",
-        "reread_work",
-    ];
+    let fns = common::SLICES_FUNCTIONS;
     let args: Vec<&str> = fns.iter().flat_map(|f| ["-f", *f]).collect();
     let mut fwd_args = args.clone();
     fwd_args.extend(["--mode", "forward", "--no-opt"]);

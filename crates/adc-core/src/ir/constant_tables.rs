@@ -158,10 +158,7 @@ fn dangling(b: &Builder, orig: Value, primal: Value, taken: Option<Value>) -> Op
     }
     let i64t = Type::i64(b.context());
     let null = orig.ty().null();
-    let checked = match taken {
-        Some(c) => b.select(c, primal, null),
-        None => primal,
-    };
+    let checked = when_taken(b, primal, taken);
     let at = b.cast(LLVMOpcode::LLVMPtrToInt, checked, i64t);
     let low = b.icmp(
         llvm_sys::LLVMIntPredicate::LLVMIntULT,
@@ -169,6 +166,28 @@ fn dangling(b: &Builder, orig: Value, primal: Value, taken: Option<Value>) -> Op
         i64t.const_int(NULL_PAGE),
     );
     let checked = b.select(low, null, checked);
+    stop_unless_null_for(
+        b,
+        orig,
+        checked,
+        "a pointer made from an integer meets pointers to active memory and is not a \
+         dangling one (an address in the null page), so its derivative is unknown; adc \
+         stopped the program instead of returning a wrong derivative",
+    );
+    Some(primal)
+}
+
+/// `primal` where `taken` holds (always with `None`), null elsewhere.
+fn when_taken(b: &Builder, primal: Value, taken: Option<Value>) -> Value {
+    match taken {
+        Some(c) => b.select(c, primal, primal.ty().null()),
+        None => primal,
+    }
+}
+
+/// Stop the program unless `checked` is null, saying that the derivative
+/// of `orig`'s function (at its source line) stopped because `why`.
+fn stop_unless_null_for(b: &Builder, orig: Value, checked: Value, why: &str) {
     let f = orig.parent_function();
     let mut text = format!(
         "adc: the derivative of `{}`",
@@ -179,13 +198,8 @@ fn dangling(b: &Builder, orig: Value, primal: Value, taken: Option<Value>) -> Op
     {
         text.push_str(&format!(" at {l}"));
     }
-    text.push_str(
-        ": a pointer made from an integer meets pointers to active memory and is not a \
-         dangling one (an address in the null page), so its derivative is unknown; adc \
-         stopped the program instead of returning a wrong derivative",
-    );
+    text.push_str(&format!(": {why}"));
     super::stop::stop_unless_null(b, f.module(), checked, &text);
-    Some(primal)
 }
 
 /// The condition under which select `sel` (in the derivative, at the
@@ -228,29 +242,16 @@ fn null_unless_stopped(
     if !(orig.ty().is_pointer() && orig.opcode() == Some(LLVMOpcode::LLVMLoad)) {
         return None;
     }
-    let null = orig.ty().null();
-    let checked = match taken {
-        Some(c) => b.select(c, primal, null),
-        None => primal,
-    };
-    let f = orig.parent_function();
-    let mut text = format!(
-        "adc: the derivative of `{}`",
-        super::source_copy::source_name(&f.name())
-    );
-    if let Some(l) =
-        super::debug_loc::SourceLoc::of(orig).or_else(|| super::debug_loc::SourceLoc::nearby(orig))
-    {
-        text.push_str(&format!(" at {l}"));
-    }
-    text.push_str(
-        ": a pointer read from memory that has no shadow is not null, and it meets pointers \
+    stop_unless_null_for(
+        b,
+        orig,
+        when_taken(b, primal, taken),
+        "a pointer read from memory that has no shadow is not null, and it meets pointers \
          to active memory, so its derivative is unknown; adc stopped the program instead of \
          returning a wrong derivative (make the memory holding the pointer reach the \
          derivative through a duplicated argument)",
     );
-    super::stop::stop_unless_null(b, f.module(), checked, &text);
-    Some(null)
+    Some(orig.ty().null())
 }
 
 /// The writable global the user said carries no derivative (Enzyme's

@@ -7,6 +7,28 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+/// The functions of test-ir/rust/slices.rs that slices_main.rs checks.
+pub const SLICES_FUNCTIONS: [&str; 18] = [
+    "slice_dot",
+    "slice_scale",
+    "vec_energy",
+    "vec_collect",
+    "vec_update",
+    "rust_realloc_grow",
+    "vec_push",
+    "vec_extend",
+    "sorted_weights",
+    "nested_vecs",
+    "poly_struct",
+    "logsumexp",
+    "boxed",
+    "extend_push",
+    "chunks_sum",
+    "retain_filter",
+    "max_by",
+    "reread_work",
+];
+
 /// Run the `adc` binary of this build.
 pub fn adc(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_adc"))
