@@ -4,7 +4,8 @@
 //! into modules that call those routines) and the stack switch of
 //! derivatives of recursive functions (src/ir/stack_switch.c, linked by
 //! ir/stack_switch.rs), and the run-time checkpointing schedule
-//! and its snapshots (src/checkpoint/snapshots.c, which includes revolve.c).
+//! and its snapshots (src/checkpoint/snapshots.c, which includes revolve.c),
+//! and the per-thread tapes of OpenMP regions (src/reverse/parallel_tapes.c).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,6 +19,7 @@ fn main() {
         ("src/rules/blas_rules.c", "blas_rules.ll"),
         ("src/ir/stack_switch.c", "stack_switch.ll"),
         ("src/checkpoint/snapshots.c", "checkpoint.ll"),
+        ("src/reverse/parallel_tapes.c", "parallel_tapes.ll"),
     ] {
         println!("cargo:rerun-if-changed={src}");
         if src.ends_with("snapshots.c") {

@@ -153,6 +153,13 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
         ));
     }
     reverse.lanes = opts.width > 1 && opts.mode == Mode::Reverse;
+    if opts.width > 1 && ir::openmp::has_regions(m) {
+        return Err(AdcError::Usage(
+            "vector mode (--width) of code with OpenMP parallel regions: adc differentiates \
+             parallel regions with one tangent or seed per call"
+                .into(),
+        ));
+    }
     let mut vectors = Vec::new();
     let mut reverse_vectors = Vec::new();
     for (t, f) in opts.targets.iter().zip(&wanted) {
@@ -259,6 +266,7 @@ pub fn differentiate(module: &Module, opts: &Options) -> Result<Output> {
     checkpoint::finish(m);
     ir::metadata::strip_lane_objects(m);
     ir::iteration_count::resolve(m);
+    ir::openmp::restore(m);
     lap(&mut out, "synthesis (analyses, derivatives)");
     verify(module)?;
     lap(&mut out, "verify");
@@ -330,6 +338,11 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
         r?;
     }
     passes::run(module, passes::PREPROCESS)?;
+    if ir::openmp::expose(m)? {
+        // (the reductions' other way folds away; their private copies
+        // become values)
+        passes::run(module, passes::TIDY_REGIONS)?;
+    }
     ir::int_pointers::rebuild_phis(m);
     rules::custom::unpin_inactive_globals(m, &pinned);
     ir::float_params::retype(m, &|f| {

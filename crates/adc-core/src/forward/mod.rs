@@ -559,7 +559,7 @@ impl<'s> TangentBuilder<'s> {
             ));
         }
         // A function of the module: call its tangent function.
-        let acts: Vec<Activity> = args
+        let mut acts: Vec<Activity> = args
             .iter()
             .map(
                 |a| match (self.tangent(*a).is_some(), a.ty().is_pointer()) {
@@ -569,6 +569,11 @@ impl<'s> TangentBuilder<'s> {
                 },
             )
             .collect();
+        if crate::ir::openmp::fork_loc(inst).is_some() {
+            // (a region's thread numbers are the runtime's)
+            acts[0] = Activity::Const;
+            acts[1] = Activity::Const;
+        }
         let (g, sig) = self.synth.tangent_of(callee, &acts);
         let mut call_args = Vec::new();
         for (a, act) in args.iter().zip(&acts) {
@@ -576,6 +581,22 @@ impl<'s> TangentBuilder<'s> {
             if act.has_shadow() {
                 call_args.push(self.tangent_or_zero(*a));
             }
+        }
+        if let Some(loc) = crate::ir::openmp::fork_loc(inst) {
+            // A parallel region: its tangents are computed in parallel too.
+            if call_args[2..]
+                .iter()
+                .any(|a| !crate::ir::openmp::fits_task_slot(a.ty()))
+            {
+                return Err(AdcError::unsupported(
+                    inst,
+                    "an OpenMP parallel region with an active value captured by value: adc \
+                     passes pointers to a region's derivative (share the variable instead)",
+                ));
+            }
+            g.set_string_attr(crate::ir::openmp::TASK, "");
+            crate::ir::openmp::fork(&self.b, self.synth.module, loc, g, &call_args[2..]);
+            return Ok(());
         }
         let call = self.b.call(g, &call_args);
         if sig.paired_return {

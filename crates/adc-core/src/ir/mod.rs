@@ -29,6 +29,7 @@ pub mod iteration_count;
 pub mod libm_outputs;
 pub mod metadata;
 pub mod module_io;
+pub mod openmp;
 pub mod passes;
 pub mod rust_std;
 pub mod source_copy;
@@ -273,7 +274,8 @@ impl Value {
     /// alias scopes, ...). Loop properties (`!llvm.loop`) stay when they hold
     /// no source locations: a loop clang already vectorized says so, and
     /// the O2 cleanup does not vectorize the copy a second time. adc's own
-    /// marks that derivatives of derivatives read stay too (a tape move).
+    /// marks that derivatives of derivatives read stay too (a tape move),
+    /// and so does the mark of a fork ([`openmp::FORK`]).
     pub fn drop_metadata(self) {
         unsafe {
             llvm_sys::debuginfo::LLVMInstructionSetDebugLoc(self.0, std::ptr::null_mut());
@@ -281,12 +283,14 @@ impl Value {
             let loop_kind = LLVMGetMDKindIDInContext(ctx, c"llvm.loop".as_ptr(), 9);
             let kept = metadata::TAPE_MOVE;
             let kept_kind = LLVMGetMDKindIDInContext(ctx, kept.as_ptr().cast(), kept.len() as u32);
+            let fork = openmp::FORK;
+            let fork_kind = LLVMGetMDKindIDInContext(ctx, fork.as_ptr().cast(), fork.len() as u32);
             let mut n = 0usize;
             let entries = LLVMInstructionGetAllMetadataOtherThanDebugLoc(self.0, &mut n);
             if !entries.is_null() {
                 for i in 0..n {
                     let kind = LLVMValueMetadataEntriesGetKind(entries, i as u32);
-                    if kind == kept_kind {
+                    if kind == kept_kind || kind == fork_kind {
                         continue;
                     }
                     if kind == loop_kind

@@ -13,6 +13,10 @@ use inkwell::passes::PassBuilderOptions;
 pub const PREPROCESS: &str =
     "function(sroa,mem2reg,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa)";
 
+/// After OpenMP regions are exposed (ir/openmp.rs).
+pub const TIDY_REGIONS: &str =
+    "function(simplifycfg,instcombine<no-verify-fixpoint>,sroa,simplifycfg,loop-simplify,lcssa)";
+
 /// Passes run on the finished module.
 pub const POSTPROCESS: &str = "default<O2>";
 

@@ -29,6 +29,7 @@
 
 mod atomics;
 mod custom_call;
+mod parallel;
 mod plan;
 mod snapshot;
 pub mod tape;
@@ -518,6 +519,10 @@ struct AdjointBuilder<'s> {
     split_calls: bool,
     /// Nothing is active: the adjoint sweep only returns zeros.
     trivial: bool,
+    /// The function runs as an OpenMP parallel region (reverse/parallel.rs):
+    /// its threads share memory, so adjoints of shared memory add up
+    /// atomically.
+    parallel: bool,
     stats: TapeStats,
 }
 
@@ -550,6 +555,11 @@ impl<'s> AdjointBuilder<'s> {
         // An augmented primal returns the shadow of a pointer result.
         let shadowed_return = aug.is_some() && src.return_type().contains_pointer();
         let activity = ActivityAnalysis::compute_with(src, &sig.params, shadowed_return);
+        let parallel = crate::ir::get_function(
+            synth.module,
+            crate::ir::source_copy::source_name(&src.name()),
+        )
+        .is_some_and(crate::ir::openmp::is_region);
         AdjointBuilder {
             b: Builder::new(ctx),
             ab: Builder::new(ctx),
@@ -601,6 +611,7 @@ impl<'s> AdjointBuilder<'s> {
             rev_shadow: IndexMap::new(),
             split_calls: false,
             trivial: false,
+            parallel,
             stats: TapeStats {
                 function: crate::ir::source_copy::source_name(&src.name()).to_string(),
                 ..Default::default()
@@ -1628,6 +1639,10 @@ impl<'s> AdjointBuilder<'s> {
         if op == LLVMAtomicRMW {
             return self.reverse_atomic_rmw(inst, local);
         }
+        if op == LLVMCall && crate::ir::openmp::mirror(inst).is_some() {
+            self.reverse_sync(inst);
+            return Ok(());
+        }
         if op == LLVMCall && is_custom_call(inst) {
             return self.reverse_custom_call(inst, local);
         }
@@ -1710,6 +1725,10 @@ impl<'s> AdjointBuilder<'s> {
         let slot = self.adjoint_slot(inst);
         let r_bar = self.b.load(inst.ty(), slot);
         self.b.store(inst.ty().neg_zero(), slot);
+        if op == LLVMLoad && self.parallel && underlying_alloca(inst.operand(0)).is_none() {
+            let sp = self.rev_value(Need::Shadow(inst.operand(0)), local)?;
+            return self.accumulate_shared(inst, sp, r_bar);
+        }
         if op == LLVMLoad {
             let sp = self.rev_value(Need::Shadow(inst.operand(0)), local)?;
             let cur = self.b.load(inst.ty(), sp);
@@ -2067,9 +2086,15 @@ impl<'s> AdjointBuilder<'s> {
     /// result's adjoint, and add the returned adjoints to the arguments.
     /// How a module call's arguments take part (as the callee's activity).
     fn call_activities(&self, inst: Value) -> Vec<Activity> {
+        let region = crate::ir::openmp::fork_loc(inst).is_some();
         inst.call_args()
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(i, a)| {
+                if region && i < 2 {
+                    // (a region's thread numbers are the runtime's)
+                    return Activity::Const;
+                }
                 if a.ty().is_pointer() && self.activity.is_varied(*a) {
                     Activity::Dup
                 } else if a.ty().is_float() && self.has_adjoint(*a) {
@@ -2084,6 +2109,9 @@ impl<'s> AdjointBuilder<'s> {
     /// Forward sweep of a module call in split mode: the augmented primal,
     /// which leaves what its adjoint needs on our tape.
     fn forward_split_call(&mut self, inst: Value) -> Result<Option<Value>> {
+        if crate::ir::openmp::fork_loc(inst).is_some() {
+            return self.forward_region_call(inst);
+        }
         let Some(callee) = inst.called_function() else {
             return Ok(None);
         };
@@ -2182,6 +2210,9 @@ impl<'s> AdjointBuilder<'s> {
     }
 
     fn reverse_call(&mut self, inst: Value, local: &mut IndexMap<Need, Value>) -> Result<()> {
+        if crate::ir::openmp::fork_loc(inst).is_some() {
+            return self.reverse_region_call(inst, local);
+        }
         let callee = inst.called_function().expect("direct call");
         let args = inst.call_args();
         let acts = self.call_activities(inst);

@@ -51,6 +51,8 @@ impl AdjointBuilder<'_> {
                     && self.activity.is_varied(inst.operand(0))
             }
             Some(LLVMPHI) | Some(LLVMRet) => false,
+            // A region's barriers and critical sections, mirrored.
+            Some(LLVMCall) if crate::ir::openmp::mirror(inst).is_some() => self.parallel,
             // A stack object with a heap shadow: its reverse frees it.
             Some(LLVMAlloca) => self.heap_shadowed(inst),
             // A gradient's tape blocks (see tape_blocks.rs).
@@ -138,6 +140,9 @@ impl AdjointBuilder<'_> {
     fn needs_of(&self, inst: Value) -> Result<Vec<Need>> {
         use LLVMOpcode::*;
         let mut out = Vec::new();
+        if self.parallel {
+            self.refuse_in_region(inst)?;
+        }
         match inst.opcode().expect("instruction") {
             LLVMLoad | LLVMAtomicRMW => out.push(Need::Shadow(inst.operand(0))),
             LLVMAlloca => out.push(Need::Shadow(inst)),
@@ -218,7 +223,11 @@ impl AdjointBuilder<'_> {
                     }
                 }
             }
+            LLVMCall if crate::ir::openmp::mirror(inst).is_some() => {}
             LLVMCall if self.is_module_call(inst) => {
+                if crate::ir::openmp::fork_loc(inst).is_some() {
+                    out.push(Need::CallTape(inst)); // the team's tapes
+                }
                 for a in inst.call_args() {
                     out.push(Need::Primal(a));
                     if a.ty().is_pointer() && self.activity.is_varied(a) {
@@ -587,6 +596,11 @@ impl AdjointBuilder<'_> {
         }
         let preds = distinct_preds(&self.cfg, bb);
         if preds.len() < 2 {
+            return None;
+        }
+        // A header of a loop not in loop-simplify form: which way the
+        // branches above went says nothing about the back edge.
+        if preds.iter().any(|p| self.doms.dominates(bb, *p)) {
             return None;
         }
         let mut a = self.doms.idom(bb);
