@@ -346,7 +346,9 @@ fn prepare(module: &Module, keep: &[Function]) -> Result<()> {
     ir::int_pointers::rebuild_phis(m);
     rules::custom::unpin_inactive_globals(m, &pinned);
     ir::float_params::retype(m, &|f| {
+        // (a region's parameters are the runtime's pointer-sized slots)
         roots.contains(&f)
+            || ir::openmp::is_region(f)
             || rules::custom::registered(f)
             || rules::custom::has_user_rule(f)
             || rules::custom::is_inactive(f)

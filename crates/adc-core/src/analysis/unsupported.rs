@@ -7,13 +7,15 @@
 //!   fp128 are differentiated like float and double);
 //! - atomics adc does not differentiate (compare-exchange of active memory,
 //!   float min/max, pointer exchanges; see [`unsupported_atomic`]);
-//! - OpenMP parallel regions (`__kmpc_fork_call`): the outlined body is
-//!   reached only through the runtime, so its memory would look inactive;
+//! - OpenMP parallel regions adc did not expose (ir/openmp.rs: teams, forks
+//!   of adc's own derivative tasks): the outlined body is reached only
+//!   through the runtime, so its memory would look inactive;
 //! - calls of variadic functions of the module given active values (the
 //!   derivative of `va_arg` is not built);
 //! - a float's bits leaving as an integer ([`super::float_bits`]);
 //! - an exception caught inside the function, which then goes on
-//!   ([`refuse_caught_exceptions`]).
+//!   ([`refuse_caught_exceptions`]);
+//! - threads started with std::thread or pthread_create ([`refuse_threads`]).
 
 use super::activity::ActivityAnalysis;
 use crate::error::{AdcError, Result};
@@ -103,8 +105,9 @@ fn find(f: Function, activity: &ActivityAnalysis) -> Option<(Value, String)> {
             if PARALLEL_REGIONS.contains(&name.as_str()) {
                 return Some((
                     i,
-                    "an OpenMP parallel region: adc does not differentiate parallel loops yet \
-                     (compile without -fopenmp to differentiate the loop sequentially)"
+                    "an OpenMP construct adc does not differentiate (teams, or a region adc \
+                     itself forked: a derivative of a derivative of a parallel region); \
+                     `#pragma omp parallel` regions are differentiated"
                         .into(),
                 ));
             }
@@ -175,6 +178,35 @@ fn caught_exception(f: Function) -> Option<Value> {
 /// unwind edges) if it catches an exception and goes on: adc
 /// differentiates the path on which nothing unwinds, and the derivative
 /// of the catching path would stop the program.
+/// A call of `f` that starts a thread: `pthread_create`, Rust's
+/// `std::thread::spawn` / `scope` (and Builder's spawns).
+fn thread_start(f: Function) -> Option<Value> {
+    f.blocks()
+        .into_iter()
+        .flat_map(|b| b.instructions())
+        .find(|i| {
+            i.called_function().is_some_and(|c| {
+                let n = c.name();
+                n == "pthread_create"
+                    || (n.contains("3std6thread") && (n.contains("spawn") || n.contains("scope")))
+            })
+        })
+}
+
+/// Work handed to another thread is out of adc's sight: refused (OpenMP
+/// regions are differentiated, see ir/openmp.rs).
+pub fn refuse_threads(f: Function) -> Result<()> {
+    match thread_start(f) {
+        Some(call) => Err(AdcError::unsupported(
+            call,
+            "a thread started here (std::thread, pthread_create): adc does not differentiate \
+             work done on other threads, whose derivative would be lost; differentiate the \
+             function each thread runs, or write the parallel loop with OpenMP in C or C++",
+        )),
+        None => Ok(()),
+    }
+}
+
 pub fn refuse_caught_exceptions(f: Function) -> Result<()> {
     match caught_exception(f) {
         Some(inv) => Err(AdcError::unsupported(

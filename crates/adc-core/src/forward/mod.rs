@@ -93,6 +93,7 @@ impl ForwardSynth {
     pub fn finish(&mut self) -> Result<()> {
         while let Some((f, acts, g)) = self.pending.pop() {
             let sig = self.done[&(f, acts.clone())].1.clone();
+            crate::analysis::unsupported::refuse_threads(f)?;
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
             let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
             TangentBuilder::new(self, src, g, &sig)?.build()?;
@@ -584,6 +585,19 @@ impl<'s> TangentBuilder<'s> {
         }
         if let Some(loc) = crate::ir::openmp::fork_loc(inst) {
             // A parallel region: its tangents are computed in parallel too.
+            let caller = inst.parent_function().name();
+            let within = crate::ir::get_function(
+                self.synth.module,
+                crate::ir::source_copy::source_name(&caller),
+            )
+            .is_some_and(crate::ir::openmp::is_region);
+            if within {
+                return Err(AdcError::unsupported(
+                    inst,
+                    "a parallel region inside a parallel region: adc differentiates one level \
+                     of OpenMP parallelism",
+                ));
+            }
             if call_args[2..]
                 .iter()
                 .any(|a| !crate::ir::openmp::fits_task_slot(a.ty()))

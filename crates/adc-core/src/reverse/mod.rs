@@ -232,6 +232,7 @@ impl ReverseSynth {
         let mut stats = Vec::new();
         while let Some((f, acts, g, aug)) = self.pending.pop() {
             let sig = grad_signature(f, &acts);
+            crate::analysis::unsupported::refuse_threads(f)?;
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
             let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);

@@ -31,6 +31,7 @@ struct TeamFns {
     threads: Function,
     reverse: Function,
     free: Function,
+    done: Function,
 }
 
 fn team_fns(m: LLVMModuleRef) -> Result<TeamFns> {
@@ -48,6 +49,7 @@ fn team_fns(m: LLVMModuleRef) -> Result<TeamFns> {
         threads: f("adc_omp_team_threads")?,
         reverse: f("adc_omp_tape_reverse")?,
         free: f("adc_omp_team_free")?,
+        done: f("adc_omp_tape_done")?,
     })
 }
 
@@ -61,7 +63,7 @@ enum Sweep {
 /// The task the runtime calls on each thread: `task(gtid, btid, captured...,
 /// team)` finds the thread's tape and calls `inner(gtid, btid, captured...,
 /// tape)` (`f`'s augmented primal or adjoint).
-fn task(m: LLVMModuleRef, inner: Function, sweep: Sweep, tape_free: Function) -> Result<Function> {
+fn task(m: LLVMModuleRef, inner: Function, sweep: Sweep) -> Result<Function> {
     let name = format!("{}.task", inner.name());
     if let Some(t) = get_function(m, &name) {
         return Ok(t);
@@ -95,8 +97,8 @@ fn task(m: LLVMModuleRef, inner: Function, sweep: Sweep, tape_free: Function) ->
     call_args.push(tp);
     b.call(inner, &call_args);
     if sweep == Sweep::Reverse {
-        // (the thread's tape block goes to its cache, for the next region)
-        b.call(tape_free, &[tp]);
+        // (the thread's tape block goes to the pool, for the next region)
+        b.call(teams.done, &[tp]);
     }
     b.ret_void();
     Ok(t)
@@ -122,8 +124,8 @@ impl AdjointBuilder<'_> {
         };
         let m = self.synth.module;
         let teams = team_fns(m)?;
-        let fns = self.synth.tape_fns()?;
-        let aug_task = task(m, pair.aug, Sweep::Forward, fns.free)?;
+        self.synth.tape_fns()?;
+        let aug_task = task(m, pair.aug, Sweep::Forward)?;
         let team = self.b.call(teams.new, &[]);
         let mut args = Vec::new();
         for (a, act) in inst.call_args().iter().zip(&acts).skip(2) {
@@ -154,8 +156,7 @@ impl AdjointBuilder<'_> {
             .expect("the forward sweep made the pair");
         let m = self.synth.module;
         let teams = team_fns(m)?;
-        let fns = self.synth.tape_fns()?;
-        let rev_task = task(m, pair.rev, Sweep::Reverse, fns.free)?;
+        let rev_task = task(m, pair.rev, Sweep::Reverse)?;
         let team = self.rev_value(Need::CallTape(inst), local)?;
         let mut args = Vec::new();
         for (a, act) in inst.call_args().iter().zip(&acts).skip(2) {

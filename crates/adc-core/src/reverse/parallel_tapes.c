@@ -8,9 +8,14 @@
  * k did forward, whatever the schedule gave it. A team of another size
  * cannot replay the tapes, so it stops the program instead.
  *
- * A tape starts empty, { NULL, 0, 0, NULL } (reverse/tape.ll's layout), so
- * its first push takes the thread's cached block or a new one. */
+ * A tape starts empty, { NULL, 0, 0, NULL } (reverse/tape.ll's layout),
+ * or on a block a finished reverse sweep left in the pool below. A gradient
+ * that forks many regions (one per time step) holds one tape per thread
+ * per region until its reverse sweep: without the pool each of those
+ * blocks would come fresh from mmap on every gradient, and the kernel's
+ * page faults and zeroing cost more than the derivative. */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,6 +33,41 @@ struct adc_tapes {
 struct adc_team {
   struct adc_tapes *tapes;
 };
+
+/* Tape blocks kept between regions (at most POOL of them). */
+#define POOL 256
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  void *base;
+  long cap;
+} pool[POOL];
+static int pooled;
+
+static void start_on_pooled_block(struct adc_tape *t) {
+  pthread_mutex_lock(&pool_lock);
+  if (pooled > 0) {
+    pooled--;
+    t->base = pool[pooled].base;
+    t->cap = pool[pooled].cap;
+  }
+  pthread_mutex_unlock(&pool_lock);
+}
+
+/* The end of a thread's reverse sweep: its tape's block goes to the pool. */
+void adc_omp_tape_done(struct adc_tape *t) {
+  if (!t->base)
+    return;
+  pthread_mutex_lock(&pool_lock);
+  if (pooled < POOL) {
+    pool[pooled].base = t->base;
+    pool[pooled].cap = t->cap;
+    pooled++;
+    t->base = NULL;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  free(t->base);
+  t->base = NULL;
+}
 
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
@@ -61,7 +101,10 @@ struct adc_tape *adc_omp_tape_forward(struct adc_team *team) {
       ts = none;
     }
   }
-  return &ts->tape[omp_get_thread_num()];
+  struct adc_tape *t = &ts->tape[omp_get_thread_num()];
+  if (!t->base)
+    start_on_pooled_block(t);
+  return t;
 }
 
 /* The number of threads the reverse sweep's team must have. */

@@ -235,6 +235,7 @@ const INACTIVE: &[&str] = &[
     "__kmpc_dispatch_fini_4u",
     "__kmpc_dispatch_fini_8",
     "__kmpc_dispatch_fini_8u",
+    "__kmpc_dispatch_deinit",
     "__kmpc_barrier",
     "__kmpc_critical",
     "__kmpc_critical_with_hint",
