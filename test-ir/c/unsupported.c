@@ -1,6 +1,6 @@
 /* Constructs adc refuses in both modes, with the reason, rather than drop
- * a derivative: a compare-and-swap loop on active memory, an OpenMP
- * parallel region (compiled with -fopenmp). (long double and atomic adds,
+ * a derivative: a compare-and-swap loop on active memory, nested OpenMP
+ * parallel regions (compiled with -fopenmp). (long double and atomic adds,
  * refused before, are differentiated: float_types.c, atomics.c.) */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -13,11 +13,14 @@ double atomic_type(double x) {
   return a;
 }
 
-double parallel_sum(double *x, int n) {
-  double s = 0;
-#pragma omp parallel for reduction(+ : s)
-  for (int i = 0; i < n; i++) s += x[i] * x[i];
-  return s;
+/* A parallel region inside a parallel region (one level of OpenMP
+ * parallelism is differentiated: test-ir/openmp). */
+void parallel_nested(const double *x, double *y, int n) {
+#pragma omp parallel for
+  for (int i = 0; i < n; i++) {
+#pragma omp parallel for
+    for (int j = 0; j < n; j++) y[i * n + j] = x[i] * x[j];
+  }
 }
 
 /* A callee reached through a function pointer, given active memory (an ODE
