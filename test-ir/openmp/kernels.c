@@ -58,3 +58,14 @@ void omp_dynamic(const double *x, double *y, int n) {
 #pragma omp parallel for schedule(dynamic, 7)
   for (int i = 0; i < n; i++) y[i] = x[i] / (1 + x[i] * x[i]);
 }
+
+/* A call inside a region that clang does not inline: the callee's
+ * derivative runs on every thread (and reads a neighbour's element). */
+__attribute__((noinline)) static double pair(const double *x, int i) {
+  return x[i] * sin(x[i + 1]);
+}
+
+void omp_callee(const double *x, double *y, int n) {
+#pragma omp parallel for
+  for (int i = 0; i < n - 1; i++) y[i] = pair(x, i);
+}

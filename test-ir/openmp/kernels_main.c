@@ -14,6 +14,7 @@ void omp_stencil(const double *x, double *y, int n);
 void omp_heat(double *u, double *tmp, int n, int steps);
 double omp_private(const double *x, int n, int k);
 void omp_dynamic(const double *x, double *y, int n);
+void omp_callee(const double *x, double *y, int n);
 
 void omp_map_grad(const double *x, double *dx, double *y, double *dy, int n);
 double omp_sum_grad(const double *x, double *dx, int n, double d);
@@ -21,6 +22,7 @@ void omp_stencil_grad(const double *x, double *dx, double *y, double *dy, int n)
 void omp_heat_grad(double *u, double *du, double *tmp, double *dtmp, int n, int steps);
 void omp_private_grad(const double *x, double *dx, int n, int k, double d);
 void omp_dynamic_grad(const double *x, double *dx, double *y, double *dy, int n);
+void omp_callee_grad(const double *x, double *dx, double *y, double *dy, int n);
 
 void omp_map_fwd(const double *x, const double *dx, double *y, double *dy, int n);
 double omp_sum_fwd(const double *x, const double *dx, int n);
@@ -28,6 +30,7 @@ void omp_stencil_fwd(const double *x, const double *dx, double *y, double *dy, i
 void omp_heat_fwd(double *u, double *du, double *tmp, double *dtmp, int n, int steps);
 double omp_private_fwd(const double *x, const double *dx, int n, int k);
 void omp_dynamic_fwd(const double *x, const double *dx, double *y, double *dy, int n);
+void omp_callee_fwd(const double *x, const double *dx, double *y, double *dy, int n);
 
 /* clang 19 and later end a dynamic loop with this call, which the libomp
  * of the tests (LLVM 16's, scripts/setup) does not have yet; it only frees
@@ -62,7 +65,8 @@ static double J(int k, const double *x) {
   case 2: omp_stencil(x, y, N); return weighted(y);
   case 3: memcpy(y, x, sizeof y); omp_heat(y, tmp, N, STEPS); return weighted(y);
   case 4: return omp_private(x, N, 3);
-  default: omp_dynamic(x, y, N); return weighted(y);
+  case 5: omp_dynamic(x, y, N); return weighted(y);
+  default: omp_callee(x, y, N); return weighted(y);
   }
 }
 
@@ -80,7 +84,8 @@ static void gradient(int k, const double *x, double *g) {
   case 2: omp_stencil_grad(x, g, y, dy, N); break;
   case 3: memcpy(y, x, sizeof y); memcpy(g, w, sizeof dy); omp_heat_grad(y, g, tmp, dtmp, N, STEPS); break;
   case 4: omp_private_grad(x, g, N, 3, 1.0); break;
-  default: omp_dynamic_grad(x, g, y, dy, N); break;
+  case 5: omp_dynamic_grad(x, g, y, dy, N); break;
+  default: omp_callee_grad(x, g, y, dy, N); break;
   }
 }
 
@@ -99,12 +104,13 @@ static double tangent(int k, const double *x, int j) {
   case 2: omp_stencil_fwd(x, e, y, dy, N); return weighted(dy);
   case 3: memcpy(y, x, sizeof y); omp_heat_fwd(y, e, tmp, dtmp, N, STEPS); return weighted(e);
   case 4: return omp_private_fwd(x, e, N, 3);
-  default: omp_dynamic_fwd(x, e, y, dy, N); return weighted(dy);
+  case 5: omp_dynamic_fwd(x, e, y, dy, N); return weighted(dy);
+  default: omp_callee_fwd(x, e, y, dy, N); return weighted(dy);
   }
 }
 
 int main(void) {
-  static const char *names[] = {"map", "sum", "stencil", "heat", "private", "dynamic"};
+  static const char *names[] = {"map", "sum", "stencil", "heat", "private", "dynamic", "callee"};
   double x[N], g[N];
   int bad = 0, checked = 0;
   srand(11);
@@ -112,7 +118,7 @@ int main(void) {
     x[i] = 2.0 * rand() / RAND_MAX - 1;
     w[i] = (double)rand() / RAND_MAX;
   }
-  for (int k = 0; k < 6; k++) {
+  for (int k = 0; k < 7; k++) {
     gradient(k, x, g);
     for (int j = 0; j < N; j += 37) {
       double xs[N], f[4], h = 1e-3;

@@ -1065,7 +1065,10 @@ fn unsupported_constructs_are_refused_in_both_modes() {
     let bc = bitcode("c", "unsupported.c", "-fopenmp");
     for (f, why) in [
         ("atomic_type", "compare-and-swap of active memory"),
-        ("parallel_nested", "a parallel region inside a parallel region"),
+        (
+            "parallel_nested",
+            "a parallel region inside a parallel region",
+        ),
         ("through_pointer", "indirect call with active arguments"),
         ("variadic_call", "the variadic function `vsum`"),
         ("vsum", "`vsum` is variadic"),

@@ -141,13 +141,14 @@ fn same_across_threads(exe: &Path, tol: f64) {
     }
 }
 
-const KERNELS: [&str; 6] = [
+const KERNELS: [&str; 7] = [
     "omp_map",
     "omp_sum",
     "omp_stencil",
     "omp_heat",
     "omp_private",
     "omp_dynamic",
+    "omp_callee",
 ];
 
 #[test]
@@ -295,11 +296,6 @@ fn what_is_not_supported_is_refused_in_both_modes() {
         &src,
         r#"
 #include <math.h>
-__attribute__((noinline)) static double g(double v) { return sin(v) * v; }
-void callee(const double *x, double *y, int n) {
-#pragma omp parallel for
-  for (int i = 0; i < n; i++) y[i] = g(x[i]);
-}
 void byvalue(const double *x, double *y, int n, double a) {
 #pragma omp parallel for firstprivate(a)
   for (int i = 0; i < n; i++) y[i] = a * x[i];
@@ -321,13 +317,6 @@ void nested(const double *x, double *y, int n) {
             .arg(&src)
             .arg("-o")
             .arg(&bc),
-    );
-    refused(
-        d,
-        &bc,
-        "callee",
-        &[],
-        "a call of `g` inside an OpenMP parallel region",
     );
     for mode in [&["--mode", "forward"][..], &[]] {
         refused(

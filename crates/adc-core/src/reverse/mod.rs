@@ -87,6 +87,12 @@ pub struct ReverseSynth {
     /// Reverse vector mode (vector.rs batches the gradients): adjoint slots
     /// and shadows are marked as lane objects, one per lane.
     pub lanes: bool,
+    /// Functions called inside OpenMP regions (reverse/parallel.rs): their
+    /// split pairs run on every thread, so their adjoints of shared memory
+    /// add up atomically too. With the pairs already built when they were
+    /// asked for from a region (then too late: refused).
+    parallel_callees: IndexSet<Function>,
+    built: IndexSet<Function>,
 }
 
 pub use crate::analysis::types::{MemoryHint, TypeHint};
@@ -146,6 +152,8 @@ impl ReverseSynth {
             tape: None,
             type_hint: None,
             lanes: false,
+            parallel_callees: IndexSet::new(),
+            built: IndexSet::new(),
         }
     }
 
@@ -235,6 +243,7 @@ impl ReverseSynth {
             crate::analysis::unsupported::refuse_threads(f)?;
             crate::analysis::unsupported::refuse_caught_exceptions(f)?;
             let src = crate::ir::source_copy::source_of(f, self.type_hint.as_ref())?;
+            self.built.insert(f);
             stats.push(AdjointBuilder::new(self, src, g, sig, aug).build()?);
         }
         Ok(stats)
@@ -560,7 +569,7 @@ impl<'s> AdjointBuilder<'s> {
             synth.module,
             crate::ir::source_copy::source_name(&src.name()),
         )
-        .is_some_and(crate::ir::openmp::is_region);
+        .is_some_and(|f| crate::ir::openmp::is_region(f) || synth.parallel_callees.contains(&f));
         AdjointBuilder {
             b: Builder::new(ctx),
             ab: Builder::new(ctx),

@@ -241,23 +241,37 @@ impl AdjointBuilder<'_> {
 
 impl AdjointBuilder<'_> {
     /// What the reverse sweep of a region cannot do yet: call functions
-    /// (their adjoints would add to shared memory without atomics), copy
-    /// active memory, run adc-runtime or custom rules.
-    pub(super) fn refuse_in_region(&self, inst: Value) -> Result<()> {
+    /// whose split pair was built for sequential callers (its adjoints
+    /// would add to shared memory without atomics), copy active memory,
+    /// run adc-runtime or custom rules. A callee it can call becomes a
+    /// parallel callee (its pair is built with atomic adjoints).
+    pub(super) fn refuse_in_region(&mut self, inst: Value) -> Result<()> {
         use super::{is_mem_intrinsic, is_runtime_call};
-        let why = if self.is_module_call(inst) {
-            let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-            Some(if openmp::fork_loc(inst).is_some() {
+        let why = if openmp::fork_loc(inst).is_some() {
+            Some(
                 "a parallel region inside a parallel region: adc differentiates one level of \
                  OpenMP parallelism"
-                    .to_string()
+                    .to_string(),
+            )
+        } else if self.is_module_call(inst) {
+            // The callee's split pair runs on every thread: atomic too.
+            let callee = inst.called_function().expect("a module call is direct");
+            let name = callee.name();
+            let late = self.synth.built.contains(&callee)
+                && !self.synth.parallel_callees.contains(&callee);
+            if late || !super::split_eligible(callee) {
+                Some(format!(
+                    "a call of `{name}` inside an OpenMP parallel region, whose derivative adc \
+                     cannot run on every thread ({}); make `{name}` static inline",
+                    if late {
+                        "it is also called outside parallel regions and was built for that first"
+                    } else {
+                        "its stack objects have a run-time size"
+                    }
+                ))
             } else {
-                format!(
-                    "a call of `{name}` inside an OpenMP parallel region: in reverse mode adc \
-                     differentiates regions whose calls clang inlined (make `{name}` static \
-                     inline, or compile with -O2)"
-                )
-            })
+                None
+            }
         } else if is_runtime_call(inst) || super::custom_call::is_custom_call(inst) {
             Some(
                 "an adc-runtime routine or a custom derivative inside an OpenMP parallel \
@@ -278,6 +292,10 @@ impl AdjointBuilder<'_> {
         } else {
             None
         };
+        if why.is_none() && self.is_module_call(inst) {
+            let callee = inst.called_function().expect("a module call is direct");
+            self.synth.parallel_callees.insert(callee);
+        }
         match why {
             Some(w) => Err(AdcError::unsupported(inst, w)),
             None => Ok(()),

@@ -140,9 +140,6 @@ impl AdjointBuilder<'_> {
     fn needs_of(&self, inst: Value) -> Result<Vec<Need>> {
         use LLVMOpcode::*;
         let mut out = Vec::new();
-        if self.parallel {
-            self.refuse_in_region(inst)?;
-        }
         match inst.opcode().expect("instruction") {
             LLVMLoad | LLVMAtomicRMW => out.push(Need::Shadow(inst.operand(0))),
             LLVMAlloca => out.push(Need::Shadow(inst)),
@@ -315,7 +312,7 @@ impl AdjointBuilder<'_> {
             self.finals = memory.finals.clone();
             self.plan_snapshots(&memory)?;
         }
-        for &bb in self.cfg.reverse_post_order() {
+        for bb in self.cfg.reverse_post_order().to_vec() {
             let mut list: Vec<Need> = Vec::new();
             let mut seen = IndexSet::new();
             for inst in bb.instructions() {
@@ -330,6 +327,9 @@ impl AdjointBuilder<'_> {
                     ));
                 }
                 if self.is_reversed(inst) {
+                    if self.parallel {
+                        self.refuse_in_region(inst)?;
+                    }
                     for n in self.needs_of(inst)? {
                         if seen.insert(n) {
                             list.push(n);
